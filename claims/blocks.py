@@ -1,0 +1,83 @@
+"""Split a normalised article into blocks (lines): headings, list items and paragraphs.
+
+spaCy's parser joins a heading line to the paragraph after it and keeps markdown markers, so
+sentences are split within blocks, never across them. Every block carries offsets into the
+article text; ``text[block.start:block.end]`` is the block's content without its marker
+(``### ``, ``- ``, ``1. ``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+BlockKind = Literal["heading", "list_item", "paragraph"]
+
+_MD_HEADING = re.compile(r"#{1,6}\s+")
+_BULLET = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])\s+")
+# A line that ends like a sentence (optionally followed by closing quotes or brackets).
+_SENTENCE_END = re.compile(r"[.!:;\u2026][\"'\u201d\u2019)\]]*$")
+_WORD = re.compile(r"\w+")
+
+# A line of at most this many words without sentence-final punctuation reads as a heading.
+HEADING_MAX_WORDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: BlockKind
+    start: int
+    end: int
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Return the article's non-empty lines as blocks, in order."""
+    blocks: list[Block] = []
+    pos = 0
+    for line in text.split("\n"):
+        line_start, pos = pos, pos + len(line) + 1
+        if not line.strip():
+            continue
+        kind, marker_len = _classify(line)
+        start = line_start + marker_len
+        end = line_start + len(line.rstrip())
+        if end > start:
+            blocks.append(Block(kind, start, end))
+    return blocks
+
+
+def _classify(line: str) -> tuple[BlockKind, int]:
+    if m := _MD_HEADING.match(line):
+        return "heading", m.end()
+    marker = m.end() if (m := _BULLET.match(line)) else 0
+    content = line[marker:]
+    if _looks_like_heading(content):
+        return "heading", marker
+    return ("list_item" if marker else "paragraph"), marker
+
+
+def _looks_like_heading(content: str) -> bool:
+    """A short line that does not end like a sentence: "Wrapping Up", "1. Redefining NATO's Role".
+
+    A short line ending in "?" ("A Shift in Global Alliances?") is a heading too when it has no
+    other sentence inside it.
+    """
+    words = _WORD.findall(content)
+    if not words or len(words) > HEADING_MAX_WORDS:
+        return False
+    stripped = content.rstrip()
+    if stripped.endswith("?"):
+        return len(words) <= 8 and not re.search(r"[.!?]\s", stripped)
+    return not _SENTENCE_END.search(stripped)
+
+
+def title_of(text: str, blocks: list[Block]) -> str | None:
+    """The article's title: its first heading, else its first line cut to 120 characters."""
+    for block in blocks:
+        if block.kind == "heading":
+            return text[block.start : block.end]
+    if blocks:
+        first = text[blocks[0].start : blocks[0].end]
+        return first if len(first) <= 120 else first[:117].rstrip() + "..."
+    return None

@@ -1,0 +1,167 @@
+"""From articles to claims: blocks, then sentences within blocks with spaCy, then rules.
+
+Every claim's offsets point into its article's stored (normalised) text:
+``article.text[claim.start:claim.end] == claim.text``. Headings, questions, lead-ins ending in a
+colon ("Here are five significant takeaways:") and fragments too short to assert anything are
+not claims.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+
+from claims.blocks import Block, split_blocks
+from claims.errors import OffsetError
+from claims.normalize import claim_id
+from claims.pipeline import model_label
+from claims.score import SCORER, claim_type, score, sentence_features
+from claims.sources import Article
+
+MIN_CLAIM_WORDS = 4
+_TRAILING = "\"'\u201d\u2019)] "
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    claim_id: str
+    article_id: str
+    seq: int
+    start: int
+    end: int
+    text: str
+    block_kind: str
+    score: float
+    claim_type: str
+    entities: list[dict]
+    context_start: int
+    context_end: int
+    features: dict
+    scorer: str
+    model: str
+
+
+@dataclass(slots=True)
+class Extraction:
+    """The outcome for one article: its claims, or the error that stopped it."""
+
+    article: Article
+    claims: list[Claim] = field(default_factory=list)
+    sentences: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    start: int
+    end: int
+    kind: str  # claim | question | lead_in | fragment
+    span: object
+
+
+def extract(
+    nlp: Language,
+    articles: Iterable[Article],
+    *,
+    batch_size: int = 64,
+    n_process: int = 1,
+    context_sentences: int = 1,
+    min_words: int = MIN_CLAIM_WORDS,
+) -> Iterator[Extraction]:
+    """Yield one :class:`Extraction` per article, in order, running spaCy over all their blocks
+    with one ``nlp.pipe`` call."""
+    articles = list(articles)
+    label = model_label(nlp)
+    blocks = [split_blocks(a.text) for a in articles]
+    items = (
+        (a.text[b.start : b.end], (i, b.start, b.kind))
+        for i, a in enumerate(articles)
+        for b in blocks[i]
+        if b.kind != "heading"
+    )
+    docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process)
+    pending: list[_Sentence] = []
+    current = 0
+    for doc, (index, offset, kind) in docs:
+        while current < index:  # articles before this one are complete (some have no body blocks)
+            yield _finish(articles[current], pending, label, context_sentences)
+            pending, current = [], current + 1
+        pending.extend(_sentences(doc, offset, kind, min_words))
+    while current < len(articles):
+        yield _finish(articles[current], pending, label, context_sentences)
+        pending, current = [], current + 1
+
+
+def _sentences(doc, offset: int, block_kind: str, min_words: int) -> Iterator[_Sentence]:
+    for sent in doc.sents:
+        text = sent.text
+        stripped = text.strip()
+        if not stripped:
+            continue
+        start = offset + sent.start_char + (len(text) - len(text.lstrip()))
+        end = start + len(stripped)
+        tail = stripped.rstrip(_TRAILING)
+        if tail.endswith("?"):
+            kind = "question"
+        elif tail.endswith(":"):
+            kind = "lead_in"
+        elif sum(1 for t in sent if t.is_alpha) < min_words:
+            kind = "fragment"
+        else:
+            kind = "claim"
+        yield _Sentence(start, end, kind if kind != "claim" else f"claim:{block_kind}", sent)
+
+
+def _finish(article: Article, sentences: list[_Sentence], label: str, context: int) -> Extraction:
+    result = Extraction(article, sentences=len(sentences))
+    try:
+        for i, s in enumerate(sentences):
+            if not s.kind.startswith("claim:"):
+                continue
+            lo = sentences[max(0, i - context)]
+            hi = sentences[min(len(sentences) - 1, i + context)]
+            feats = sentence_features(s.span)
+            offset = s.start - s.span.start_char - (len(s.span.text) - len(s.span.text.lstrip()))
+            result.claims.append(
+                Claim(
+                    claim_id=claim_id(article.article_id, s.start, s.end),
+                    article_id=article.article_id,
+                    seq=len(result.claims),
+                    start=s.start,
+                    end=s.end,
+                    text=article.text[s.start : s.end],
+                    block_kind=s.kind.split(":", 1)[1],
+                    score=score(feats),
+                    claim_type=claim_type(feats),
+                    entities=[
+                        {"text": e.text, "label": e.label_, "start": offset + e.start_char, "end": offset + e.end_char}
+                        for e in s.span.ents
+                    ],
+                    context_start=lo.start,
+                    context_end=hi.end,
+                    features=feats.as_dict(),
+                    scorer=SCORER,
+                    model=label,
+                )
+            )
+    except Exception as err:  # one broken article must not stop the others
+        result.claims = []
+        result.error = f"extraction failed: {type(err).__name__}: {err}"
+    return result
+
+
+def check_offsets(article: Article, claims: Iterable[Claim]) -> None:
+    """Raise :class:`OffsetError` unless every claim, entity and context points into the article."""
+    text = article.text
+    for c in claims:
+        if text[c.start : c.end] != c.text:
+            raise OffsetError(f"claim {c.claim_id} of article {article.article_id}: text[{c.start}:{c.end}] is not its text")
+        if not (0 <= c.context_start <= c.start < c.end <= c.context_end <= len(text)):
+            raise OffsetError(f"claim {c.claim_id} of article {article.article_id}: context does not contain the claim")
+        for e in c.entities:
+            if text[e["start"] : e["end"]] != e["text"]:
+                raise OffsetError(f"claim {c.claim_id}: entity {e['text']!r} offsets do not match")
+        if not 0.0 <= c.score <= 1.0:
+            raise OffsetError(f"claim {c.claim_id}: score {c.score} outside [0, 1]")

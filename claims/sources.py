@@ -1,0 +1,234 @@
+"""Read articles from files: .txt, .md, .html/.htm and .jsonl (one article per line).
+
+Every problem becomes a :class:`~claims.errors.SourceError` naming the file (and the line of a
+.jsonl file); reading goes on with the next file or line, so one broken input never stops the
+others.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from claims.blocks import split_blocks, title_of
+from claims.errors import SourceError
+from claims.normalize import article_id, normalize_text
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+META_FIELDS = ("title", "url", "source", "published_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One normalised article, ready for extraction. ``text`` is what offsets point into."""
+
+    article_id: str
+    text: str
+    title: str | None
+    url: str | None
+    source: str | None
+    published_at: datetime | None
+    source_path: str
+    source_line: int | None
+    format: str
+
+
+def expand_paths(args: Iterable[str | os.PathLike]) -> tuple[list[Path], list[SourceError]]:
+    """Turn files, folders and glob patterns into a sorted list of files, and errors for the rest.
+
+    Folders are searched recursively for supported files; a file named explicitly must have a
+    supported suffix; a pattern that matches nothing, or a path that does not exist, is an error.
+    """
+    files: list[Path] = []
+    errors: list[SourceError] = []
+    for arg in args:
+        text = str(arg)
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+            if not found:
+                errors.append(SourceError(text, f"folder holds no {_supported_list()} files"))
+            files.extend(found)
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED:
+                files.append(path)
+            else:
+                errors.append(SourceError(text, f"unsupported file type {path.suffix or '(none)'!r}; expected {_supported_list()}"))
+        elif glob.has_magic(text):
+            matched = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            matched = [p for p in matched if p.is_file() and p.suffix.lower() in SUPPORTED]
+            if not matched:
+                errors.append(SourceError(text, "pattern matches no supported file"))
+            files.extend(matched)
+        else:
+            errors.append(SourceError(text, "no such file or directory"))
+    unique = list(dict.fromkeys(files))
+    return unique, errors
+
+
+def read_articles(paths: Iterable[Path], max_bytes: int) -> Iterator[Article | SourceError]:
+    """Yield an :class:`Article` for every article in the files, or a :class:`SourceError`."""
+    for path in paths:
+        try:
+            yield from _read_file(path, max_bytes)
+        except SourceError as err:
+            yield err
+        except OSError as err:
+            yield SourceError(str(path), f"cannot read: {err.strerror or err}")
+
+
+def _read_file(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
+    suffix = path.suffix.lower()
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(str(path), "file is empty")
+    if suffix not in JSONL_SUFFIXES and size > max_bytes:
+        raise SourceError(str(path), f"article is {_mb(size)}, over the {_mb(max_bytes)} limit (CLAIMFLOW_MAX_ARTICLE_BYTES)")
+    raw = path.read_bytes()
+    text = _decode(path, raw)
+    if suffix in JSONL_SUFFIXES:
+        yield from _jsonl_articles(path, text, max_bytes)
+    elif suffix in HTML_SUFFIXES:
+        yield _html_article(path, text)
+    else:
+        meta, body = _front_matter(text)
+        yield make_article(body, path=str(path), fmt="markdown" if suffix != ".txt" else "text", **meta)
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if b"\x00" in raw[:8192] or raw.count(b"\x00") > 0:
+        raise SourceError(str(path), "binary file (contains NUL bytes); expected UTF-8 text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SourceError(
+            str(path), f"not UTF-8 text (invalid byte 0x{raw[err.start]:02x} at offset {err.start}); re-save it as UTF-8"
+        ) from None
+
+
+def make_article(
+    text: str,
+    *,
+    path: str,
+    fmt: str,
+    line: int | None = None,
+    title: str | None = None,
+    url: str | None = None,
+    source: str | None = None,
+    published_at: str | datetime | None = None,
+) -> Article:
+    """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left."""
+    normalized = normalize_text(text)
+    if not normalized.strip():
+        raise SourceError(path, "article has no text" if text.strip() else "file is empty", line)
+    clean_title = normalize_text(title).replace("\n", " ") if title else None
+    if not clean_title:
+        clean_title = title_of(normalized, split_blocks(normalized))
+    return Article(
+        article_id=article_id(normalized),
+        text=normalized,
+        title=clean_title,
+        url=(url or "").strip() or None,
+        source=(source or "").strip() or None,
+        published_at=_parse_date(published_at, path, line),
+        source_path=path,
+        source_line=line,
+        format=fmt,
+    )
+
+
+def _jsonl_articles(path: Path, text: str, max_bytes: int) -> Iterator[Article | SourceError]:
+    seen_any = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        seen_any = True
+        try:
+            if len(line.encode("utf-8")) > max_bytes:
+                raise SourceError(str(path), f"article is {_mb(len(line.encode()))}, over the {_mb(max_bytes)} limit (CLAIMFLOW_MAX_ARTICLE_BYTES)", number)
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise SourceError(str(path), f"invalid JSON: {err.msg} at column {err.colno}", number) from None
+            if not isinstance(row, dict):
+                raise SourceError(str(path), f"expected a JSON object, got {type(row).__name__}", number)
+            body = row.get("text")
+            if not isinstance(body, str):
+                raise SourceError(str(path), "field 'text' is missing" if body is None else "field 'text' must be a string", number)
+            meta = {}
+            for field in META_FIELDS:
+                value = row.get(field)
+                if value is not None and not isinstance(value, str):
+                    raise SourceError(str(path), f"field {field!r} must be a string", number)
+                meta[field] = value
+            yield make_article(body, path=str(path), fmt="jsonl", line=number, **meta)
+        except SourceError as err:
+            yield err
+    if not seen_any:
+        raise SourceError(str(path), "file is empty")
+
+
+def _html_article(path: Path, html: str) -> Article:
+    import trafilatura  # imported here: it is only needed for HTML
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_formatting=True, include_comments=False)
+    if doc is None or not (doc.text or "").strip():
+        raise SourceError(str(path), "no article text found in the HTML")
+    return make_article(
+        doc.text,
+        path=str(path),
+        fmt="html",
+        title=doc.title,
+        url=doc.url,
+        source=doc.sitename or doc.hostname,
+        published_at=doc.date,
+    )
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Split optional front matter (``---`` / ``key: value`` lines / ``---``) from the body."""
+    stripped = text.lstrip("\ufeff")
+    if not stripped.startswith("---\n") and not stripped.startswith("---\r\n"):
+        return {}, text
+    lines = stripped.splitlines(keepends=True)
+    meta: dict[str, str] = {}
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() == "---":
+            return meta, "".join(lines[index + 1 :])
+        key, sep, value = line.partition(":")
+        if sep and key.strip() in META_FIELDS:
+            meta[key.strip()] = value.strip().strip("\"'")
+    return {}, text  # no closing marker: not front matter
+
+
+def _parse_date(value: str | datetime | None, path: str, line: int | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time())
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SourceError(path, f"field 'published_at' is not an ISO date: {value!r}", line) from None
+    if parsed.tzinfo is not None:  # stored as UTC without a zone
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _supported_list() -> str:
+    return ", ".join(sorted(SUPPORTED))

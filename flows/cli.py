@@ -1,0 +1,161 @@
+"""The ``claimflow`` command line: parses arguments, calls a flow or a library function, and
+formats the outcome. Named errors become one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="claimflow: extract check-worthy claims from news articles, annotate them in Label Studio, "
+    "and query the verdicts in DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    Optional[Path], typer.Option("--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb].")
+]
+ModelOption = Annotated[
+    Optional[str], typer.Option("--model", help="spaCy pipeline [env CLAIMFLOW_SPACY_MODEL].")
+]
+
+TRY_SQL = "SELECT article_title, round(score, 2) AS score, claim_type, claim FROM claim_overview ORDER BY score DESC LIMIT 10"
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _settings(**overrides):
+    from pydantic import ValidationError
+
+    from flows.settings import get_settings
+
+    try:
+        return get_settings(**overrides)
+    except ValidationError as exc:
+        _fail(f"invalid setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+
+
+def _print_ingest(report) -> None:
+    table = Table(title="ingest", show_header=False, title_justify="left")
+    for key, value in report.counts().items():
+        table.add_row(key.replace("_", " "), str(value))
+    table.add_row("seconds", f"{report.seconds:.1f}")
+    out.print(table)
+    for f in report.failures:
+        where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
+        err.print(f"[yellow]failed:[/yellow] {where}: {f['reason']}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns of .txt, .md, .html or .jsonl articles.")],
+    db: DbOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Read articles, extract and score their claims, and land them in the warehouse.
+
+    Re-ingesting an article adds nothing. Files that cannot be read are reported and recorded in
+    the ingest_failures table; the others are still ingested, and the exit status is 1.
+    """
+    settings = _settings(db=db, spacy_model=model)
+    from flows.ingest import ingest_flow
+
+    report = ingest_flow(paths=list(paths), db=str(settings.db), spacy_model=settings.spacy_model)
+    _print_ingest(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="Articles to ingest [default: the bundled sample articles].")] = None,
+    db: DbOption = None,
+    model: ModelOption = None,
+) -> None:
+    """The main job: ingest the articles (the bundled samples by default) and summarise what landed."""
+    from flows.settings import SAMPLE_ARTICLES
+
+    settings = _settings(db=db, spacy_model=model)
+    from flows.ingest import ingest_flow
+
+    report = ingest_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
+    _print_ingest(report)
+    from warehouse.db import connection
+
+    with connection(settings.db, read_only=True) as con:
+        rows = con.execute(
+            "SELECT title, claims, mean_score, claims_scoring_0_5_or_more FROM article_claim_summary ORDER BY title"
+        ).fetchall()
+    table = Table(title=f"articles in {settings.db}", title_justify="left")
+    for col in ("title", "claims", "mean score", "score >= 0.5"):
+        table.add_column(col)
+    for title, n, mean, high in rows:
+        table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(high))
+    out.print(table)
+    out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(db: DbOption = None) -> None:
+    """Create the warehouse or bring its schema up to date."""
+    settings = _settings(db=db)
+    from warehouse.db import connect, migrate as apply
+    from warehouse.errors import WarehouseError
+
+    try:
+        con = connect(settings.db)
+        applied = apply(con)  # connect() already migrated; this reports nothing new
+        version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+        con.close()
+    except WarehouseError as exc:
+        _fail(str(exc))
+    out.print(f"{settings.db}: schema version {version}{' (applied ' + ', '.join(applied) + ')' if applied else ''}")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query over the warehouse (read-only).")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON lines.")] = False,
+) -> None:
+    """Run a read-only SQL query over the warehouse and print the result."""
+    import duckdb
+
+    settings = _settings(db=db)
+    if not Path(settings.db).exists():
+        _fail(f"{settings.db} does not exist yet; run `claimflow ingest` or `claimflow run` first")
+    from warehouse.db import connection
+
+    try:
+        with connection(settings.db, read_only=True) as con:
+            cursor = con.execute(query)
+            columns = [d[0] for d in cursor.description] if cursor.description else []
+            rows = cursor.fetchall()
+    except duckdb.Error as exc:
+        _fail(str(exc).splitlines()[0])
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(dict(zip(columns, row)), default=str, ensure_ascii=False) + "\n")
+        return
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,161 @@
+"""The ingest flow: read articles, extract claims in batches with nlp.pipe, validate, land."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from claims.errors import OffsetError
+from claims.extract import Extraction, check_offsets, extract
+from claims.pipeline import load_pipeline
+from claims.records import articles_table, claims_table
+from claims.sources import Article, SourceError, expand_paths, read_articles
+from flows.settings import Settings, get_settings
+from warehouse import load
+from warehouse.db import connection
+
+# Below this many new articles one process is faster than starting workers.
+PARALLEL_FROM = 200
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    db: str
+    files: int = 0
+    articles_read: int = 0
+    articles_new: int = 0
+    articles_known: int = 0
+    claims_new: int = 0
+    sentences: int = 0
+    words: int = 0
+    failures: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def counts(self) -> dict:
+        return {
+            "files": self.files,
+            "articles_read": self.articles_read,
+            "articles_new": self.articles_new,
+            "articles_known": self.articles_known,
+            "claims_new": self.claims_new,
+            "sentences": self.sentences,
+            "failures": len(self.failures),
+        }
+
+
+def _failure(err: SourceError) -> dict:
+    return {"path": err.path, "line": err.line, "reason": err.reason}
+
+
+@task(cache_policy=NO_CACHE)
+def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict]]:
+    """Expand the paths and read every article; return (files, articles, failures)."""
+    logger = get_run_logger()
+    files, errors = expand_paths(paths)
+    articles: list[Article] = []
+    failures = [_failure(e) for e in errors]
+    for item in read_articles(files, max_bytes):
+        if isinstance(item, SourceError):
+            failures.append(_failure(item))
+            logger.warning("skipped %s", item)
+        else:
+            articles.append(item)
+    return len(files), articles, failures
+
+
+@task(cache_policy=NO_CACHE)
+def skip_known(db: Path, articles: list[Article]) -> tuple[list[Article], int]:
+    """Drop articles already in the warehouse (and repeats within this input)."""
+    unique = list({a.article_id: a for a in reversed(articles)}.values())[::-1]
+    with connection(db) as con:
+        known = load.existing_article_ids(con, [a.article_id for a in unique])
+    return [a for a in unique if a.article_id not in known], len(articles) - len(unique) + len(known)
+
+
+@task(cache_policy=NO_CACHE)
+def extract_claims(articles: list[Article], settings: Settings) -> list[Extraction]:
+    """Split and score every article's sentences with one nlp.pipe over all their blocks."""
+    if not articles:
+        return []
+    nlp = load_pipeline(settings.spacy_model)
+    processes = settings.nlp_processes or (1 if len(articles) < PARALLEL_FROM else os.cpu_count() or 1)
+    return list(
+        extract(
+            nlp,
+            articles,
+            batch_size=settings.batch_size,
+            n_process=processes,
+            context_sentences=settings.context_sentences,
+            min_words=settings.min_claim_words,
+        )
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict]]:
+    """Keep the articles whose claims all point at their text; the rest become failures."""
+    good, failures = [], []
+    for ex in extractions:
+        if ex.error is None:
+            try:
+                check_offsets(ex.article, ex.claims)
+            except OffsetError as err:
+                ex.error = str(err)
+        if ex.error is None:
+            good.append(ex)
+        else:
+            failures.append({"path": ex.article.source_path, "line": ex.article.source_line, "reason": ex.error})
+    return good, failures
+
+
+@task(cache_policy=NO_CACHE)
+def land(db: Path, run_id: str, extractions: list[Extraction], failures: list[dict]) -> tuple[int, int]:
+    """Write articles, claims and failures in one short write connection; return (new articles, new claims)."""
+    at = datetime.now(timezone.utc).replace(tzinfo=None)
+    with connection(db) as con:
+        articles = load.upsert_articles(con, articles_table([e.article for e in extractions], run_id=run_id, at=at))
+        claims = load.upsert_claims(con, claims_table([c for e in extractions for c in e.claims], run_id=run_id, at=at))
+        load.record_failures(con, run_id, failures)
+    return articles.new, claims.new
+
+
+@flow(name="ingest", log_prints=False)
+def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None = None) -> IngestReport:
+    """Ingest articles from files, folders or globs into the warehouse."""
+    settings = get_settings(db=db, spacy_model=spacy_model)
+    run_id = str(flow_run.id or datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%f"))
+    report = IngestReport(run_id=run_id, db=str(settings.db))
+    started = datetime.now(timezone.utc)
+    with connection(settings.db) as con:
+        load.start_run(con, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model})
+    try:
+        report.files, articles, read_failures = read_inputs(paths, settings.max_article_bytes)
+        report.articles_read = len(articles)
+        new, report.articles_known = skip_known(settings.db, articles)
+        extractions = extract_claims(new, settings)
+        good, bad = validate(extractions)
+        report.failures = read_failures + bad
+        report.sentences = sum(e.sentences for e in good)
+        report.words = sum(len(e.article.text.split()) for e in good)
+        report.articles_new, report.claims_new = land(settings.db, run_id, good, report.failures)
+    except BaseException as err:
+        with connection(settings.db) as con:
+            load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")
+        raise
+    report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    status = "completed" if report.ok else "completed_with_failures"
+    with connection(settings.db) as con:
+        load.finish_run(con, run_id, status, report.counts())
+    get_run_logger().info("ingest %s: %s", status, report.counts())
+    return report

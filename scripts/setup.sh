@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Create the two virtual environments claimflow needs, from the hashed lock files:
+#   .venv              the pipeline (prefect, spaCy + model, DuckDB, Great Expectations, SDK)
+#   .venv-labelstudio  the Label Studio server, which cannot share a venv with prefect >= 3.6
+# Idempotent: a venv whose lock file has not changed since its last install is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+UV_VERSION=0.13.8   # uv installs the locks in seconds where pip takes minutes
+
+make_venv() {  # make_venv DIR LOCK [editable]
+  local dir=$1 lock=$2 editable=${3:-}
+  local stamp="$dir/.claimflow-lock.sha256"
+  local want
+  want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$dir/bin/python" ]; then
+    echo "setup: $dir is up to date"
+    return
+  fi
+  echo "setup: installing $dir from $lock"
+  [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" --require-hashes -r "$lock"
+  if [ -n "$editable" ]; then
+    "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" --no-deps -e .
+  fi
+  echo "$want" > "$stamp"
+}
+
+make_venv .venv requirements/pipeline.lock editable
+make_venv .venv-labelstudio requirements/labelstudio.lock
+echo "setup: done (.venv and .venv-labelstudio)"

@@ -1,0 +1,94 @@
+"""Opening the DuckDB file and migrating it.
+
+Migrations are the files ``migrations/NNNN_name.sql``, applied once each in the order of their
+number and recorded in ``schema_migrations``; views in ``sql/views.sql`` are recreated after.
+One writer process at a time: open a connection, write, close it.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from warehouse.errors import DatabaseLocked, MigrationError
+
+_MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def sql(name: str) -> str:
+    """The text of ``warehouse/sql/<name>.sql``."""
+    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """All migrations as (version, name, sql), in order."""
+    found = []
+    for entry in resources.files("warehouse").joinpath("migrations").iterdir():
+        if m := _MIGRATION.match(entry.name):
+            found.append((int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(versions) != len(set(versions)):
+        raise MigrationError(f"two migrations share a number: {versions}")
+    return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the migrations not yet recorded, each in its own transaction; recreate the views.
+
+    Returns the names of the migrations applied now.
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT now())"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, text in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(text)
+            con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+            con.execute("COMMIT")
+        except duckdb.Error as err:
+            con.execute("ROLLBACK")
+            raise MigrationError(f"migration {version:04d}_{name}.sql failed: {err}") from err
+        applied.append(f"{version:04d}_{name}")
+    con.execute(sql("views"))
+    return applied
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database (creating it and its folder if need be) and bring its schema up to date.
+
+    A read-only connection is not migrated.
+    """
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise DatabaseLocked(f"{path} is open for writing in another process: {err}") from err
+        raise
+    if not read_only:
+        migrate(con)
+    return con
+
+
+@contextmanager
+def connection(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection, closed on exit."""
+    con = connect(path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()

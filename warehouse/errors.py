@@ -1,0 +1,13 @@
+"""Named errors of the warehouse package."""
+
+
+class WarehouseError(Exception):
+    """Base class of the warehouse's errors."""
+
+
+class MigrationError(WarehouseError):
+    """A migration file could not be applied; the message names it."""
+
+
+class DatabaseLocked(WarehouseError):
+    """Another process holds the DuckDB file open for writing."""

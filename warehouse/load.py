@@ -1,0 +1,103 @@
+"""Idempotent loads into the warehouse from Arrow tables (or pandas frames).
+
+Every load registers its batch as a relation and runs one set-based statement from ``sql/``;
+rows are never inserted one by one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCounts:
+    new: int
+    existing: int
+
+
+def _load(con: duckdb.DuckDBPyConnection, statement: str, batch, key: str, table: str) -> LoadCounts:
+    if batch is None or len(batch) == 0:
+        return LoadCounts(0, 0)
+    from warehouse.db import sql
+
+    con.register("batch", batch)
+    try:
+        con.execute("BEGIN")
+        existing = con.execute(
+            f"SELECT count(DISTINCT {key}) FROM batch WHERE {key} IN (SELECT {key} FROM {table})"
+        ).fetchone()[0]
+        written = {row[0] for row in con.execute(sql(statement)).fetchall()}
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("batch")
+    new = len(written) if statement == "upsert_articles" else len(written) - existing
+    return LoadCounts(new=max(new, 0), existing=existing)
+
+
+def upsert_articles(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadCounts:
+    """Add the articles not yet present; those present are left untouched."""
+    return _load(con, "upsert_articles", batch, "article_id", "articles")
+
+
+def upsert_claims(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadCounts:
+    """Insert new claims and re-score those already present."""
+    return _load(con, "upsert_claims", batch, "claim_id", "claims")
+
+
+def existing_article_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are already in the warehouse."""
+    if not ids:
+        return set()
+    con.register("wanted", pa.table({"article_id": pa.array(ids, pa.string())}))
+    try:
+        rows = con.execute("SELECT article_id FROM articles WHERE article_id IN (SELECT article_id FROM wanted)").fetchall()
+    finally:
+        con.unregister("wanted")
+    return {r[0] for r in rows}
+
+
+def record_failures(con: duckdb.DuckDBPyConnection, run_id: str, failures: list[dict]) -> int:
+    """Append one row per failed input: ``{"path", "line", "reason"}``."""
+    if not failures:
+        return 0
+    now = _now()
+    batch = pa.Table.from_pylist(
+        [{"run_id": run_id, "path": f["path"], "line": f.get("line"), "reason": f["reason"], "failed_at": now} for f in failures],
+        schema=pa.schema(
+            [("run_id", pa.string()), ("path", pa.string()), ("line", pa.int32()), ("reason", pa.string()), ("failed_at", pa.timestamp("us"))]
+        ),
+    )
+    con.register("batch", batch)
+    try:
+        con.execute("INSERT INTO ingest_failures BY NAME SELECT * FROM batch")
+    finally:
+        con.unregister("batch")
+    return len(failures)
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, parameters: dict) -> None:
+    """Record that a flow run started (a re-used run id starts over)."""
+    con.execute(
+        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)",
+        [run_id, flow, _now(), json.dumps(parameters, default=str)],
+    )
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict, message: str | None = None) -> None:
+    """Record a run's end, its status and its counts."""
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, counts = ?, message = ? WHERE run_id = ?",
+        [_now(), status, json.dumps(counts, default=str), message, run_id],
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
