@@ -54,7 +54,8 @@ _CAUSAL = re.compile(
     r"owing to|thanks to|triggered|driven by|stemming from|therefore|consequently|fuel(?:s|ed|ing)?)\b",
     re.I,
 )
-_FIRST_PERSON = re.compile(r"\b(?:I|we|our|us|my)\b")
+# "US" is the country, so only lower-case "us" counts.
+_FIRST_PERSON = re.compile(r"\b(?:I|[Ww]e|[Oo]urs?|us|[Mm]y)\b")
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[^\W\d_]+")
 

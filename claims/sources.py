@@ -128,7 +128,11 @@ def make_article(
     """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left."""
     normalized = normalize_text(text)
     if not normalized.strip():
-        raise SourceError(path, "article has no text" if text.strip() else "file is empty", line)
+        if line is not None:
+            reason = "field 'text' is empty"
+        else:
+            reason = "article has no text" if text.strip() else "file is empty"
+        raise SourceError(path, reason, line)
     clean_title = normalize_text(title).replace("\n", " ") if title else None
     if not clean_title:
         clean_title = title_of(normalized, split_blocks(normalized))

@@ -18,8 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb].")
@@ -117,8 +117,8 @@ def migrate(db: DbOption = None) -> None:
     from warehouse.errors import WarehouseError
 
     try:
-        con = connect(settings.db)
-        applied = apply(con)  # connect() already migrated; this reports nothing new
+        con = connect(settings.db, migrate_schema=False)
+        applied = apply(con)
         version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
         con.close()
     except WarehouseError as exc:

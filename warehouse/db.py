@@ -65,7 +65,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the database (creating it and its folder if need be) and bring its schema up to date.
 
     A read-only connection is not migrated.
@@ -79,7 +79,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         if "lock" in str(err).lower():
             raise DatabaseLocked(f"{path} is open for writing in another process: {err}") from err
         raise
-    if not read_only:
+    if migrate_schema and not read_only:
         migrate(con)
     return con
 

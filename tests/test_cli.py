@@ -1,0 +1,104 @@
+"""The command line as a user runs it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import ROOT, SAMPLES
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def command_names():
+    import typer.main
+
+    return sorted(typer.main.get_command(app).commands)
+
+
+def test_every_command_has_help_text_and_a_readme_entry():
+    readme = (ROOT / "README.md").read_text()
+    for name in command_names():
+        result = invoke(name, "--help")
+        assert result.exit_code == 0
+        assert len(result.output.strip().splitlines()) > 3, name
+        assert f"claimflow {name}" in readme, f"README has no entry for `claimflow {name}`"
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from flows.settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    for name in Settings.model_fields:
+        assert f"CLAIMFLOW_{name.upper()}" in readme, name
+
+
+def test_migrate_creates_the_database(tmp_path):
+    db = tmp_path / "w.duckdb"
+    result = invoke("migrate", "--db", db)
+    assert result.exit_code == 0 and "schema version 1" in result.output
+    assert db.exists()
+
+
+def test_sql_on_a_missing_database_says_what_to_do(tmp_path):
+    result = runner.invoke(app, ["sql", "SELECT 1", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 1
+    assert "does not exist yet" in result.output
+
+
+def test_sql_errors_are_one_line(tmp_path):
+    db = tmp_path / "w.duckdb"
+    invoke("migrate", "--db", db)
+    result = runner.invoke(app, ["sql", "SELECT nope FROM articles", "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.output.count("error:") == 1 and "nope" in result.output
+
+
+def test_invalid_setting_is_reported_by_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMFLOW_BATCH_SIZE", "zero")
+    result = runner.invoke(app, ["migrate", "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 1 and "batch_size" in result.output
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("prefect_server")
+def test_ingest_exits_1_and_names_each_bad_file_while_landing_the_good_ones(tmp_path):
+    db = tmp_path / "w.duckdb"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.md").write_text("# Title\n\nNATO was founded in 1949 and has 32 members, officials said.\n")
+    (tmp_path / "in" / "empty.txt").write_text("")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "in"), str(tmp_path / "gone.txt"), "--db", str(db)])
+    assert result.exit_code == 1
+    assert re.search(r"failed: \S*empty\.txt: file is empty", result.output)
+    assert re.search(r"failed: \S*gone\.txt: no such file or directory", result.output)
+    rows = invoke("sql", "SELECT count(*) AS n FROM claims", "--db", db, "--json").output.splitlines()
+    assert json.loads(rows[-1]) == {"n": 1}
+    again = runner.invoke(app, ["ingest", str(tmp_path / "in" / "good.md"), "--db", str(db)])
+    assert again.exit_code == 0
+
+
+@pytest.mark.integration
+def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path):
+    """`claimflow run` in its own process, with its own temporary Prefect server."""
+    env = {**os.environ, "CLAIMFLOW_DB": str(tmp_path / "demo.duckdb"), "PREFECT_HOME": str(tmp_path / "prefect")}
+    exe = Path(sys.executable).with_name("claimflow")
+    proc = subprocess.run([str(exe), "run"], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout
+    assert "articles new" in out and "Outcomes of the Munich Security" in out
+    assert "claimflow sql" in out
+    query = out.split('claimflow sql "', 1)[1].rsplit('"', 1)[0]
+    check = subprocess.run([str(exe), "sql", query, "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert check.returncode == 0, check.stderr
+    rows = [json.loads(line) for line in check.stdout.splitlines()]
+    assert len(rows) == 10 and rows[0]["score"] >= rows[-1]["score"]
