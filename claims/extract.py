@@ -8,7 +8,9 @@ not claims.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -66,12 +68,11 @@ def extract(
     articles: Iterable[Article],
     *,
     batch_size: int = 64,
-    n_process: int = 1,
     context_sentences: int = 1,
     min_words: int = MIN_CLAIM_WORDS,
 ) -> Iterator[Extraction]:
     """Yield one :class:`Extraction` per article, in order, running spaCy over all their blocks
-    with one ``nlp.pipe`` call."""
+    with one ``nlp.pipe`` call in this process (see :func:`extract_parallel` for more cores)."""
     articles = list(articles)
     label = model_label(nlp)
     blocks = [split_blocks(a.text) for a in articles]
@@ -81,7 +82,7 @@ def extract(
         for b in blocks[i]
         if b.kind != "heading"
     )
-    docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process)
+    docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size)
     pending: list[_Sentence] = []
     current = 0
     for doc, (index, offset, kind) in docs:
@@ -92,6 +93,53 @@ def extract(
     while current < len(articles):
         yield _finish(articles[current], pending, label, context_sentences)
         pending, current = [], current + 1
+
+
+def extract_parallel(
+    model: str,
+    articles: list[Article],
+    *,
+    processes: int,
+    batch_size: int = 64,
+    context_sentences: int = 1,
+    min_words: int = MIN_CLAIM_WORDS,
+) -> Iterator[Extraction]:
+    """Like :func:`extract`, spread over ``processes`` worker processes, each of which loads the
+    pipeline ``model`` once and returns finished claims (not Docs), in article order.
+
+    Workers are spawned, not forked, so they inherit no threads or exit handlers of the caller
+    (such as an orchestrator's temporary server).
+    """
+    if processes <= 1 or len(articles) < 2:
+        from claims.pipeline import load_pipeline
+
+        yield from extract(
+            load_pipeline(model), articles, batch_size=batch_size, context_sentences=context_sentences, min_words=min_words
+        )
+        return
+    # Several chunks per worker keep both busy to the end; each chunk is one nlp.pipe call.
+    size = max(1, min(50, -(-len(articles) // (processes * 4))))
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    options = {"batch_size": batch_size, "context_sentences": context_sentences, "min_words": min_words}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model,)) as pool:
+        for results in pool.map(_extract_chunk, chunks, [options] * len(chunks)):
+            yield from results
+
+
+_WORKER_NLP: Language | None = None
+
+
+def _init_worker(model: str) -> None:
+    global _WORKER_NLP
+    from claims.pipeline import load_pipeline
+
+    _WORKER_NLP = load_pipeline(model)
+
+
+def _extract_chunk(articles: list[Article], options: dict) -> list[Extraction]:
+    assert _WORKER_NLP is not None
+    return list(extract(_WORKER_NLP, articles, **options))
 
 
 def _sentences(doc, offset: int, block_kind: str, min_words: int) -> Iterator[_Sentence]:

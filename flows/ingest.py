@@ -10,10 +10,10 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from claims.errors import OffsetError
-from claims.extract import Extraction, check_offsets, extract
-from claims.pipeline import load_pipeline
+from claims.extract import Extraction, check_offsets, extract_parallel
 from claims.records import articles_table, claims_table
 from claims.sources import Article, SourceError, expand_paths, read_articles
 from flows.settings import Settings, get_settings
@@ -58,6 +58,13 @@ def _failure(err: SourceError) -> dict:
     return {"path": err.path, "line": err.line, "reason": err.reason}
 
 
+def nlp_processes(settings: Settings, articles: int) -> int:
+    """The setting, or else one process for small inputs and every core for large ones."""
+    if settings.nlp_processes:
+        return settings.nlp_processes
+    return 1 if articles < PARALLEL_FROM else os.cpu_count() or 1
+
+
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict]]:
     """Expand the paths and read every article; return (files, articles, failures)."""
@@ -88,14 +95,12 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
     """Split and score every article's sentences with one nlp.pipe over all their blocks."""
     if not articles:
         return []
-    nlp = load_pipeline(settings.spacy_model)
-    processes = settings.nlp_processes or (1 if len(articles) < PARALLEL_FROM else os.cpu_count() or 1)
     return list(
-        extract(
-            nlp,
+        extract_parallel(
+            settings.spacy_model,
             articles,
+            processes=nlp_processes(settings, len(articles)),
             batch_size=settings.batch_size,
-            n_process=processes,
             context_sentences=settings.context_sentences,
             min_words=settings.min_claim_words,
         )
@@ -142,13 +147,14 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
     try:
         report.files, articles, read_failures = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
-        new, report.articles_known = skip_known(settings.db, articles)
-        extractions = extract_claims(new, settings)
-        good, bad = validate(extractions)
+        # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
+        new, report.articles_known = skip_known(settings.db, quote(articles))
+        extractions = extract_claims(quote(new), settings)
+        good, bad = validate(quote(extractions))
         report.failures = read_failures + bad
         report.sentences = sum(e.sentences for e in good)
         report.words = sum(len(e.article.text.split()) for e in good)
-        report.articles_new, report.claims_new = land(settings.db, run_id, good, report.failures)
+        report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures)
     except BaseException as err:
         with connection(settings.db) as con:
             load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")

@@ -1,0 +1,110 @@
+"""Ingest benchmark: N varied articles built from the samples, through the whole ingest flow,
+and the extraction step against plain ``nlp.pipe`` of the same model over the same texts.
+
+    .venv/bin/python bench/bench_ingest.py --articles 1000
+
+Prints words and claims per second, peak memory, and the ratio of the extraction step's speed
+to plain nlp.pipe (1.0 means no overhead). Figures go in bench/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def varied_articles(n: int, seed: int = 7) -> list[dict]:
+    """``n`` articles from the samples: paragraphs shuffled and a numbered dateline, so none dedupe."""
+    samples = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples" / "articles").glob("*.txt"))]
+    rng = random.Random(seed)
+    cities = ["Munich", "Brussels", "Kyiv", "Warsaw", "Vilnius", "Berlin", "Paris", "London"]
+    rows = []
+    for i in range(n):
+        lines = [line for line in samples[i % len(samples)].split("\n") if line.strip()]
+        head, body = lines[0], lines[1:]
+        rng.shuffle(body)
+        dateline = f"{rng.choice(cities)}, report {i + 1}: officials said {rng.randint(2, 99)} delegations attended."
+        rows.append({"title": f"{head} ({i + 1})", "text": "\n\n".join([head, dateline, *body]), "source": "bench"})
+    return rows
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, children
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=0, help="nlp.pipe processes (0: as the flow picks)")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--skip-flow", action="store_true", help="only compare extraction with plain nlp.pipe")
+    args = parser.parse_args()
+
+    if args.processes:
+        os.environ["CLAIMFLOW_NLP_PROCESSES"] = str(args.processes)
+    from claims.extract import extract, extract_parallel
+    from claims.pipeline import load_pipeline
+    from claims.sources import make_article
+    from flows.ingest import nlp_processes
+    from flows.settings import get_settings
+
+    settings = get_settings(spacy_model=args.model)
+    rows = varied_articles(args.articles)
+    articles = [make_article(r["text"], path="bench", fmt="jsonl", title=r["title"], source=r["source"]) for r in rows]
+    assert len({a.article_id for a in articles}) == len(articles), "articles dedupe"
+    words = sum(len(a.text.split()) for a in articles)
+    processes = nlp_processes(settings, len(articles))
+    nlp = load_pipeline(settings.spacy_model)
+    print(f"articles: {len(articles)}  words: {words}  model: {settings.spacy_model} {nlp.pipe_names}  processes: {processes}")
+
+    # Warm up both paths once so neither pays for first-call costs.
+    list(nlp.pipe([a.text for a in articles[:10]], batch_size=settings.batch_size))
+    list(extract(nlp, articles[:10], batch_size=settings.batch_size))
+
+    t = time.perf_counter()
+    for _ in nlp.pipe([a.text for a in articles], batch_size=settings.batch_size, n_process=processes):
+        pass
+    plain = time.perf_counter() - t
+
+    t = time.perf_counter()
+    extractions = list(extract_parallel(settings.spacy_model, articles, processes=processes, batch_size=settings.batch_size))
+    ours = time.perf_counter() - t
+    claims = sum(len(e.claims) for e in extractions)
+    print(f"plain nlp.pipe (n_process={processes}): {plain:7.1f} s  {words / plain:8.0f} words/s")
+    print(f"extraction step ({processes} processes): {ours:7.1f} s  {words / ours:8.0f} words/s  {claims / ours:6.0f} claims/s  ({claims} claims)")
+    print(f"ratio extraction/plain speed: {plain / ours:.2f}  (target >= 0.8)")
+
+    if not args.skip_flow:
+        from flows.ingest import ingest_flow
+
+        with tempfile.TemporaryDirectory() as tmp:
+            feed = Path(tmp) / "bench.jsonl"
+            feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+            db = Path(tmp) / "bench.duckdb"
+            t = time.perf_counter()
+            report = ingest_flow(paths=[str(feed)], db=str(db), spacy_model=settings.spacy_model)
+            total = time.perf_counter() - t
+        assert report.ok and report.articles_new == len(articles), report.counts()
+        print(
+            f"ingest flow end to end (read, extract, validate, land; Prefect server start included): {total:.1f} s  "
+            f"{report.words / total:.0f} words/s  {report.claims_new / total:.0f} claims/s  "
+            f"(in-flow time {report.seconds:.1f} s; target 1,000 articles <= 180 s)"
+        )
+    own, children = peak_rss_mb()
+    print(f"peak memory: {own:.0f} MB (this process), {children:.0f} MB (largest worker process)")
+
+
+if __name__ == "__main__":
+    main()
