@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from claims.pipeline import DEFAULT_MODEL
@@ -31,6 +31,29 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(2_000_000, ge=1, description="Larger articles are refused with a message.")
     min_claim_words: int = Field(4, ge=1, description="Sentences with fewer words are not claims.")
     context_sentences: int = Field(1, ge=0, description="Sentences on each side kept as a claim's context.")
+
+    # Label Studio: an external server when both are set, else the local embedded one.
+    ls_url: str | None = Field(
+        None, validation_alias=AliasChoices("LABEL_STUDIO_URL", "CLAIMFLOW_LS_URL"), description="External Label Studio URL."
+    )
+    ls_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("LABEL_STUDIO_API_KEY", "CLAIMFLOW_LS_API_KEY"),
+        description="Its API token: a legacy token or a personal access token.",
+    )
+    ls_port: int = Field(8080, ge=1, le=65535, description="Port of the local Label Studio (bound to 127.0.0.1).")
+    ls_data_dir: Path = Field(Path("data/labelstudio"), description="Database, media and credentials of the local Label Studio.")
+    ls_venv: Path = Field(PROJECT_ROOT / ".venv-labelstudio", description="The venv the local Label Studio runs from.")
+    ls_start_timeout: float = Field(240.0, gt=0, description="Seconds to wait for the local Label Studio to answer.")
+    ls_project: str = Field("claimflow claims", description="Title of the Label Studio project for claims.")
+    push_threshold: float = Field(0.5, ge=0, le=1, description="Claims scoring at least this become tasks.")
+    push_batch_size: int = Field(1000, ge=1, description="Tasks per import call.")
+    ls_retries: int = Field(3, ge=0, description="Retries of a Label Studio call that failed with a connection error or 5xx.")
+    ls_retry_delay: float = Field(2.0, ge=0, description="Seconds before the first retry; doubled for each next one.")
+
+    @property
+    def uses_local_label_studio(self) -> bool:
+        return not (self.ls_url and self.ls_api_key)
 
 
 def get_settings(**overrides) -> Settings:

@@ -1,0 +1,170 @@
+"""A thin client for the Label Studio API over label-studio-sdk, with named errors.
+
+Connection errors and 5xx answers become :class:`LabelStudioUnavailable` (worth retrying),
+401/403 :class:`LabelStudioAuthError`, other 4xx :class:`LabelStudioRequestError`. The token is
+never part of a message. Imports are never retried here: a retried import could create a task
+twice, so the caller reconciles and resumes instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import httpx
+
+from annotation.errors import LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
+
+PAGE_SIZE = 500
+
+
+@contextmanager
+def _translated(what: str, url: str) -> Iterator[None]:
+    from label_studio_sdk.core.api_error import ApiError
+
+    try:
+        yield
+    except (httpx.TransportError, ConnectionError) as err:
+        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable ({what}): {type(err).__name__}") from err
+    except ApiError as err:
+        status = err.status_code or 0
+        detail = _detail(err.body)
+        if status >= 500 or status in (408, 429):
+            raise LabelStudioUnavailable(f"Label Studio at {url} answered {status} ({what}){detail}") from err
+        if status in (401, 403):
+            raise LabelStudioAuthError(
+                f"Label Studio at {url} refused the API token ({status}); check LABEL_STUDIO_API_KEY "
+                "(legacy tokens need LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true on the server)"
+            ) from err
+        raise LabelStudioRequestError(f"Label Studio at {url} refused {what} ({status}){detail}") from err
+
+
+def _detail(body) -> str:
+    if isinstance(body, dict):
+        text = body.get("detail") or body.get("validation_errors") or body
+        return f": {str(text)[:300]}"
+    return f": {str(body)[:300]}" if body else ""
+
+
+def ls_time(value: datetime) -> str:
+    """A datetime in the only format Label Studio's Data Manager filters accept."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class LabelStudioClient:
+    def __init__(self, url: str, token: str, *, timeout: float = 60.0):
+        from label_studio_sdk import LabelStudio
+
+        self.url = url.rstrip("/")
+        self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
+        self._http = httpx.Client(timeout=5.0)
+
+    @property
+    def sdk(self):
+        return self._sdk
+
+    def health(self) -> bool:
+        """Whether the server answers /health."""
+        try:
+            return self._http.get(f"{self.url}/health").status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def check_auth(self) -> str:
+        """The email of the token's user; raises if the server is down or refuses the token."""
+        with _translated("who am I", self.url):
+            return self._sdk.users.whoami().email
+
+    # projects -----------------------------------------------------------------------------
+    def find_project(self, title: str) -> int | None:
+        with _translated("list projects", self.url):
+            for project in self._sdk.projects.list(title=title):
+                if project.title == title:
+                    return project.id
+        return None
+
+    def create_project(self, title: str, label_config: str, **options) -> int:
+        """Create a project; Label Studio validates the config and refuses a bad one."""
+        with _translated("create project", self.url):
+            return self._sdk.projects.create(title=title, label_config=label_config, **options).id
+
+    def ensure_project(self, title: str, label_config: str, **options) -> int:
+        return self.find_project(title) or self.create_project(title, label_config, **options)
+
+    def project_task_count(self, project: int) -> int:
+        with _translated("read project", self.url):
+            return int(self._sdk.projects.get(id=project).task_number or 0)
+
+    # tasks ----------------------------------------------------------------------------------
+    def import_tasks(self, project: int, tasks: list[dict]) -> list[int]:
+        """Import tasks (with their predictions) in one call; return the new task ids in order."""
+        with _translated("import tasks", self.url):
+            response = self._sdk.projects.import_tasks(
+                id=project, request=tasks, return_task_ids=True, request_options={"max_retries": 0}
+            )
+        ids = list(response.task_ids or [])
+        if len(ids) != len(tasks):
+            raise LabelStudioRequestError(f"Label Studio created {len(ids)} tasks for {len(tasks)} sent")
+        return ids
+
+    def task_claim_ids(self, project: int) -> dict[str, int]:
+        """claim_id -> task id for every task of the project (the first task, if a claim has several)."""
+        found: dict[str, int] = {}
+        with _translated("list tasks", self.url):
+            for task in self._sdk.tasks.list(project=project, include="id,data", page_size=PAGE_SIZE):
+                claim = (task.data or {}).get("claim_id")
+                if claim is not None and claim not in found:
+                    found[claim] = task.id
+        return found
+
+    def tasks_updated_since(self, project: int, since: datetime | None) -> Iterator[dict]:
+        """Every task (with its annotations) updated after ``since``, in id order; all if None.
+
+        Creating, editing or deleting an annotation updates its task, so this finds them all.
+        """
+        params = {"project": project, "fields": "all", "page_size": PAGE_SIZE}
+        items = []
+        if since is not None:
+            items.append({"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)})
+        params["query"] = json.dumps({"filters": {"conjunction": "and", "items": items}})
+        page = 1
+        while True:
+            with _translated("list tasks", self.url):
+                response = self._sdk._client_wrapper.httpx_client.request(
+                    "api/tasks", method="GET", params={**params, "page": page}
+                )
+            if response.status_code == 404:  # past the last page
+                return
+            if response.status_code >= 400:
+                with _translated("list tasks", self.url):
+                    from label_studio_sdk.core.api_error import ApiError
+
+                    raise ApiError(status_code=response.status_code, body=response.text[:300])
+            tasks = response.json().get("tasks", [])
+            yield from tasks
+            if len(tasks) < PAGE_SIZE:
+                return
+            page += 1
+
+    # users ----------------------------------------------------------------------------------
+    def users(self) -> dict[int, str]:
+        """user id -> email."""
+        with _translated("list users", self.url):
+            return {u.id: u.email for u in self._sdk.users.list()}
+
+    def ensure_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
+        for uid, mail in self.users().items():
+            if mail == email:
+                return uid
+        with _translated("create user", self.url):
+            return self._sdk.users.create(email=email, username=email, first_name=first_name, last_name=last_name).id
+
+    def annotate(self, task: int, result: list[dict], *, user: int, lead_time: float | None = None) -> int:
+        """Create an annotation on a task as ``user`` (for tests, benchmarks and scripted annotators)."""
+        with _translated("create annotation", self.url):
+            return self._sdk.annotations.create(id=task, result=result, completed_by=user, lead_time=lead_time).id
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,61 @@
+"""The labeling config for a claim, and the control names read from it (never scattered literals)."""
+
+from __future__ import annotations
+
+import functools
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from importlib import resources
+
+from annotation.errors import ConfigError
+
+CLAIM_CONFIG = "claim.xml"
+
+
+def config_text(name: str = CLAIM_CONFIG) -> str:
+    """The XML of ``annotation/configs/<name>``."""
+    return resources.files("annotation").joinpath("configs", name).read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    name: str
+    tag: str
+    to_name: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def result_type(self) -> str:
+        """The ``type`` of this control's results in Label Studio's JSON."""
+        return self.tag.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimControls:
+    """The controls of the claim config that claimflow reads and writes."""
+
+    verdict: Control
+    confidence: Control
+    rationale: Control
+    evidence: Control
+    checkworthy: Control
+
+    @property
+    def verdicts(self) -> tuple[str, ...]:
+        return self.verdict.choices
+
+
+@functools.lru_cache(maxsize=8)
+def claim_controls(xml: str | None = None) -> ClaimControls:
+    """Parse the config and return its controls; raise :class:`ConfigError` if one is missing."""
+    root = ET.fromstring(xml or config_text())
+    found: dict[str, Control] = {}
+    for el in root.iter():
+        if "toName" in el.attrib and "name" in el.attrib:
+            choices = tuple(c.attrib.get("alias") or c.attrib["value"] for c in el.iter("Choice"))
+            found[el.attrib["name"]] = Control(el.attrib["name"], el.tag, el.attrib["toName"], choices)
+    wanted = {"verdict": "Choices", "confidence": "Rating", "rationale": "TextArea", "evidence": "TextArea", "checkworthy": "Choices"}
+    for name, tag in wanted.items():
+        if name not in found or found[name].tag != tag:
+            raise ConfigError(f"labeling config needs a <{tag} name=\"{name}\"> control")
+    return ClaimControls(**{name: found[name] for name in wanted})

@@ -1,0 +1,118 @@
+"""Label Studio annotations as flat label rows: one row per annotation.
+
+All translation from Label Studio's annotation JSON to claimflow's records lives here. Pure
+functions; the raw JSON is never modified.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from annotation.config import ClaimControls, claim_controls
+
+_URL_SPLIT = re.compile(r"[\s,]+")
+
+LABEL_FIELDS = (
+    "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "annotator", "verdict",
+    "confidence", "rationale", "evidence_urls", "lead_time", "created_at", "updated_at", "was_cancelled",
+)
+
+
+class MalformedAnnotation(ValueError):
+    """An annotation payload is not of the shape Label Studio gives; the message says what is wrong."""
+
+
+def parse_time(value) -> datetime | None:
+    """Label Studio's ISO timestamps as naive UTC datetimes."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def _user_id(value) -> int | None:
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return int(value) if value is not None else None
+
+
+def flatten(
+    annotation: Mapping,
+    *,
+    claim_id: str | None,
+    users: Mapping[int, str] | None = None,
+    controls: ClaimControls | None = None,
+) -> dict:
+    """One label row from one annotation of a claim task.
+
+    Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
+    annotation at all raises :class:`MalformedAnnotation`.
+    """
+    if not isinstance(annotation, Mapping):
+        raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
+    if not isinstance(annotation.get("id"), int):
+        raise MalformedAnnotation("annotation has no integer 'id'")
+    result = annotation.get("result") or []
+    if not isinstance(result, list):
+        raise MalformedAnnotation(f"annotation {annotation['id']}: 'result' is not a list")
+    controls = controls or claim_controls()
+    by_name: dict[str, dict] = {}
+    for item in result:
+        if isinstance(item, Mapping) and isinstance(item.get("value"), Mapping):
+            by_name[item.get("from_name")] = item["value"]
+
+    verdict_choices = by_name.get(controls.verdict.name, {}).get("choices") or []
+    rating = by_name.get(controls.confidence.name, {}).get("rating")
+    rationale = "\n".join(by_name.get(controls.rationale.name, {}).get("text") or []).strip()
+    evidence_text = " ".join(by_name.get(controls.evidence.name, {}).get("text") or [])
+    annotator_id = _user_id(annotation.get("completed_by"))
+    return {
+        "annotation_id": annotation["id"],
+        "task_id": annotation.get("task"),
+        "project_id": annotation.get("project"),
+        "claim_id": claim_id,
+        "annotator_id": annotator_id,
+        "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
+        "verdict": verdict_choices[0] if len(verdict_choices) == 1 else (",".join(verdict_choices) or None),
+        "confidence": rating,
+        "rationale": rationale or None,
+        "evidence_urls": [u for u in _URL_SPLIT.split(evidence_text) if u],
+        "lead_time": annotation.get("lead_time"),
+        "created_at": parse_time(annotation.get("created_at")),
+        "updated_at": parse_time(annotation.get("updated_at")),
+        "was_cancelled": bool(annotation.get("was_cancelled", False)),
+    }
+
+
+def annotation_result(
+    *,
+    verdict: str | None,
+    confidence: int | None = None,
+    rationale: str | None = None,
+    evidence: list[str] | None = None,
+    controls: ClaimControls | None = None,
+) -> list[dict]:
+    """The ``result`` list Label Studio stores for an annotation with these values (for tests,
+    benchmarks and scripted annotators)."""
+    controls = controls or claim_controls()
+    out = []
+    if verdict is not None:
+        c = controls.verdict
+        out.append({"from_name": c.name, "to_name": c.to_name, "type": c.result_type, "value": {"choices": [verdict]}})
+    if confidence is not None:
+        c = controls.confidence
+        out.append({"from_name": c.name, "to_name": c.to_name, "type": c.result_type, "value": {"rating": confidence}})
+    if rationale:
+        c = controls.rationale
+        out.append({"from_name": c.name, "to_name": c.to_name, "type": c.result_type, "value": {"text": [rationale]}})
+    if evidence:
+        c = controls.evidence
+        out.append({"from_name": c.name, "to_name": c.to_name, "type": c.result_type, "value": {"text": list(evidence)}})
+    return out

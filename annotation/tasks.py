@@ -1,0 +1,69 @@
+"""Claims as Label Studio tasks: data fields for the config, and the model's score as a prediction.
+
+All translation from claimflow's records to Label Studio's task JSON lives here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+from annotation.config import ClaimControls, claim_controls
+
+
+def context_html(context: str, start: int, end: int) -> str:
+    """The context as HTML with the claim (``context[start:end]``) marked; everything escaped."""
+    return (
+        html.escape(context[:start])
+        + "<mark>"
+        + html.escape(context[start:end])
+        + "</mark>"
+        + html.escape(context[end:])
+    )
+
+
+def source_line(row: Mapping) -> str:
+    parts = [row.get("source") or "source unknown"]
+    if row.get("published_at"):
+        parts.append(str(row["published_at"])[:10])
+    if row.get("url"):
+        parts.append(str(row["url"]))
+    return " · ".join(parts)
+
+
+def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None = None) -> dict:
+    """One task for one claim row (a row of the warehouse's claim_overview view).
+
+    The task's data carries the claim id, so a task in Label Studio can always be traced back to
+    its claim. The prediction pre-selects "check_worthy" when the score reaches ``threshold``
+    and carries the score and the scorer as ``model_version``.
+    """
+    controls = controls or claim_controls()
+    cw = controls.checkworthy
+    choice = cw.choices[0] if row["score"] >= threshold else cw.choices[1]
+    return {
+        "data": {
+            "claim_id": row["claim_id"],
+            "article_id": row["article_id"],
+            "article_title": row.get("article_title") or "(untitled article)",
+            "source_line": source_line(row),
+            "claim": row["claim"],
+            "context_html": context_html(row["context"], row["claim_start_in_context"], row["claim_end_in_context"]),
+            "claim_type": row["claim_type"],
+            "score": round(float(row["score"]), 4),
+        },
+        "predictions": [
+            {
+                "model_version": row["scorer"],
+                "score": round(float(row["score"]), 4),
+                "result": [
+                    {
+                        "from_name": cw.name,
+                        "to_name": cw.to_name,
+                        "type": cw.result_type,
+                        "value": {"choices": [choice]},
+                    }
+                ],
+            }
+        ],
+    }

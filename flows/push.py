@@ -1,0 +1,123 @@
+"""The push flow: claims at or above the threshold become Label Studio tasks, exactly once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from annotation.config import config_text
+from annotation.tasks import claim_task
+from flows.labelstudio import Target, resolve_target, with_retries
+from flows.settings import Settings, get_settings
+from warehouse import annotations as store
+from warehouse import load
+from warehouse.db import connection
+
+
+@dataclass
+class PushReport:
+    run_id: str
+    url: str
+    project_id: int | None = None
+    candidates: int = 0
+    created: int = 0
+    reconciled: int = 0
+    already: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict:
+        return {
+            "project_id": self.project_id,
+            "candidates": self.candidates,
+            "tasks_created": self.created,
+            "tasks_reconciled": self.reconciled,
+            "tasks_already_mapped": self.already,
+            "batches": self.batches,
+        }
+
+
+@task(cache_policy=NO_CACHE)
+def open_project(target: Target, title: str) -> int:
+    """Find the claims project by title, or create it with the labeling config (Label Studio validates it)."""
+    client = target.client()
+    client.check_auth()
+    return client.ensure_project(
+        title,
+        config_text(),
+        description="Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
+        show_skip_button=True,
+        show_collab_predictions=True,
+    )
+
+
+def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
+    with connection(db) as con:
+        mapped = store.mapped_task_count(con, url, project_id)
+    if client.project_task_count(project_id) <= mapped:
+        return 0  # one cheap call when nothing is missing
+    pairs = client.task_claim_ids(project_id).items()
+    with connection(db) as con:
+        return store.record_tasks(con, url, project_id, pairs, run_id)
+
+
+@task(cache_policy=NO_CACHE)
+def reconcile(target: Target, db: str, project_id: int, run_id: str) -> int:
+    """Map tasks that Label Studio has but the warehouse lacks (a push that died after the import
+    and before the mapping was written) from the claim ids in their data. Returns how many."""
+    return _reconcile(target.client(), db, target.url, project_id, run_id)
+
+
+@task(cache_policy=NO_CACHE)
+def import_claims(target: Target, db: str, project_id: int, settings: Settings, run_id: str) -> tuple[int, int, int]:
+    """Import the claims not yet mapped, batch by batch, writing each batch's mapping at once.
+
+    Every attempt (a retry too) first reconciles, so an import that Label Studio accepted but
+    whose answer was lost is mapped, not sent again. Returns (candidates, created, batches)."""
+    client = target.client()
+    _reconcile(client, db, target.url, project_id, run_id)
+    with connection(db) as con:
+        rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
+    created = batches = 0
+    for start in range(0, len(rows), settings.push_batch_size):
+        chunk = rows[start : start + settings.push_batch_size]
+        ids = client.import_tasks(project_id, [claim_task(r, threshold=settings.push_threshold) for r in chunk])
+        with connection(db) as con:
+            created += store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), ids), run_id)
+        batches += 1
+    return len(rows), created, batches
+
+
+@flow(name="push")
+def push_flow(db: str | None = None, threshold: float | None = None) -> PushReport:
+    """Send the claims at or above the threshold to Label Studio as tasks with predictions."""
+    import time
+
+    settings = get_settings(db=db, push_threshold=threshold)
+    run_id = str(flow_run.id)
+    started = time.perf_counter()
+    target = resolve_target(settings)
+    report = PushReport(run_id=run_id, url=target.url)
+    with connection(settings.db) as con:
+        load.start_run(con, run_id, "push", {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project})
+    try:
+        report.project_id = with_retries(open_project, settings)(target, settings.ls_project)
+        report.reconciled = with_retries(reconcile, settings)(target, str(settings.db), report.project_id, run_id)
+        report.candidates, report.created, report.batches = with_retries(import_claims, settings)(
+            target, str(settings.db), report.project_id, settings, run_id
+        )
+        with connection(settings.db) as con:
+            report.already = store.mapped_task_count(con, target.url, report.project_id) - report.created - report.reconciled
+    except BaseException as err:
+        with connection(settings.db) as con:
+            load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")
+        raise
+    report.seconds = time.perf_counter() - started
+    with connection(settings.db) as con:
+        load.finish_run(con, run_id, "completed", report.counts())
+    get_run_logger().info("push completed: %s", report.counts())
+    return report

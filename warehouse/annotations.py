@@ -1,0 +1,143 @@
+"""Loads for the Label Studio loop: task mappings, raw annotations, labels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.db import sql
+
+TASK_SCHEMA = pa.schema(
+    [("ls_url", pa.string()), ("project_id", pa.int32()), ("claim_id", pa.string()), ("task_id", pa.int32()),
+     ("pushed_at", pa.timestamp("us")), ("ls_updated_at", pa.timestamp("us")), ("run_id", pa.string())]
+)
+RAW_SCHEMA = pa.schema(
+    [("pulled_at", pa.timestamp("us")), ("run_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()),
+     ("task_id", pa.int32()), ("annotation_id", pa.int32()), ("updated_at", pa.timestamp("us")), ("payload", pa.string())]
+)
+LABEL_SCHEMA = pa.schema(
+    [("ls_url", pa.string()), ("annotation_id", pa.int32()), ("project_id", pa.int32()), ("task_id", pa.int32()),
+     ("claim_id", pa.string()), ("annotator_id", pa.int32()), ("annotator", pa.string()), ("verdict", pa.string()),
+     ("confidence", pa.int32()), ("rationale", pa.string()), ("evidence_urls", pa.list_(pa.string())),
+     ("lead_time", pa.float64()), ("created_at", pa.timestamp("us")), ("updated_at", pa.timestamp("us")),
+     ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")), ("run_id", pa.string())]
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _run(con: duckdb.DuckDBPyConnection, statement: str, params: dict | None = None, **relations: pa.Table) -> list:
+    for name, table in relations.items():
+        con.register(name, table)
+    try:
+        return con.execute(sql(statement), params or {}).fetchall()
+    finally:
+        for name in relations:
+            con.unregister(name)
+
+
+def claims_to_push(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float) -> list[dict]:
+    """Claims at or above ``threshold`` not yet in the project, most check-worthy first."""
+    cursor = con.execute(sql("claims_to_push"), {"threshold": threshold, "ls_url": ls_url, "project_id": project_id})
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def mapped_task_count(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> int:
+    return con.execute(
+        "SELECT count(*) FROM tasks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
+    ).fetchone()[0]
+
+
+def record_tasks(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, pairs: Iterable[tuple[str, int]], run_id: str) -> int:
+    """Record claim -> task mappings; return how many were new."""
+    at = now()
+    rows = [
+        {"ls_url": ls_url, "project_id": project_id, "claim_id": c, "task_id": t, "pushed_at": at, "ls_updated_at": None, "run_id": run_id}
+        for c, t in pairs
+    ]
+    if not rows:
+        return 0
+    return len(_run(con, "upsert_tasks", batch=pa.Table.from_pylist(rows, schema=TASK_SCHEMA)))
+
+
+def task_state(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> dict[int, tuple[str, datetime | None]]:
+    """task id -> (claim id, the task's updated_at when last landed)."""
+    rows = con.execute(
+        "SELECT task_id, claim_id, ls_updated_at FROM tasks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
+    ).fetchall()
+    return {t: (c, u) for t, c, u in rows}
+
+
+def label_versions(con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[int]) -> dict[int, datetime | None]:
+    """annotation id -> updated_at of the labels landed for these tasks (deleted ones excluded)."""
+    if not task_ids:
+        return {}
+    con.register("wanted", pa.table({"task_id": pa.array(task_ids, pa.int32())}))
+    try:
+        rows = con.execute(
+            "SELECT annotation_id, updated_at FROM labels WHERE ls_url = ? AND NOT deleted AND task_id IN (SELECT task_id FROM wanted)",
+            [ls_url],
+        ).fetchall()
+    finally:
+        con.unregister("wanted")
+    return dict(rows)
+
+
+def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> datetime | None:
+    """The latest task update already landed, or None when nothing was landed yet."""
+    return con.execute(
+        "SELECT max(ls_updated_at) FROM tasks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
+    ).fetchone()[0]
+
+
+def land_batch(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    ls_url: str,
+    project_id: int,
+    run_id: str,
+    raw: list[dict],
+    labels: list[dict],
+    changed: dict[int, datetime],
+    present: list[int],
+) -> dict:
+    """In one transaction: append raw annotations, upsert labels, mark labels deleted that the
+    changed tasks no longer have, and move those tasks' watermarks. Returns counts."""
+    at = now()
+    raw_rows = [{**r, "pulled_at": at, "run_id": run_id, "ls_url": ls_url, "project_id": project_id,
+                 "payload": json.dumps(r["payload"], ensure_ascii=False)} for r in raw]
+    label_rows = [{**{k: l.get(k) for k in LABEL_SCHEMA.names}, "ls_url": ls_url, "project_id": project_id,
+                   "landed_at": at, "run_id": run_id} for l in labels]
+    changed_table = pa.table({"task_id": pa.array(list(changed), pa.int32()),
+                              "ls_updated_at": pa.array(list(changed.values()), pa.timestamp("us"))})
+    present_table = pa.table({"annotation_id": pa.array(present, pa.int32())})
+    con.execute("BEGIN")
+    try:
+        if raw_rows:
+            con.register("batch", pa.Table.from_pylist(raw_rows, schema=RAW_SCHEMA))
+            con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
+            con.unregister("batch")
+        existing = 0
+        upserted = []
+        if label_rows:
+            batch = pa.Table.from_pylist(label_rows, schema=LABEL_SCHEMA)
+            con.register("batch", batch)
+            existing = con.execute(
+                "SELECT count(DISTINCT annotation_id) FROM batch WHERE (ls_url, annotation_id) IN (SELECT (ls_url, annotation_id) FROM labels)"
+            ).fetchone()[0]
+            con.unregister("batch")
+            upserted = _run(con, "upsert_labels", batch=batch)
+        deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, changed=changed_table, present=present_table)
+        _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, changed=changed_table)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"raw": len(raw_rows), "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted)}
