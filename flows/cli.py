@@ -84,29 +84,156 @@ def run(
     db: DbOption = None,
     model: ModelOption = None,
 ) -> None:
-    """The main job: ingest the articles (the bundled samples by default) and summarise what landed."""
+    """The main job: start or reuse the local Label Studio, ingest the articles (the bundled
+    samples by default), push the check-worthy claims, land the annotations, and summarise."""
     from flows.settings import SAMPLE_ARTICLES
 
     settings = _settings(db=db, spacy_model=model)
-    from flows.ingest import ingest_flow
+    target = _label_studio(settings)
+    from flows.main import run_flow
 
-    report = ingest_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
-    _print_ingest(report)
+    with _annotation_errors():
+        report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
+    _print_ingest(report.ingest)
+    _print_counts("push", report.push.counts())
+    _print_counts("land", report.land.counts())
     from warehouse.db import connection
 
     with connection(settings.db, read_only=True) as con:
         rows = con.execute(
             "SELECT title, claims, mean_score, claims_scoring_0_5_or_more FROM article_claim_summary ORDER BY title"
         ).fetchall()
+        labels = con.execute("SELECT count(*) FROM labels WHERE NOT deleted").fetchone()[0]
     table = Table(title=f"articles in {settings.db}", title_justify="left")
     for col in ("title", "claims", "mean score", "score >= 0.5"):
         table.add_column(col)
     for title, n, mean, high in rows:
         table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(high))
     out.print(table)
-    out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False, soft_wrap=True)
-    if not report.ok:
+    out.print(f"Labels in the warehouse: {labels}")
+    out.print(f"Annotate at: {target.url}/projects/{report.push.project_id}/data", highlight=False)
+    _print_login(target)
+    out.print(f"Then land the verdicts: claimflow land", highlight=False)
+    out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
+    if not report.ingest.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def push(
+    db: DbOption = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Push claims scoring at least this [env CLAIMFLOW_PUSH_THRESHOLD, default 0.5].")] = None,
+) -> None:
+    """Send the claims at or above the threshold that are not in Label Studio yet as tasks, with
+    the model's score as a prediction. A second push creates nothing."""
+    settings = _settings(db=db, push_threshold=threshold)
+    target = _label_studio(settings)
+    from flows.push import push_flow
+
+    with _annotation_errors():
+        report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
+    _print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
+    out.print(f"Annotate at: {target.url}/projects/{report.project_id}/data", highlight=False)
+    _print_login(target)
+
+
+@app.command()
+def land(db: DbOption = None) -> None:
+    """Pull the annotations changed in Label Studio since the last land into the labels table
+    (raw JSON kept in annotations_raw); edited annotations replace their row, deleted ones are
+    marked deleted."""
+    settings = _settings(db=db)
+    _label_studio(settings)
+    from flows.land import land_flow
+
+    with _annotation_errors():
+        report = land_flow(db=str(settings.db))
+    _print_counts("land", report.counts() | {"seconds": f"{report.seconds:.1f}"})
+
+
+labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)
+app.add_typer(labelstudio_app, name="labelstudio")
+
+
+@labelstudio_app.command("start")
+def labelstudio_start() -> None:
+    """Start the local Label Studio on 127.0.0.1 (or reuse the running one) and print its URL and
+    where the login is. The first start takes up to a minute."""
+    settings = _settings()
+    if not settings.uses_local_label_studio:
+        _fail(f"LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set: claimflow uses {settings.ls_url}, not a local server")
+    from annotation.errors import AnnotationError
+    from flows.labelstudio import local_server
+
+    server = local_server(settings)
+    try:
+        status, started = server.start(timeout=settings.ls_start_timeout)
+    except AnnotationError as exc:
+        _fail(str(exc))
+    out.print(f"Label Studio {'started' if started else 'already running'} at {status.url} (pid {status.pid})", highlight=False)
+    _print_login(_label_studio(settings))
+
+
+@labelstudio_app.command("stop")
+def labelstudio_stop() -> None:
+    """Stop the local Label Studio."""
+    from flows.labelstudio import local_server
+
+    server = local_server(_settings())
+    out.print("stopped" if server.stop() else "not running")
+
+
+@labelstudio_app.command("status")
+def labelstudio_status() -> None:
+    """Say whether the local Label Studio runs, and where."""
+    settings = _settings()
+    if not settings.uses_local_label_studio:
+        out.print(f"external Label Studio: {settings.ls_url}", highlight=False)
+        return
+    from flows.labelstudio import local_server
+
+    status = local_server(settings).status()
+    state = "running" if status.running else "not running"
+    out.print(f"{state}: {status.url}{f' (pid {status.pid})' if status.pid else ''}; log {status.log_file}", highlight=False)
+    if not status.running:
+        raise typer.Exit(1)
+
+
+def _label_studio(settings):
+    """The Label Studio to use: the external one, or the local one started (or reused) now."""
+    from annotation.errors import AnnotationError
+    from flows.labelstudio import resolve_target
+
+    try:
+        return resolve_target(settings, start=True)
+    except AnnotationError as exc:
+        _fail(str(exc))
+
+
+def _print_login(target) -> None:
+    if target.local:
+        out.print(f"Log in as {target.login_email}; the password is in {target.credentials_file} (readable by you only)", highlight=False)
+
+
+def _print_counts(title: str, counts: dict) -> None:
+    table = Table(title=title, show_header=False, title_justify="left")
+    for key, value in counts.items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+
+
+class _annotation_errors:
+    """Turn the annotation package's named errors into one line and exit 1."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from annotation.errors import AnnotationError
+
+        if exc is not None and isinstance(exc, AnnotationError):
+            _fail(str(exc))
+        return False
 
 
 @app.command()

@@ -56,3 +56,48 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory):
+    """A real Label Studio from the project's own venv, on a free loopback port, with a
+    temporary data folder, started through claimflow's own LocalServer."""
+    from annotation.server import LocalServer
+
+    server = LocalServer(data_dir=tmp_path_factory.mktemp("labelstudio"), venv=ROOT / ".venv-labelstudio", port=free_port())
+    server.start(timeout=400)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ls_env(label_studio, db_path, monkeypatch, request):
+    """Settings that point the flows at the session's Label Studio (as the local server, so the
+    reuse path is exercised) with a project of this test's own and a fresh warehouse."""
+    import re
+
+    monkeypatch.setenv("CLAIMFLOW_DB", str(db_path))
+    monkeypatch.setenv("CLAIMFLOW_LS_DATA_DIR", str(label_studio.data_dir))
+    monkeypatch.setenv("CLAIMFLOW_LS_PORT", str(label_studio.port))
+    monkeypatch.setenv("CLAIMFLOW_LS_PROJECT", re.sub(r"\W+", " ", request.node.name)[:50])
+    monkeypatch.setenv("CLAIMFLOW_LS_RETRY_DELAY", "0.2")
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    return label_studio
+
+
+@pytest.fixture
+def ls_client(label_studio):
+    from annotation.client import LabelStudioClient
+
+    client = LabelStudioClient(label_studio.url, label_studio.credentials().token)
+    yield client
+    client.close()

@@ -1,0 +1,98 @@
+"""Translation between claimflow's records and Label Studio's JSON, without a server."""
+
+import json
+import os
+import stat
+
+import pytest
+
+from annotation.config import claim_controls, config_text
+from annotation.errors import ConfigError
+from annotation.results import MalformedAnnotation, annotation_result, flatten
+from annotation.server import LocalServer
+from annotation.tasks import claim_task, context_html
+from tests.conftest import ROOT
+
+GOLDEN_TASK = json.loads((ROOT / "tests" / "fixtures" / "ls_task_with_annotation.json").read_text())
+
+
+def test_the_claim_config_has_every_control_claimflow_reads():
+    c = claim_controls()
+    assert c.verdicts == ("supported", "refuted", "misleading", "not_enough_info", "not_checkable")
+    assert (c.verdict.to_name, c.confidence.tag, c.evidence.tag) == ("claim", "Rating", "TextArea")
+    assert c.checkworthy.choices == ("check_worthy", "not_check_worthy")
+
+
+def test_a_config_without_a_verdict_is_refused():
+    broken = config_text().replace('name="verdict"', 'name="ruling"')
+    with pytest.raises(ConfigError, match="verdict"):
+        claim_controls(broken)
+
+
+def test_context_html_marks_the_claim_and_escapes_everything():
+    html = context_html("Before <b>. NATO & allies met. After.", 12, 30)
+    assert html == "Before &lt;b&gt;. <mark>NATO &amp; allies met.</mark> After."
+
+
+ROW = {
+    "claim_id": "c1", "article_id": "a1", "article_title": "Title", "source": "Wire", "url": "https://w.org/1",
+    "published_at": "2025-02-14 00:00:00", "claim": "NATO has 32 members.", "score": 0.91234, "claim_type": "numeric",
+    "context": "Before. NATO has 32 members. After.", "claim_start_in_context": 8, "claim_end_in_context": 28, "scorer": "rules-v1",
+}
+
+
+def test_a_claim_task_carries_its_claim_id_and_the_score_as_a_prediction():
+    task = claim_task(ROW, threshold=0.5)
+    assert task["data"]["claim_id"] == "c1"
+    assert task["data"]["context_html"] == "Before. <mark>NATO has 32 members.</mark> After."
+    assert task["data"]["source_line"] == "Wire · 2025-02-14 · https://w.org/1"
+    (prediction,) = task["predictions"]
+    assert prediction["model_version"] == "rules-v1" and prediction["score"] == 0.9123
+    assert prediction["result"][0]["value"] == {"choices": ["check_worthy"]}
+    low = claim_task(ROW | {"score": 0.2}, threshold=0.5)
+    assert low["predictions"][0]["result"][0]["value"] == {"choices": ["not_check_worthy"]}
+
+
+def test_the_golden_annotation_flattens_to_its_label_row():
+    annotation = GOLDEN_TASK["annotations"][0]
+    row = flatten(annotation, claim_id="c1", users={annotation["completed_by"]: "ann2@example.com"})
+    assert row["annotation_id"] == annotation["id"] and row["task_id"] == GOLDEN_TASK["id"]
+    assert (row["verdict"], row["confidence"], row["rationale"]) == ("supported", 3, "ok")
+    assert row["evidence_urls"] == ["https://a.org/x"]
+    assert row["annotator"] == "ann2@example.com" and row["lead_time"] == 3.0
+    assert row["created_at"].tzinfo is None and not row["was_cancelled"]
+
+
+def test_annotation_result_round_trips_through_flatten():
+    result = annotation_result(verdict="refuted", confidence=5, rationale="Wrong year.", evidence=["https://a.org/1\nhttps://b.org/2"])
+    row = flatten({"id": 7, "task": 1, "result": result, "completed_by": 3}, claim_id="c")
+    assert (row["verdict"], row["confidence"], row["rationale"]) == ("refuted", 5, "Wrong year.")
+    assert row["evidence_urls"] == ["https://a.org/1", "https://b.org/2"]
+
+
+def test_a_skipped_annotation_has_no_verdict():
+    row = flatten({"id": 8, "task": 1, "result": [], "was_cancelled": True}, claim_id="c")
+    assert row["verdict"] is None and row["was_cancelled"]
+
+
+@pytest.mark.parametrize("payload", [["not", "a", "dict"], {"result": []}, {"id": "x"}, {"id": 1, "result": "nope"}])
+def test_payloads_that_are_not_annotations_are_refused(payload):
+    with pytest.raises(MalformedAnnotation):
+        flatten(payload, claim_id="c")
+
+
+def test_local_credentials_are_generated_once_and_readable_by_the_owner_only(tmp_path):
+    server = LocalServer(data_dir=tmp_path / "ls", venv=tmp_path / "venv", port=1)
+    creds = server.credentials()
+    assert stat.S_IMODE(os.stat(server.credentials_file).st_mode) == 0o600
+    assert server.credentials() == creds
+    assert creds.password not in repr(creds) and creds.token not in repr(creds)
+    assert len(creds.token) == 40 and len(creds.password) >= 20
+
+
+def test_starting_without_the_server_venv_says_how_to_install_it(tmp_path):
+    from annotation.errors import ServerStartError
+
+    server = LocalServer(data_dir=tmp_path / "ls", venv=tmp_path / "no-venv", port=1)
+    with pytest.raises(ServerStartError, match="make setup"):
+        server.start(timeout=1)
