@@ -14,7 +14,11 @@ make_venv() {  # make_venv DIR LOCK [editable]
   local dir=$1 lock=$2 editable=${3:-}
   local stamp="$dir/.claimflow-lock.sha256"
   local want
-  want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
+  if [ -n "$editable" ]; then
+    want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
+  else
+    want=$(sha256sum < "$lock" | cut -d' ' -f1)
+  fi
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$dir/bin/python" ]; then
     echo "setup: $dir is up to date"
     return
@@ -31,4 +35,18 @@ make_venv() {  # make_venv DIR LOCK [editable]
 
 make_venv .venv requirements/pipeline.lock editable
 make_venv .venv-labelstudio requirements/labelstudio.lock
-echo "setup: done (.venv and .venv-labelstudio)"
+
+# Debian's chromium, for the test that drives Label Studio's web UI with playwright
+# (playwright's own browser download cannot run here).
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+    echo "setup: installing Debian's chromium"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null \
+      || echo "setup: could not install chromium; the browser test will fail until it is installed" >&2
+  else
+    echo "setup: no apt-get; install chromium for the browser test" >&2
+  fi
+fi
+echo "setup: done (.venv, .venv-labelstudio, chromium)"
