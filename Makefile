@@ -19,6 +19,7 @@ test-unit: setup
 
 bench: setup
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_labelstudio.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup

@@ -45,9 +45,14 @@ def test_every_setting_is_documented_in_the_readme():
 
 def test_migrate_creates_the_database(tmp_path):
     db = tmp_path / "w.duckdb"
+    from warehouse.db import migrations
+
+    latest = migrations()[-1][0]
     result = invoke("migrate", "--db", db)
-    assert result.exit_code == 0 and "schema version 1" in result.output
+    assert result.exit_code == 0 and f"schema version {latest} (applied 0001_" in result.output
     assert db.exists()
+    again = invoke("migrate", "--db", db)
+    assert again.output.strip().endswith(f"schema version {latest}")
 
 
 def test_sql_on_a_missing_database_says_what_to_do(tmp_path):
@@ -102,3 +107,41 @@ def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path):
     assert check.returncode == 0, check.stderr
     rows = [json.loads(line) for line in check.stdout.splitlines()]
     assert len(rows) == 10 and rows[0]["score"] >= rows[-1]["score"]
+
+
+def test_labelstudio_status_says_when_nothing_runs(tmp_path, monkeypatch):
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("CLAIMFLOW_LS_DATA_DIR", str(tmp_path / "ls"))
+    monkeypatch.setenv("CLAIMFLOW_LS_PORT", str(free_port()))
+    result = runner.invoke(app, ["labelstudio", "status"])
+    assert result.exit_code == 1 and result.output.startswith("not running: http://127.0.0.1:")
+
+
+@pytest.mark.integration
+def test_labelstudio_start_reuses_the_running_server_and_never_prints_secrets(ls_env):
+    creds = ls_env.credentials()
+    result = runner.invoke(app, ["labelstudio", "start"])
+    assert result.exit_code == 0, result.output
+    assert f"already running at {ls_env.url}" in result.output
+    assert creds.email in result.output and str(ls_env.credentials_file) in result.output
+    assert creds.password not in result.output and creds.token not in result.output
+    status = runner.invoke(app, ["labelstudio", "status"])
+    assert status.exit_code == 0 and status.output.startswith(f"running: {ls_env.url}")
+
+
+@pytest.mark.integration
+@pytest.mark.usefixtures("prefect_server")
+def test_push_to_a_label_studio_that_is_down_is_one_clear_line(tmp_path, monkeypatch):
+    from tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("LABEL_STUDIO_URL", url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "a" * 40)
+    monkeypatch.setenv("CLAIMFLOW_LS_RETRIES", "1")
+    monkeypatch.setenv("CLAIMFLOW_LS_RETRY_DELAY", "0.1")
+    result = runner.invoke(app, ["push", "--db", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: Label Studio at {url} is unreachable (who am I): ConnectError"]
+    assert "a" * 40 not in result.output

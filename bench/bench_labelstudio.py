@@ -1,0 +1,163 @@
+"""Label Studio benchmark: push 10,000 claims, re-push with nothing to do, land 10,000 annotations.
+
+    .venv/bin/python bench/bench_labelstudio.py --claims 10000 --annotations 10000
+
+Starts its own Label Studio (claimflow's LocalServer, from .venv-labelstudio, on a free port,
+with a temporary data folder) and a temporary Prefect server, and prints:
+
+- push: tasks per second through the push flow, and the ratio of its speed to one plain SDK
+  import of the same payloads into another project (1.0 = no overhead);
+- the time of a second push that has nothing to create;
+- land: annotations per second through the land flow (pull, raw append, flatten, upsert).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed_claims(db: Path, n: int) -> int:
+    """Ingest the sample articles, then copy them under new ids until there are n claims to push."""
+    from datetime import datetime
+
+    from claims.extract import extract
+    from claims.pipeline import load_pipeline
+    from claims.records import articles_table, claims_table
+    from claims.sources import expand_paths, read_articles
+    from warehouse import load
+    from warehouse.db import connection
+
+    files, _ = expand_paths([ROOT / "examples" / "articles"])
+    articles = list(read_articles(files, 2_000_000))
+    extractions = list(extract(load_pipeline(), articles))
+    now = datetime.now()
+    with connection(db) as con:
+        load.upsert_articles(con, articles_table(articles, run_id="bench", at=now))
+        load.upsert_claims(con, claims_table([c for e in extractions for c in e.claims], run_id="bench", at=now))
+        per_copy = con.execute("SELECT count(*) FROM claims").fetchone()[0]
+        copies = -(-n // per_copy)
+        con.execute(
+            "INSERT INTO articles SELECT a.* REPLACE (a.article_id || '-' || i AS article_id) FROM articles a, range(1, ?) t(i)",
+            [copies],
+        )
+        con.execute(
+            "INSERT INTO claims SELECT c.* REPLACE (c.claim_id || '-' || i AS claim_id, c.article_id || '-' || i AS article_id)"
+            " FROM claims c, range(1, ?) t(i)",
+            [copies],
+        )
+        # exactly n claims at or above any threshold, the rest below it
+        con.execute("UPDATE claims SET score = CASE WHEN claim_id IN (SELECT claim_id FROM claims ORDER BY claim_id LIMIT ?) THEN 0.99 ELSE 0.01 END", [n])
+        return con.execute("SELECT count(*) FROM claims WHERE score >= 0.5").fetchone()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--annotations", type=int, default=10_000)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="claimflow-bench-ls-"))
+    os.environ.update(
+        PREFECT_HOME=str(tmp / "prefect"),
+        CLAIMFLOW_DB=str(tmp / "bench.duckdb"),
+        CLAIMFLOW_LS_DATA_DIR=str(tmp / "labelstudio"),
+        CLAIMFLOW_LS_PORT=str(free_port()),
+        CLAIMFLOW_LS_PROJECT="bench push",
+    )
+    from annotation.client import LabelStudioClient
+    from annotation.results import annotation_result
+    from annotation.tasks import claim_task
+    from flows.labelstudio import local_server
+    from flows.settings import get_settings
+    from prefect.testing.utilities import prefect_test_harness
+    from warehouse import annotations as store
+    from warehouse.db import connection
+
+    settings = get_settings()
+    server = local_server(settings)
+    t = time.perf_counter()
+    server.start(timeout=400)
+    print(f"Label Studio started in {time.perf_counter() - t:.0f} s at {server.url}")
+    client = LabelStudioClient(server.url, server.credentials().token, timeout=600)
+    try:
+        pushable = seed_claims(settings.db, args.claims)
+        print(f"claims to push: {pushable}")
+        with prefect_test_harness(server_startup_timeout=120):
+            from flows.land import land_flow
+            from flows.push import push_flow
+
+            t = time.perf_counter()
+            report = push_flow()
+            ours = time.perf_counter() - t
+            assert report.created == pushable, report.counts()
+            t = time.perf_counter()
+            again = push_flow()
+            noop = time.perf_counter() - t
+            assert again.created == 0
+
+            # The same payloads, one plain SDK import into another project.
+            from annotation.config import config_text
+
+            with connection(settings.db) as con:
+                rows = store.claims_to_push(con, server.url, -1, settings.push_threshold)
+            payloads = [claim_task(r, threshold=settings.push_threshold) for r in rows]
+            plain_project = client.create_project("bench plain import", config_text())
+            t = time.perf_counter()
+            client.sdk.projects.import_tasks(id=plain_project, request=payloads, return_task_ids=True,
+                                             request_options={"max_retries": 0, "timeout_in_seconds": 600})
+            plain = time.perf_counter() - t
+            print(f"push flow:          {ours:6.1f} s  {pushable / ours:7.0f} tasks/s  ({report.batches} imports of {settings.push_batch_size})")
+            print(f"plain SDK import:   {plain:6.1f} s  {pushable / plain:7.0f} tasks/s  (one call)")
+            print(f"ratio push/plain speed: {plain / ours:.2f}  (target >= 0.9)")
+            print(f"no-op re-push:      {noop:6.1f} s  (target < 5 s)")
+
+            # Land: annotations made by several annotators on the pushed tasks, then one land.
+            users = [client.ensure_user(f"annotator{i}@bench.example") for i in range(3)]
+            with connection(settings.db) as con:
+                task_ids = [r[0] for r in con.execute("SELECT task_id FROM tasks ORDER BY task_id").fetchall()]
+            land_flow()  # baseline: mark every task as seen
+            verdicts = ["supported", "refuted", "misleading", "not_enough_info", "not_checkable"]
+            t = time.perf_counter()
+            made = 0
+            per_task = max(1, -(-args.annotations // len(task_ids)))
+            bulk = []
+            for i, task in enumerate(task_ids):
+                for k in range(per_task):
+                    if made >= args.annotations:
+                        break
+                    bulk.append((task, users[(i + k) % len(users)], verdicts[(i + k) % 5]))
+                    made += 1
+            # Label Studio has no bulk annotation endpoint in the community edition: one call each.
+            for task, user, verdict in bulk:
+                client.annotate(task, annotation_result(verdict=verdict, confidence=3, rationale="bench", evidence=["https://example.org/e"]), user=user, lead_time=5.0)
+            print(f"made {made} annotations through the API in {time.perf_counter() - t:.0f} s")
+            t = time.perf_counter()
+            landed = land_flow()
+            took = time.perf_counter() - t
+            assert landed.labels_new == made, landed.counts()
+            print(f"land flow:          {took:6.1f} s  {made / took:7.0f} annotations/s end to end  (target >= 1,000/s)")
+    finally:
+        client.close()
+        server.stop()
+    import resource
+
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (this process)")
+
+
+if __name__ == "__main__":
+    main()
