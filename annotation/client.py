@@ -18,6 +18,7 @@ import httpx
 from annotation.errors import LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
 
 PAGE_SIZE = 500
+PULL_PAGE_SIZE = 1000  # larger pages pull annotations faster (measured: 100 -> 1.8x slower than 1000)
 
 
 @contextmanager
@@ -124,7 +125,8 @@ class LabelStudioClient:
 
         Creating, editing or deleting an annotation updates its task, so this finds them all.
         """
-        params = {"project": project, "fields": "all", "page_size": PAGE_SIZE}
+        # The full task serializer: with `include`, annotations come back as {id, updated_at} only.
+        params = {"project": project, "fields": "all", "page_size": PULL_PAGE_SIZE}
         items = []
         if since is not None:
             items.append({"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)})
@@ -144,7 +146,7 @@ class LabelStudioClient:
                     raise ApiError(status_code=response.status_code, body=response.text[:300])
             tasks = response.json().get("tasks", [])
             yield from tasks
-            if len(tasks) < PAGE_SIZE:
+            if len(tasks) < PULL_PAGE_SIZE:
                 return
             page += 1
 

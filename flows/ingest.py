@@ -16,6 +16,7 @@ from claims.errors import OffsetError
 from claims.extract import Extraction, check_offsets, extract_parallel
 from claims.records import articles_table, claims_table
 from claims.sources import Article, SourceError, expand_paths, read_articles
+from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import load
 from warehouse.db import connection
@@ -41,6 +42,10 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def status(self) -> str:
+        return "completed" if self.ok else "completed_with_failures"
 
     def counts(self) -> dict:
         return {
@@ -142,9 +147,7 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
     run_id = str(flow_run.id or datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%f"))
     report = IngestReport(run_id=run_id, db=str(settings.db))
     started = datetime.now(timezone.utc)
-    with connection(settings.db) as con:
-        load.start_run(con, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model})
-    try:
+    with recorded_run(settings.db, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model}, report):
         report.files, articles, read_failures = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
@@ -155,13 +158,6 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
         report.sentences = sum(e.sentences for e in good)
         report.words = sum(len(e.article.text.split()) for e in good)
         report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures)
-    except BaseException as err:
-        with connection(settings.db) as con:
-            load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")
-        raise
-    report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
-    status = "completed" if report.ok else "completed_with_failures"
-    with connection(settings.db) as con:
-        load.finish_run(con, run_id, status, report.counts())
-    get_run_logger().info("ingest %s: %s", status, report.counts())
+        report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
+    get_run_logger().info("ingest %s: %s", report.status, report.counts())
     return report

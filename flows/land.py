@@ -14,14 +14,14 @@ from prefect.utilities.annotations import quote
 from annotation.results import MalformedAnnotation, flatten, parse_time
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
+from flows.runs import recorded_run
 from flows.settings import get_settings
 from warehouse import annotations as store
-from warehouse import load
 from warehouse.db import connection
 
 # Tasks updated this long before the last landed update are pulled again: two writes committed
 # out of order in Label Studio cannot slip past the watermark. Unchanged rows are skipped.
-WATERMARK_OVERLAP = timedelta(seconds=60)
+WATERMARK_OVERLAP = timedelta(seconds=2)
 
 
 @dataclass
@@ -90,9 +90,7 @@ def land_flow(db: str | None = None) -> LandReport:
     started = time.perf_counter()
     target = resolve_target(settings)
     report = LandReport(run_id=run_id, url=target.url)
-    with connection(settings.db) as con:
-        load.start_run(con, run_id, "land", {"url": target.url, "project": settings.ls_project})
-    try:
+    with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project)
         tasks, users = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
         counts = land_annotations(target, str(settings.db), report.project_id, quote(tasks), users, run_id)
@@ -100,12 +98,6 @@ def land_flow(db: str | None = None) -> LandReport:
         report.annotations_pulled = counts["raw"]
         report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
         report.labels_deleted, report.unparsed = counts["labels_deleted"], counts["unparsed"]
-    except BaseException as err:
-        with connection(settings.db) as con:
-            load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")
-        raise
-    report.seconds = time.perf_counter() - started
-    with connection(settings.db) as con:
-        load.finish_run(con, run_id, "completed", report.counts())
+        report.seconds = time.perf_counter() - started
     get_run_logger().info("land completed: %s", report.counts())
     return report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -11,9 +11,9 @@ from prefect.runtime import flow_run
 from annotation.config import config_text
 from annotation.tasks import claim_task
 from flows.labelstudio import Target, resolve_target, with_retries
+from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import annotations as store
-from warehouse import load
 from warehouse.db import connection
 
 
@@ -28,7 +28,6 @@ class PushReport:
     already: int = 0
     batches: int = 0
     seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict:
         return {
@@ -56,6 +55,7 @@ def open_project(target: Target, title: str) -> int:
 
 
 def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
+    """Map the project's unmapped tasks from the claim ids in their data; return how many."""
     with connection(db) as con:
         mapped = store.mapped_task_count(con, url, project_id)
     if client.project_task_count(project_id) <= mapped:
@@ -66,20 +66,15 @@ def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def reconcile(target: Target, db: str, project_id: int, run_id: str) -> int:
-    """Map tasks that Label Studio has but the warehouse lacks (a push that died after the import
-    and before the mapping was written) from the claim ids in their data. Returns how many."""
-    return _reconcile(target.client(), db, target.url, project_id, run_id)
-
-
-@task(cache_policy=NO_CACHE)
-def import_claims(target: Target, db: str, project_id: int, settings: Settings, run_id: str) -> tuple[int, int, int]:
+def import_claims(target: Target, db: str, project_id: int, settings: Settings, run_id: str) -> tuple[int, int, int, int]:
     """Import the claims not yet mapped, batch by batch, writing each batch's mapping at once.
 
-    Every attempt (a retry too) first reconciles, so an import that Label Studio accepted but
-    whose answer was lost is mapped, not sent again. Returns (candidates, created, batches)."""
+    Every attempt (a retry too) first reconciles: tasks that Label Studio has but the warehouse
+    does not map (a push that died after the import and before the mapping was written, or an
+    import whose answer was lost) are mapped from the claim ids in their data, not sent again.
+    Returns (reconciled, candidates, created, batches)."""
     client = target.client()
-    _reconcile(client, db, target.url, project_id, run_id)
+    reconciled = _reconcile(client, db, target.url, project_id, run_id)
     with connection(db) as con:
         rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
     created = batches = 0
@@ -89,7 +84,7 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
         with connection(db) as con:
             created += store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), ids), run_id)
         batches += 1
-    return len(rows), created, batches
+    return reconciled, len(rows), created, batches
 
 
 @flow(name="push")
@@ -102,22 +97,14 @@ def push_flow(db: str | None = None, threshold: float | None = None) -> PushRepo
     started = time.perf_counter()
     target = resolve_target(settings)
     report = PushReport(run_id=run_id, url=target.url)
-    with connection(settings.db) as con:
-        load.start_run(con, run_id, "push", {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project})
-    try:
+    parameters = {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project}
+    with recorded_run(settings.db, run_id, "push", parameters, report):
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project)
-        report.reconciled = with_retries(reconcile, settings)(target, str(settings.db), report.project_id, run_id)
-        report.candidates, report.created, report.batches = with_retries(import_claims, settings)(
+        report.reconciled, report.candidates, report.created, report.batches = with_retries(import_claims, settings)(
             target, str(settings.db), report.project_id, settings, run_id
         )
         with connection(settings.db) as con:
             report.already = store.mapped_task_count(con, target.url, report.project_id) - report.created - report.reconciled
-    except BaseException as err:
-        with connection(settings.db) as con:
-            load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")
-        raise
-    report.seconds = time.perf_counter() - started
-    with connection(settings.db) as con:
-        load.finish_run(con, run_id, "completed", report.counts())
+        report.seconds = time.perf_counter() - started
     get_run_logger().info("push completed: %s", report.counts())
     return report

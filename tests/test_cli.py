@@ -93,20 +93,36 @@ def test_ingest_exits_1_and_names_each_bad_file_while_landing_the_good_ones(tmp_
 
 
 @pytest.mark.integration
-def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path):
-    """`claimflow run` in its own process, with its own temporary Prefect server."""
-    env = {**os.environ, "CLAIMFLOW_DB": str(tmp_path / "demo.duckdb"), "PREFECT_HOME": str(tmp_path / "prefect")}
+def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path, label_studio):
+    """`claimflow run` in its own process, with its own temporary Prefect server, reusing the
+    session's Label Studio as the local server (a fresh start is covered by the fixture)."""
+    env = {
+        **os.environ,
+        "CLAIMFLOW_DB": str(tmp_path / "demo.duckdb"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "CLAIMFLOW_LS_DATA_DIR": str(label_studio.data_dir),
+        "CLAIMFLOW_LS_PORT": str(label_studio.port),
+        "CLAIMFLOW_LS_PROJECT": "main job",
+    }
     exe = Path(sys.executable).with_name("claimflow")
     proc = subprocess.run([str(exe), "run"], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout
     assert "articles new" in out and "Outcomes of the Munich Security" in out
-    assert "claimflow sql" in out
+    assert "tasks created" in out and "labels new" in out
+    assert re.search(rf"Annotate at: {re.escape(label_studio.url)}/projects/\d+/data", out)
+    assert f"the password is in {label_studio.credentials_file}" in out
+    creds = label_studio.credentials()
+    assert creds.password not in out + proc.stderr and creds.token not in out + proc.stderr
     query = out.split('claimflow sql "', 1)[1].rsplit('"', 1)[0]
     check = subprocess.run([str(exe), "sql", query, "--json"], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert check.returncode == 0, check.stderr
     rows = [json.loads(line) for line in check.stdout.splitlines()]
     assert len(rows) == 10 and rows[0]["score"] >= rows[-1]["score"]
+
+    again = subprocess.run([str(exe), "run"], env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert re.search(r"tasks created\s+│\s+0\s", again.stdout) and re.search(r"articles new\s+│\s+0\s", again.stdout)
 
 
 def test_labelstudio_status_says_when_nothing_runs(tmp_path, monkeypatch):

@@ -183,3 +183,17 @@ def test_a_wrong_token_is_reported_without_being_shown(ingested, label_studio, m
     with pytest.raises(LabelStudioAuthError, match="refused the API token") as info:
         push_flow()
     assert "f" * 40 not in str(info.value)
+
+
+def test_an_external_server_works_with_a_personal_access_token(ingested, ls_client, label_studio, monkeypatch, tmp_path):
+    from flows.land import land_flow
+    from flows.push import push_flow
+
+    pat = ls_client.sdk.tokens.create().token  # a JWT refresh token; the SDK exchanges it for access tokens
+    assert pat.count(".") == 2
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", pat)
+    monkeypatch.setenv("CLAIMFLOW_LS_DATA_DIR", str(tmp_path / "unused"))
+    report = push_flow()
+    assert report.created > 0
+    assert land_flow().project_id == report.project_id

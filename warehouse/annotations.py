@@ -130,7 +130,8 @@ def land_batch(
             batch = pa.Table.from_pylist(label_rows, schema=LABEL_SCHEMA)
             con.register("batch", batch)
             existing = con.execute(
-                "SELECT count(DISTINCT annotation_id) FROM batch WHERE (ls_url, annotation_id) IN (SELECT (ls_url, annotation_id) FROM labels)"
+                "SELECT count(DISTINCT b.annotation_id) FROM batch b"
+                " SEMI JOIN labels l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
             ).fetchone()[0]
             con.unregister("batch")
             upserted = _run(con, "upsert_labels", batch=batch)

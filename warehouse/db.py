@@ -1,12 +1,14 @@
 """Opening the DuckDB file and migrating it.
 
 Migrations are the files ``migrations/NNNN_name.sql``, applied once each in the order of their
-number and recorded in ``schema_migrations``; views in ``sql/views.sql`` are recreated after.
+number and recorded in ``schema_migrations``; the views in ``sql/views.sql`` are recreated after
+a migration or when the file changed (its hash is kept in ``schema_views``).
 One writer process at a time: open a connection, write, close it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -61,8 +63,22 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise MigrationError(f"migration {version:04d}_{name}.sql failed: {err}") from err
         applied.append(f"{version:04d}_{name}")
-    con.execute(sql("views"))
+    _refresh_views(con, force=bool(applied))
     return applied
+
+
+def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
+    """Recreate the views when sql/views.sql changed since they were last created (or when forced)."""
+    text = sql("views")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    con.execute("CREATE TABLE IF NOT EXISTS schema_views (sha256 VARCHAR NOT NULL)")
+    current = con.execute("SELECT sha256 FROM schema_views").fetchone()
+    if force or current is None or current[0] != digest:
+        con.execute("BEGIN")
+        con.execute(text)
+        con.execute("DELETE FROM schema_views")
+        con.execute("INSERT INTO schema_views VALUES (?)", [digest])
+        con.execute("COMMIT")
 
 
 def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:

@@ -9,6 +9,8 @@ SELECT
     c.article_id,
     a.title AS article_title,
     a.source,
+    a.url,
+    a.published_at,
     c.seq,
     c.text AS claim,
     c.score,
