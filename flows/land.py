@@ -77,7 +77,8 @@ def land_annotations(target: Target, db: str, project_id: int, tasks: list[dict]
                 unparsed += 1  # kept raw; the quality gate reports it
     with connection(db) as con:
         counts = store.land_batch(
-            con, ls_url=target.url, project_id=project_id, run_id=run_id, raw=raw, labels=labels, changed=changed, present=present
+            con, ls_url=target.url, project_id=project_id, run_id=run_id, raw=raw, labels=labels, changed=changed,
+            present=present, seen_until=max((u for u in (parse_time(t.get("updated_at")) for t in tasks) if u), default=None),
         )
     return counts | {"tasks_changed": len(changed), "unparsed": unparsed}
 

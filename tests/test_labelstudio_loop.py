@@ -197,3 +197,31 @@ def test_an_external_server_works_with_a_personal_access_token(ingested, ls_clie
     report = push_flow()
     assert report.created > 0
     assert land_flow().project_id == report.project_id
+
+
+def test_no_secret_reaches_the_server_log_the_warehouse_or_prefect(ingested, ls_client, label_studio, db_path):
+    import asyncio
+
+    from flows.land import land_flow
+    from flows.push import push_flow
+
+    push_flow()
+    land_flow()
+    creds = label_studio.credentials()
+    secrets = [creds.password, creds.token]
+    log = label_studio.log_file.read_text(errors="replace")
+    warehouse_bytes = db_path.read_bytes()
+    with connection(db_path, read_only=True) as con:
+        runs = " ".join(str(r) for r in con.execute("SELECT * FROM runs").fetchall())
+
+    from prefect.client.orchestration import get_client
+
+    async def flow_parameters():
+        async with get_client() as client:
+            return " ".join(str(r.parameters) for r in await client.read_flow_runs())
+
+    parameters = asyncio.run(flow_parameters())
+    for secret in secrets:
+        assert secret not in log
+        assert secret.encode() not in warehouse_bytes
+        assert secret not in runs and secret not in parameters

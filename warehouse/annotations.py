@@ -92,9 +92,10 @@ def label_versions(con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[i
 
 def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> datetime | None:
     """The latest task update already landed, or None when nothing was landed yet."""
-    return con.execute(
-        "SELECT max(ls_updated_at) FROM tasks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
-    ).fetchone()[0]
+    row = con.execute(
+        "SELECT updated_at FROM land_watermarks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
+    ).fetchone()
+    return row[0] if row else None
 
 
 def land_batch(
@@ -107,9 +108,11 @@ def land_batch(
     labels: list[dict],
     changed: dict[int, datetime],
     present: list[int],
+    seen_until: datetime | None,
 ) -> dict:
     """In one transaction: append raw annotations, upsert labels, mark labels deleted that the
-    changed tasks no longer have, and move those tasks' watermarks. Returns counts."""
+    changed tasks no longer have, and move those tasks' and the project's watermarks (to
+    ``seen_until``, the latest task update pulled). Returns counts."""
     at = now()
     raw_rows = [{**r, "pulled_at": at, "run_id": run_id, "ls_url": ls_url, "project_id": project_id,
                  "payload": json.dumps(r["payload"], ensure_ascii=False)} for r in raw]
@@ -137,6 +140,12 @@ def land_batch(
             upserted = _run(con, "upsert_labels", batch=batch)
         deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, changed=changed_table, present=present_table)
         _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, changed=changed_table)
+        if seen_until is not None:
+            con.execute(
+                "INSERT INTO land_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (ls_url, project_id) DO UPDATE"
+                " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
+                [ls_url, project_id, seen_until, at],
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
