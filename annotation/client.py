@@ -18,7 +18,8 @@ import httpx
 from annotation.errors import LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
 
 PAGE_SIZE = 500
-PULL_PAGE_SIZE = 1000  # larger pages pull annotations faster (measured: 100 -> 1.8x slower than 1000)
+PULL_PAGE_SIZE = 1000  # ids of changed tasks per list page
+EXPORT_CHUNK = 200  # task ids per export request (they go in the URL)
 
 
 @contextmanager
@@ -121,34 +122,59 @@ class LabelStudioClient:
         return found
 
     def tasks_updated_since(self, project: int, since: datetime | None) -> Iterator[dict]:
-        """Every task (with its annotations) updated after ``since``, in id order; all if None.
+        """Every task (with all its annotations, cancelled ones included) updated after ``since``;
+        every task of the project if None.
 
-        Creating, editing or deleting an annotation updates its task, so this finds them all.
+        Creating, editing or deleting an annotation updates its task, so this finds them all. The
+        tasks come from the export endpoint, which serialises a task with its annotations about
+        three times faster than the Data Manager's task list; the list (ids only) finds which
+        tasks changed.
         """
-        # The full task serializer: with `include`, annotations come back as {id, updated_at} only.
-        params = {"project": project, "fields": "all", "page_size": PULL_PAGE_SIZE}
-        items = []
-        if since is not None:
-            items.append({"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)})
-        params["query"] = json.dumps({"filters": {"conjunction": "and", "items": items}})
+        if since is None:
+            yield from self._export(project, None)
+            return
+        ids = [t["id"] for t in self._list_tasks(project, since)]
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            yield from self._export(project, ids[start : start + EXPORT_CHUNK])
+
+    def _list_tasks(self, project: int, since: datetime) -> Iterator[dict]:
+        """{id, updated_at} of the tasks updated after ``since``, page by page."""
+        item = {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)}
+        params = {
+            "project": project,
+            "include": "id,updated_at",
+            "page_size": PULL_PAGE_SIZE,
+            "query": json.dumps({"filters": {"conjunction": "and", "items": [item]}}),
+        }
         page = 1
         while True:
-            with _translated("list tasks", self.url):
-                response = self._sdk._client_wrapper.httpx_client.request(
-                    "api/tasks", method="GET", params={**params, "page": page}
-                )
-            if response.status_code == 404:  # past the last page
+            response = self._get("api/tasks", {**params, "page": page}, "list tasks")
+            if response is None:  # past the last page
                 return
-            if response.status_code >= 400:
-                with _translated("list tasks", self.url):
-                    from label_studio_sdk.core.api_error import ApiError
-
-                    raise ApiError(status_code=response.status_code, body=response.text[:300])
             tasks = response.json().get("tasks", [])
             yield from tasks
             if len(tasks) < PULL_PAGE_SIZE:
                 return
             page += 1
+
+    def _export(self, project: int, ids: list[int] | None) -> list[dict]:
+        """Tasks with their annotations as Label Studio exports them (JSON): all, or ``ids``."""
+        params: dict[str, object] = {"exportType": "JSON", "download_all_tasks": "true"}
+        if ids:
+            params["ids[]"] = list(ids)  # sent as repeated ids[] parameters
+        return self._get(f"api/projects/{project}/export", params, "export tasks").json()
+
+    def _get(self, path: str, params: dict, what: str) -> httpx.Response | None:
+        """GET through the SDK's HTTP client (its auth and retries); None for a 404."""
+        from label_studio_sdk.core.api_error import ApiError
+
+        with _translated(what, self.url):
+            response = self._sdk._client_wrapper.httpx_client.request(path, method="GET", params=params)
+            if response.status_code == 404:
+                return None
+            if response.status_code >= 400:
+                raise ApiError(status_code=response.status_code, body=response.text[:300])
+        return response
 
     # users ----------------------------------------------------------------------------------
     def users(self) -> dict[int, str]:

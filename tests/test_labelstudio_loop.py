@@ -215,10 +215,13 @@ def test_no_secret_reaches_the_server_log_the_warehouse_or_prefect(ingested, ls_
         runs = " ".join(str(r) for r in con.execute("SELECT * FROM runs").fetchall())
 
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
 
     async def flow_parameters():
         async with get_client() as client:
-            return " ".join(str(r.parameters) for r in await client.read_flow_runs())
+            runs = await client.read_flow_runs(limit=200, sort=FlowRunSort.START_TIME_DESC)
+            assert runs
+            return " ".join(str(r.parameters) for r in runs)
 
     parameters = asyncio.run(flow_parameters())
     for secret in secrets:
