@@ -66,9 +66,7 @@ def ingest(
 ) -> None:
     """Read articles, extract and score their claims, and land them in the warehouse.
 
-    Re-ingesting an article adds nothing. Files that cannot be read are reported and recorded in
-    the ingest_failures table; the others are still ingested, and the exit status is 1.
-    """
+    Re-ingesting an article adds nothing. Files that cannot be read are reported and recorded in the ingest_failures table; the others are still ingested, and the exit status is 1."""
     settings = _settings(db=db, spacy_model=model)
     from flows.ingest import ingest_flow
 
@@ -84,8 +82,7 @@ def run(
     db: DbOption = None,
     model: ModelOption = None,
 ) -> None:
-    """The main job: start or reuse the local Label Studio, ingest the articles (the bundled
-    samples by default), push the check-worthy claims, land the annotations, and summarise."""
+    """The main job: start or reuse the local Label Studio, ingest the articles (the bundled samples by default), push the check-worthy claims, land the annotations, and summarise."""
     from flows.settings import SAMPLE_ARTICLES
 
     settings = _settings(db=db, spacy_model=model)
@@ -124,8 +121,7 @@ def push(
     db: DbOption = None,
     threshold: Annotated[Optional[float], typer.Option(help="Push claims scoring at least this [env CLAIMFLOW_PUSH_THRESHOLD, default 0.5].")] = None,
 ) -> None:
-    """Send the claims at or above the threshold that are not in Label Studio yet as tasks, with
-    the model's score as a prediction. A second push creates nothing."""
+    """Send the claims at or above the threshold that are not in Label Studio yet as tasks, with the model's score as a prediction. A second push creates nothing."""
     settings = _settings(db=db, push_threshold=threshold)
     target = _label_studio(settings)
     from flows.push import push_flow
@@ -139,9 +135,7 @@ def push(
 
 @app.command()
 def land(db: DbOption = None) -> None:
-    """Pull the annotations changed in Label Studio since the last land into the labels table
-    (raw JSON kept in annotations_raw); edited annotations replace their row, deleted ones are
-    marked deleted."""
+    """Pull the annotations changed in Label Studio since the last land into the labels table (raw JSON kept in annotations_raw); edited annotations replace their row, deleted ones are marked deleted."""
     settings = _settings(db=db)
     _label_studio(settings)
     from flows.land import land_flow
@@ -157,8 +151,7 @@ app.add_typer(labelstudio_app, name="labelstudio")
 
 @labelstudio_app.command("start")
 def labelstudio_start() -> None:
-    """Start the local Label Studio on 127.0.0.1 (or reuse the running one) and print its URL and
-    where the login is. The first start takes up to a minute."""
+    """Start the local Label Studio on 127.0.0.1 (or reuse the running one) and print its URL and where the login is. The first start takes up to a minute."""
     settings = _settings()
     if not settings.uses_local_label_studio:
         _fail(f"LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set: claimflow uses {settings.ls_url}, not a local server")
