@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 
 import httpx
 
@@ -20,6 +20,7 @@ from annotation.errors import LabelStudioAuthError, LabelStudioRequestError, Lab
 PAGE_SIZE = 500
 PULL_PAGE_SIZE = 1000  # ids of changed tasks per list page
 EXPORT_CHUNK = 200  # task ids per export request (they go in the URL)
+IMPORT_TIMEOUT = 900  # seconds; 1,000 tasks import in about 2 s
 
 
 @contextmanager
@@ -61,18 +62,10 @@ class LabelStudioClient:
 
         self.url = url.rstrip("/")
         self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
-        self._http = httpx.Client(timeout=5.0)
 
     @property
     def sdk(self):
         return self._sdk
-
-    def health(self) -> bool:
-        """Whether the server answers /health."""
-        try:
-            return self._http.get(f"{self.url}/health").status_code == 200
-        except httpx.HTTPError:
-            return False
 
     def check_auth(self) -> str:
         """The email of the token's user; raises if the server is down or refuses the token."""
@@ -103,8 +96,12 @@ class LabelStudioClient:
     def import_tasks(self, project: int, tasks: list[dict]) -> list[int]:
         """Import tasks (with their predictions) in one call; return the new task ids in order."""
         with _translated("import tasks", self.url):
+            # A long timeout: an import that times out on our side may still commit in Label
+            # Studio, and the retry would then race it. The reconcile before every attempt
+            # catches the committed ones.
             response = self._sdk.projects.import_tasks(
-                id=project, request=tasks, return_task_ids=True, request_options={"max_retries": 0}
+                id=project, request=tasks, return_task_ids=True,
+                request_options={"max_retries": 0, "timeout_in_seconds": IMPORT_TIMEOUT},
             )
         ids = list(response.task_ids or [])
         if len(ids) != len(tasks):
@@ -121,9 +118,11 @@ class LabelStudioClient:
                     found[claim] = task.id
         return found
 
-    def tasks_updated_since(self, project: int, since: datetime | None) -> Iterator[dict]:
-        """Every task (with all its annotations, cancelled ones included) updated after ``since``;
-        every task of the project if None.
+    def changed_tasks(self, project: int, since: datetime | None) -> tuple[list[dict], datetime | None]:
+        """Every task (with all its annotations, cancelled ones included) updated after ``since``
+        (every task of the project if None), once each; and the server's clock when the pull
+        began, the watermark for the next pull: whatever changes while this one runs is pulled
+        next time.
 
         Creating, editing or deleting an annotation updates its task, so this finds them all. The
         tasks come from the export endpoint, which serialises a task with its annotations about
@@ -131,14 +130,22 @@ class LabelStudioClient:
         tasks changed.
         """
         if since is None:
-            yield from self._export(project, None)
-            return
-        ids = [t["id"] for t in self._list_tasks(project, since)]
+            response = self._get(f"api/projects/{project}/export", {"exportType": "JSON", "download_all_tasks": "true"}, "export tasks")
+            if response is None:
+                raise LabelStudioRequestError(f"Label Studio at {self.url} has no project {project}")
+            return _unique(response.json()), _server_time(response)
+        ids, began = [], None
+        for response in self._list_pages(project, since):
+            began = began or _server_time(response)
+            ids.extend(t["id"] for t in response.json().get("tasks", []))
+        ids = list(dict.fromkeys(ids))
+        tasks = []
         for start in range(0, len(ids), EXPORT_CHUNK):
-            yield from self._export(project, ids[start : start + EXPORT_CHUNK])
+            tasks.extend(self._export(project, ids[start : start + EXPORT_CHUNK]))
+        return _unique(tasks), began
 
-    def _list_tasks(self, project: int, since: datetime) -> Iterator[dict]:
-        """{id, updated_at} of the tasks updated after ``since``, page by page."""
+    def _list_pages(self, project: int, since: datetime) -> Iterator[httpx.Response]:
+        """Pages of {id, updated_at} of the tasks updated after ``since``."""
         item = {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)}
         params = {
             "project": project,
@@ -151,9 +158,8 @@ class LabelStudioClient:
             response = self._get("api/tasks", {**params, "page": page}, "list tasks")
             if response is None:  # past the last page
                 return
-            tasks = response.json().get("tasks", [])
-            yield from tasks
-            if len(tasks) < PULL_PAGE_SIZE:
+            yield response
+            if len(response.json().get("tasks", [])) < PULL_PAGE_SIZE:
                 return
             page += 1
 
@@ -162,7 +168,10 @@ class LabelStudioClient:
         params: dict[str, object] = {"exportType": "JSON", "download_all_tasks": "true"}
         if ids:
             params["ids[]"] = list(ids)  # sent as repeated ids[] parameters
-        return self._get(f"api/projects/{project}/export", params, "export tasks").json()
+        response = self._get(f"api/projects/{project}/export", params, "export tasks")
+        if response is None:
+            raise LabelStudioRequestError(f"Label Studio at {self.url} has no project {project}")
+        return response.json()
 
     def _get(self, path: str, params: dict, what: str) -> httpx.Response | None:
         """GET through the SDK's HTTP client (its auth and retries); None for a 404."""
@@ -195,4 +204,25 @@ class LabelStudioClient:
             return self._sdk.annotations.create(id=task, result=result, completed_by=user, lead_time=lead_time).id
 
     def close(self) -> None:
-        self._http.close()
+        self._sdk._client_wrapper.httpx_client.httpx_client.close()
+
+    def __enter__(self) -> "LabelStudioClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _unique(tasks: list[dict]) -> list[dict]:
+    """Tasks once each (a page boundary that moved while paging can repeat one)."""
+    return list({t["id"]: t for t in tasks}.values())
+
+
+def _server_time(response: httpx.Response) -> datetime | None:
+    """The server's clock from the Date header, as naive UTC (None without one)."""
+    from email.utils import parsedate_to_datetime
+
+    value = response.headers.get("date")
+    if not value:
+        return None
+    return parsedate_to_datetime(value).astimezone(timezone.utc).replace(tzinfo=None)

@@ -53,6 +53,27 @@ def flatten(
     """One label row from one annotation of a claim task.
 
     Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
+    annotation at all, or whose times or user are not readable, raises :class:`MalformedAnnotation`.
+    """
+    try:
+        return _flatten(annotation, claim_id=claim_id, users=users, controls=controls)
+    except (ValueError, TypeError) as err:
+        if isinstance(err, MalformedAnnotation):
+            raise
+        ident = annotation.get("id") if isinstance(annotation, Mapping) else None
+        raise MalformedAnnotation(f"annotation {ident}: {err}") from err
+
+
+def _flatten(
+    annotation: Mapping,
+    *,
+    claim_id: str | None,
+    users: Mapping[int, str] | None = None,
+    controls: ClaimControls | None = None,
+) -> dict:
+    """One label row from one annotation of a claim task.
+
+    Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
     annotation at all raises :class:`MalformedAnnotation`.
     """
     if not isinstance(annotation, Mapping):

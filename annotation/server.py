@@ -91,7 +91,7 @@ class LocalServer:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if _alive(pid) and _is_label_studio(pid) else None
 
     def healthy(self) -> bool:
         try:
@@ -193,6 +193,14 @@ class LocalServer:
                 pass
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def _is_label_studio(pid: int) -> bool:
+    """Whether ``pid`` runs Label Studio (a stale pid file may name a reused pid)."""
+    try:
+        return b"label-studio" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc: trust the pid file
 
 
 def _alive(pid: int) -> bool:

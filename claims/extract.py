@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from spacy.language import Language
 
-from claims.blocks import Block, split_blocks
+from claims.blocks import split_blocks
 from claims.errors import OffsetError
 from claims.normalize import claim_id
 from claims.pipeline import model_label

@@ -35,14 +35,17 @@ def normalize_text(text: str) -> str:
     blank line between blocks, no leading or trailing blank lines. Block structure (headings,
     list items, paragraphs on their own lines) is kept.
     """
-    text = unicodedata.normalize("NFKC", text)
+    # Invisible and control characters go first, and NFKC runs again after the markup is gone:
+    # either can sit between a letter and its combining mark and block their composition.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.translate(_INVISIBLE)
     text = _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
     text = _LINK.sub(r"\1", text)
     text = _STRONG.sub("", text)
     text = _EM_STAR.sub(r"\1", text)
     text = _EM_UNDER.sub(r"\1", text)
+    text = unicodedata.normalize("NFKC", text)
     lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
     text = "\n".join(lines)
     text = _BLANK_RUN.sub("\n\n", text)

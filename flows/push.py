@@ -43,23 +43,23 @@ class PushReport:
 @task(cache_policy=NO_CACHE)
 def open_project(target: Target, title: str) -> int:
     """Find the claims project by title, or create it with the labeling config (Label Studio validates it)."""
-    client = target.client()
-    client.check_auth()
-    return client.ensure_project(
-        title,
-        config_text(),
-        description="Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
-        show_skip_button=True,
-        show_collab_predictions=True,
-    )
+    with target.client() as client:
+        client.check_auth()
+        return client.ensure_project(
+            title,
+            config_text(),
+            description="Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
+            show_skip_button=True,
+            show_collab_predictions=True,
+        )
 
 
 def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
     """Map the project's unmapped tasks from the claim ids in their data; return how many."""
     with connection(db) as con:
         mapped = store.mapped_task_count(con, url, project_id)
-    if client.project_task_count(project_id) <= mapped:
-        return 0  # one cheap call when nothing is missing
+    if client.project_task_count(project_id) == mapped:
+        return 0  # one cheap call when the counts agree (tasks deleted in Label Studio make them differ)
     pairs = client.task_claim_ids(project_id).items()
     with connection(db) as con:
         return store.record_tasks(con, url, project_id, pairs, run_id)
@@ -73,17 +73,17 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
     does not map (a push that died after the import and before the mapping was written, or an
     import whose answer was lost) are mapped from the claim ids in their data, not sent again.
     Returns (reconciled, candidates, created, batches)."""
-    client = target.client()
-    reconciled = _reconcile(client, db, target.url, project_id, run_id)
-    with connection(db) as con:
-        rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
-    created = batches = 0
-    for start in range(0, len(rows), settings.push_batch_size):
-        chunk = rows[start : start + settings.push_batch_size]
-        ids = client.import_tasks(project_id, [claim_task(r, threshold=settings.push_threshold) for r in chunk])
+    with target.client() as client:
+        reconciled = _reconcile(client, db, target.url, project_id, run_id)
         with connection(db) as con:
-            created += store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), ids), run_id)
-        batches += 1
+            rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
+        created = batches = 0
+        for start in range(0, len(rows), settings.push_batch_size):
+            chunk = rows[start : start + settings.push_batch_size]
+            ids = client.import_tasks(project_id, [claim_task(r, threshold=settings.push_threshold) for r in chunk])
+            with connection(db) as con:
+                created += store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), ids), run_id)
+            batches += 1
     return reconciled, len(rows), created, batches
 
 

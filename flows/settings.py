@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from claims.pipeline import DEFAULT_MODEL
+from claims import DEFAULT_MODEL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "examples" / "articles"
@@ -50,6 +52,13 @@ class Settings(BaseSettings):
     push_batch_size: int = Field(1000, ge=1, description="Tasks per import call.")
     ls_retries: int = Field(3, ge=0, description="Retries of a Label Studio call that failed with a connection error or 5xx.")
     ls_retry_delay: float = Field(2.0, ge=0, description="Seconds before the first retry; doubled for each next one.")
+
+    @field_validator("ls_url")
+    @classmethod
+    def _no_credentials_in_url(cls, value: str | None) -> str | None:
+        if value and (urlsplit(value).username or urlsplit(value).password):
+            raise ValueError("must not carry a user or password; put the token in LABEL_STUDIO_API_KEY")
+        return value.rstrip("/") if value else value
 
     @property
     def uses_local_label_studio(self) -> bool:

@@ -81,6 +81,25 @@ def test_payloads_that_are_not_annotations_are_refused(payload):
         flatten(payload, claim_id="c")
 
 
+@pytest.mark.parametrize("bad", [{"created_at": "yesterday"}, {"completed_by": "someone"}, {"completed_by": {"id": []}}])
+def test_unreadable_times_or_users_make_an_annotation_malformed_not_a_crash(bad):
+    with pytest.raises(MalformedAnnotation, match="annotation 9"):
+        flatten({"id": 9, "task": 1, "result": []} | bad, claim_id="c")
+
+
+def test_a_label_studio_url_with_credentials_is_refused(monkeypatch):
+    from pydantic import ValidationError
+
+    from flows.settings import get_settings
+
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://admin:hunter2@ls.example:8080/")
+    with pytest.raises(ValidationError, match="must not carry a user or password") as info:
+        get_settings()
+    assert "hunter2" not in str(info.value).split("input_value")[0]
+    monkeypatch.setenv("LABEL_STUDIO_URL", "http://ls.example:8080/")
+    assert get_settings().ls_url == "http://ls.example:8080"
+
+
 def test_local_credentials_are_generated_once_and_readable_by_the_owner_only(tmp_path):
     server = LocalServer(data_dir=tmp_path / "ls", venv=tmp_path / "venv", port=1)
     creds = server.credentials()

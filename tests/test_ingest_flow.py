@@ -110,3 +110,25 @@ def test_an_article_whose_extraction_breaks_does_not_stop_the_others(db_path, tm
     monkeypatch.setattr(extract_module, "sentence_features", real)
     again = ingest_flow(paths=[str(tmp_path)], db=str(db_path))
     assert again.ok and again.articles_new == 1 and again.articles_known == 1
+
+
+def test_an_article_never_lands_without_its_claims_when_the_load_fails(db_path, tmp_path, monkeypatch):
+    from flows.ingest import ingest_flow
+    from warehouse import load
+
+    real = load.upsert_claims
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    (tmp_path / "a.txt").write_text("NATO was founded in 1949 by twelve countries, officials said.")
+    monkeypatch.setattr(load, "upsert_claims", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_flow(paths=[str(tmp_path)], db=str(db_path))
+    with connection(db_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+        assert con.execute("SELECT status FROM runs").fetchone()[0] == "failed"
+
+    monkeypatch.setattr(load, "upsert_claims", real)
+    report = ingest_flow(paths=[str(tmp_path)], db=str(db_path))
+    assert (report.articles_new, report.claims_new) == (1, 1)

@@ -31,6 +31,12 @@ def test_normalize_text_is_idempotent_on_every_sample(sample_articles):
         assert normalize_text(article.text) == article.text
 
 
+@pytest.mark.parametrize("raw", ["e\u200d\u0301 cafe", "e**\u0301** mark", "a\x07\u0308 b"])
+def test_normalize_text_is_idempotent_when_marks_follow_invisible_characters_or_markup(raw):
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
+
+
 def test_article_id_survives_line_endings_trailing_spaces_and_emphasis():
     a = "Title\n\nNATO has **32** members.\n"
     b = "Title  \r\n\r\nNATO has 32 members.\r\n\r\n"

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import sql
+from warehouse.db import sql, transaction
 
 TASK_SCHEMA = pa.schema(
     [("ls_url", pa.string()), ("project_id", pa.int32()), ("claim_id", pa.string()), ("task_id", pa.int32()),
@@ -121,8 +121,7 @@ def land_batch(
     changed_table = pa.table({"task_id": pa.array(list(changed), pa.int32()),
                               "ls_updated_at": pa.array(list(changed.values()), pa.timestamp("us"))})
     present_table = pa.table({"annotation_id": pa.array(present, pa.int32())})
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         if raw_rows:
             con.register("batch", pa.Table.from_pylist(raw_rows, schema=RAW_SCHEMA))
             con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
@@ -146,8 +145,4 @@ def land_batch(
                 " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
                 [ls_url, project_id, seen_until, at],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"raw": len(raw_rows), "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted)}

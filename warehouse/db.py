@@ -74,11 +74,10 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS schema_views (sha256 VARCHAR NOT NULL)")
     current = con.execute("SELECT sha256 FROM schema_views").fetchone()
     if force or current is None or current[0] != digest:
-        con.execute("BEGIN")
-        con.execute(text)
-        con.execute("DELETE FROM schema_views")
-        con.execute("INSERT INTO schema_views VALUES (?)", [digest])
-        con.execute("COMMIT")
+        with transaction(con):
+            con.execute(text)
+            con.execute("DELETE FROM schema_views")
+            con.execute("INSERT INTO schema_views VALUES (?)", [digest])
 
 
 def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:
@@ -96,8 +95,24 @@ def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool =
             raise DatabaseLocked(f"{path} is open for writing in another process: {err}") from err
         raise
     if migrate_schema and not read_only:
-        migrate(con)
+        try:
+            migrate(con)
+        except BaseException:
+            con.close()
+            raise
     return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All writes inside commit together or not at all."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Idempotent loads into the warehouse from Arrow tables (or pandas frames).
 
 Every load registers its batch as a relation and runs one set-based statement from ``sql/``;
-rows are never inserted one by one.
+rows are never inserted one by one. Loads do not open transactions of their own: wrap the
+loads that belong together in :func:`warehouse.db.transaction`.
 """
 
 from __future__ import annotations
@@ -27,15 +28,10 @@ def _load(con: duckdb.DuckDBPyConnection, statement: str, batch, key: str, table
 
     con.register("batch", batch)
     try:
-        con.execute("BEGIN")
         existing = con.execute(
             f"SELECT count(DISTINCT {key}) FROM batch WHERE {key} IN (SELECT {key} FROM {table})"
         ).fetchone()[0]
         written = {row[0] for row in con.execute(sql(statement)).fetchall()}
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("batch")
     new = len(written) if statement == "upsert_articles" else len(written) - existing
