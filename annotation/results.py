@@ -37,10 +37,21 @@ def parse_time(value) -> datetime | None:
     return parsed
 
 
-def _user_id(value) -> int | None:
+def _user_id(annotation: Mapping) -> int | None:
+    value = annotation.get("completed_by")
     if isinstance(value, Mapping):
         value = value.get("id")
-    return int(value) if value is not None else None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        raise MalformedAnnotation(f"annotation {annotation['id']}: 'completed_by' is not a user id: {value!r}") from None
+
+
+def _time(annotation: Mapping, field: str) -> datetime | None:
+    try:
+        return parse_time(annotation.get(field))
+    except ValueError:
+        raise MalformedAnnotation(f"annotation {annotation['id']}: {field!r} is not a timestamp: {annotation.get(field)!r}") from None
 
 
 def flatten(
@@ -54,27 +65,6 @@ def flatten(
 
     Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
     annotation at all, or whose times or user are not readable, raises :class:`MalformedAnnotation`.
-    """
-    try:
-        return _flatten(annotation, claim_id=claim_id, users=users, controls=controls)
-    except (ValueError, TypeError) as err:
-        if isinstance(err, MalformedAnnotation):
-            raise
-        ident = annotation.get("id") if isinstance(annotation, Mapping) else None
-        raise MalformedAnnotation(f"annotation {ident}: {err}") from err
-
-
-def _flatten(
-    annotation: Mapping,
-    *,
-    claim_id: str | None,
-    users: Mapping[int, str] | None = None,
-    controls: ClaimControls | None = None,
-) -> dict:
-    """One label row from one annotation of a claim task.
-
-    Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
-    annotation at all raises :class:`MalformedAnnotation`.
     """
     if not isinstance(annotation, Mapping):
         raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
@@ -93,7 +83,7 @@ def _flatten(
     rating = by_name.get(controls.confidence.name, {}).get("rating")
     rationale = "\n".join(by_name.get(controls.rationale.name, {}).get("text") or []).strip()
     evidence_text = " ".join(by_name.get(controls.evidence.name, {}).get("text") or [])
-    annotator_id = _user_id(annotation.get("completed_by"))
+    annotator_id = _user_id(annotation)
     return {
         "annotation_id": annotation["id"],
         "task_id": annotation.get("task"),
@@ -106,8 +96,8 @@ def _flatten(
         "rationale": rationale or None,
         "evidence_urls": [u for u in _URL_SPLIT.split(evidence_text) if u],
         "lead_time": annotation.get("lead_time"),
-        "created_at": parse_time(annotation.get("created_at")),
-        "updated_at": parse_time(annotation.get("updated_at")),
+        "created_at": _time(annotation, "created_at"),
+        "updated_at": _time(annotation, "updated_at"),
         "was_cancelled": bool(annotation.get("was_cancelled", False)),
     }
 

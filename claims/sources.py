@@ -104,7 +104,7 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
 
 
 def _decode(path: Path, raw: bytes) -> str:
-    if b"\x00" in raw[:8192] or raw.count(b"\x00") > 0:
+    if b"\x00" in raw:
         raise SourceError(str(path), "binary file (contains NUL bytes); expected UTF-8 text")
     try:
         return raw.decode("utf-8-sig")
@@ -156,8 +156,9 @@ def _jsonl_articles(path: Path, text: str, max_bytes: int) -> Iterator[Article |
             continue
         seen_any = True
         try:
-            if len(line.encode("utf-8")) > max_bytes:
-                raise SourceError(str(path), f"article is {_mb(len(line.encode()))}, over the {_mb(max_bytes)} limit (CLAIMFLOW_MAX_ARTICLE_BYTES)", number)
+            size = len(line.encode("utf-8"))
+            if size > max_bytes:
+                raise SourceError(str(path), f"article is {_mb(size)}, over the {_mb(max_bytes)} limit (CLAIMFLOW_MAX_ARTICLE_BYTES)", number)
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:

@@ -115,3 +115,12 @@ def test_starting_without_the_server_venv_says_how_to_install_it(tmp_path):
     server = LocalServer(data_dir=tmp_path / "ls", venv=tmp_path / "no-venv", port=1)
     with pytest.raises(ServerStartError, match="make setup"):
         server.start(timeout=1)
+
+
+def test_a_stale_pid_file_naming_another_program_is_neither_running_nor_stopped(tmp_path):
+    server = LocalServer(data_dir=tmp_path / "ls", venv=tmp_path / "venv", port=1)
+    server.data_dir.mkdir(parents=True)
+    server.pid_file.write_text(str(os.getpid()))  # this pytest process, not Label Studio
+    assert server.status().pid is None and not server.status().running
+    assert server.stop() is False  # and this process is still here to say so
+    assert not server.pid_file.exists()

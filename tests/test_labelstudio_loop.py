@@ -228,3 +228,10 @@ def test_no_secret_reaches_the_server_log_the_warehouse_or_prefect(ingested, ls_
         assert secret not in log
         assert secret.encode() not in warehouse_bytes
         assert secret not in runs and secret not in parameters
+
+
+def test_pulling_from_a_project_that_does_not_exist_is_a_named_error(ls_client):
+    from annotation.errors import LabelStudioRequestError
+
+    with pytest.raises(LabelStudioRequestError, match="no project 987654"):
+        ls_client.changed_tasks(987654, None)
