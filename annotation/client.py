@@ -88,6 +88,17 @@ class LabelStudioClient:
     def ensure_project(self, title: str, label_config: str, **options) -> int:
         return self.find_project(title) or self.create_project(title, label_config, **options)
 
+    def set_overlap(self, project: int, annotators: int) -> bool:
+        """Ask for ``annotators`` annotations per task (every task overlapped); True if changed.
+        The community edition stores and serves the setting to annotators in the labeling stream."""
+        with _translated("read project", self.url):
+            current = self._sdk.projects.get(id=project)
+        if current.maximum_annotations == annotators and (current.overlap_cohort_percentage or 0) == 100:
+            return False
+        with _translated("update project", self.url):
+            self._sdk.projects.update(id=project, maximum_annotations=annotators, overlap_cohort_percentage=100)
+        return True
+
     def project_task_count(self, project: int) -> int:
         with _translated("read project", self.url):
             return int(self._sdk.projects.get(id=project).task_number or 0)
@@ -184,6 +195,17 @@ class LabelStudioClient:
             if response.status_code >= 400:
                 raise ApiError(status_code=response.status_code, body=response.text[:300])
         return response
+
+    def set_task_field(self, task: int, field: str, value: str) -> None:
+        """Set one field of a task's data (its other fields kept), e.g. a review mark the Data
+        Manager can filter on."""
+        with _translated("read task", self.url):
+            data = dict(self._sdk.tasks.get(id=task).data or {})
+        if data.get(field) == value:
+            return
+        data[field] = value
+        with _translated("update task", self.url):
+            self._sdk.tasks.update(id=str(task), data=data)
 
     # users ----------------------------------------------------------------------------------
     def users(self) -> dict[int, str]:

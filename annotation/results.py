@@ -37,6 +37,12 @@ def parse_time(value) -> datetime | None:
     return parsed
 
 
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _user_id(annotation: Mapping) -> int | None:
     value = annotation.get("completed_by")
     if isinstance(value, Mapping):
@@ -79,10 +85,10 @@ def flatten(
         if isinstance(item, Mapping) and isinstance(item.get("value"), Mapping):
             by_name[item.get("from_name")] = item["value"]
 
-    verdict_choices = by_name.get(controls.verdict.name, {}).get("choices") or []
+    verdict_choices = _as_list(by_name.get(controls.verdict.name, {}).get("choices"))
     rating = by_name.get(controls.confidence.name, {}).get("rating")
-    rationale = "\n".join(by_name.get(controls.rationale.name, {}).get("text") or []).strip()
-    evidence_text = " ".join(by_name.get(controls.evidence.name, {}).get("text") or [])
+    rationale = "\n".join(map(str, _as_list(by_name.get(controls.rationale.name, {}).get("text")))).strip()
+    evidence_text = " ".join(map(str, _as_list(by_name.get(controls.evidence.name, {}).get("text"))))
     annotator_id = _user_id(annotation)
     return {
         "annotation_id": annotation["id"],
@@ -91,7 +97,8 @@ def flatten(
         "claim_id": claim_id,
         "annotator_id": annotator_id,
         "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
-        "verdict": verdict_choices[0] if len(verdict_choices) == 1 else (",".join(verdict_choices) or None),
+        # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
+        "verdict": verdict_choices[0] if len(verdict_choices) == 1 else (",".join(map(str, verdict_choices)) or None),
         "confidence": rating,
         "rationale": rationale or None,
         "evidence_urls": [u for u in _URL_SPLIT.split(evidence_text) if u],

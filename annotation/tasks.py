@@ -31,6 +31,9 @@ def source_line(row: Mapping) -> str:
     return " · ".join(parts)
 
 
+REVIEW_FIELD = "review"
+
+
 def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None = None) -> dict:
     """One task for one claim row (a row of the warehouse's claim_overview view).
 
@@ -51,6 +54,9 @@ def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None
             "context_html": context_html(row["context"], row["claim_start_in_context"], row["claim_end_in_context"]),
             "claim_type": row["claim_type"],
             "score": round(float(row["score"]), 4),
+            # Set by the resolve step ("needs_review" on ties and low agreement): a reviewer
+            # filters on it in the Data Manager. Present from import so the column exists.
+            REVIEW_FIELD: "",
         },
         "predictions": [
             {

@@ -93,7 +93,7 @@ def run(
         report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
     _print_ingest(report.ingest)
     _print_counts("push", report.push.counts())
-    _print_counts("land", report.land.counts())
+    _print_land(report.land)
     from warehouse.db import connection
 
     with connection(settings.db, read_only=True) as con:
@@ -142,7 +142,23 @@ def land(db: DbOption = None) -> None:
 
     with _annotation_errors():
         report = land_flow(db=str(settings.db))
-    _print_counts("land", report.counts() | {"seconds": f"{report.seconds:.1f}"})
+    _print_land(report)
+
+
+@app.command()
+def resolve(
+    db: DbOption = None,
+    mark: Annotated[bool, typer.Option(help="Mark the tasks of claims needing review in Label Studio (data.review).")] = True,
+) -> None:
+    """Resolve one verdict per claim from its labels (majority vote, or Dawid-Skene with enough data), measure agreement (Krippendorff's alpha per project and article, pairwise kappa), and mark ties and low agreement for review. `land` runs this after every land."""
+    settings = _settings(db=db)
+    if mark:
+        _label_studio(settings)
+    from flows.resolve import resolve_flow
+
+    with _annotation_errors():
+        report = resolve_flow(db=str(settings.db), mark=mark)
+    _print_counts("verdicts", report.counts() | {"seconds": f"{report.seconds:.1f}"})
 
 
 labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)
@@ -208,6 +224,16 @@ def _print_login(target) -> None:
         out.print(f"Log in as {target.login_email}; the password is in {target.credentials_file} (readable by you only)", highlight=False)
 
 
+def _print_land(report) -> None:
+    counts = report.counts()
+    failed = counts.pop("failed_expectations", {})
+    _print_counts("land", counts | {"seconds": f"{report.seconds:.1f}"})
+    for name, n in sorted(failed.items()):
+        err.print(f"[yellow]quarantined:[/yellow] {n} row(s) failed {name}", highlight=False)
+    if report.verdicts is not None:
+        _print_counts("verdicts", report.verdicts.counts())
+
+
 def _print_counts(title: str, counts: dict) -> None:
     table = Table(title=title, show_header=False, title_justify="left")
     for key, value in counts.items():
@@ -223,8 +249,9 @@ class _annotation_errors:
 
     def __exit__(self, kind, exc, tb):
         from annotation.errors import AnnotationError
+        from flows.land import QuarantineLimitExceeded
 
-        if exc is not None and isinstance(exc, AnnotationError):
+        if exc is not None and isinstance(exc, (AnnotationError, QuarantineLimitExceeded)):
             _fail(str(exc))
         return False
 

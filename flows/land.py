@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, flatten, parse_time
+from expectations.labels import gate_labels
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
+from flows.resolve import ResolveReport, resolve_flow
 from flows.runs import recorded_run
 from flows.settings import get_settings
 from warehouse import annotations as store
@@ -34,11 +37,24 @@ class LandReport:
     labels_new: int = 0
     labels_updated: int = 0
     labels_deleted: int = 0
-    unparsed: int = 0
+    validated: int = 0
+    quarantined: int = 0
+    quarantine_resolved: int = 0
+    failed_expectations: dict = field(default_factory=dict)
     seconds: float = 0.0
+    verdicts: ResolveReport | None = None  # the resolve that followed, if any
 
     def counts(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "url", "seconds")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "url", "seconds", "verdicts")}
+
+    @property
+    def quarantined_share(self) -> float:
+        return self.quarantined / self.validated if self.validated else 0.0
+
+
+class QuarantineLimitExceeded(RuntimeError):
+    """Too large a share of a land's batch failed the expectation suites. Every row was kept:
+    good rows landed, failing ones are in labels_quarantine with their reasons."""
 
 
 @task(cache_policy=NO_CACHE)
@@ -57,59 +73,97 @@ def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[d
 def land_annotations(
     ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str
 ) -> dict:
-    """Append changed annotations raw, flatten them into labels, mark deleted ones, move the
-    watermarks; one transaction."""
+    """Append changed annotations raw, flatten them into label rows, gate the rows with the
+    expectation suites (good rows are upserted, failing ones quarantined with every reason),
+    mark deleted ones and move the watermarks; one transaction."""
     updated_at = {t["id"]: parse_time(t.get("updated_at")) for t in tasks}
     with connection(db) as con:
         state = store.task_state(con, ls_url, project_id)
         changed = {tid: u for tid, u in updated_at.items() if state.get(tid, (None, None))[1] != u}
         known = store.label_versions(con, ls_url, list(changed))
-    raw, labels, present, unparsed = [], [], [], 0
+    raw, rows, present = [], [], []
     for t in tasks:
         if t["id"] not in changed:
             continue
         claim_id = state.get(t["id"], (None, None))[0] or (t.get("data") or {}).get("claim_id")
         for annotation in t.get("annotations") or []:
             annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
-            if isinstance(annotation_id, int):
+            annotation_id = annotation_id if isinstance(annotation_id, int) and not isinstance(annotation_id, bool) else None
+            if annotation_id is not None:
                 present.append(annotation_id)
             try:
                 updated = parse_time(annotation.get("updated_at")) if isinstance(annotation, dict) else None
             except ValueError:
                 updated = None
-            if annotation_id in known and known[annotation_id] == updated:
-                continue  # landed already, unchanged
+            if annotation_id is not None and annotation_id in known and known[annotation_id] == updated:
+                continue  # landed (or quarantined) already, unchanged
             raw.append({"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation})
+            pulled = {"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
+                      "claim_id": claim_id if isinstance(claim_id, str) else None}
             try:
-                labels.append(flatten(annotation, claim_id=claim_id, users=users) | {"task_id": t["id"]})
-            except MalformedAnnotation:
-                unparsed += 1  # kept raw in annotations_raw, counted in the run
+                label = flatten(annotation, claim_id=pulled["claim_id"], users=users) | {"task_id": t["id"], "project_id": project_id}
+                rows.append(pulled | {"label_row": label, "reasons": []})
+            except MalformedAnnotation as exc:
+                rows.append(pulled | {"label_row": None, "reasons": [f"payload_shape: {exc}"]})
+    parsed = [r for r in rows if r["label_row"] is not None]
+    with connection(db) as con:
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed])
+    for i, r in enumerate(parsed):
+        r["reasons"] = gate.failures.get(i, [])
+    good = [r["label_row"] for r in rows if not r["reasons"]]
+    bad = [r for r in rows if r["reasons"]]
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
     with connection(db) as con:
         counts = store.land_batch(
-            con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, labels=labels, changed=changed,
-            present=present, seen_until=seen_until,
+            con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, labels=good, quarantine=bad,
+            changed=changed, present=present, seen_until=seen_until,
         )
-    return counts | {"tasks_changed": len(changed), "unparsed": unparsed}
+    failed = {name: n for name, n in gate.unexpected.items()}
+    unreadable = sum(1 for r in rows if r["label_row"] is None)
+    if unreadable:
+        failed["payload_shape"] = unreadable
+    return counts | {"tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
+                     "validation_seconds": round(gate.seconds, 3)}
 
 
 @flow(name="land")
-def land_flow(db: str | None = None) -> LandReport:
-    """Pull the annotations changed in Label Studio since the last land into the warehouse."""
+def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
+    """Pull the annotations changed in Label Studio since the last land into the warehouse,
+    through the expectation suites; then resolve verdicts and agreement."""
     settings = get_settings(db=db)
     run_id = str(flow_run.id)
     started = time.perf_counter()
     target = resolve_target(settings)
     report = LandReport(run_id=run_id, url=target.url)
     with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
-        report.project_id = with_retries(open_project, settings)(target, settings.ls_project)
+        report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
         counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
         report.tasks_changed = counts["tasks_changed"]
         report.annotations_pulled = counts["raw"]
         report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
-        report.labels_deleted, report.unparsed = counts["labels_deleted"], counts["unparsed"]
+        report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
+        report.quarantined, report.quarantine_resolved = counts["quarantined"], counts["quarantine_resolved"]
+        report.failed_expectations = counts["failed_expectations"]
         report.seconds = time.perf_counter() - started
+        publish_counts(report)
+        if report.quarantined_share > settings.max_quarantine_share:
+            raise QuarantineLimitExceeded(
+                f"{report.quarantined} of {report.validated} annotations pulled ({report.quarantined_share:.0%}) failed "
+                f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%}: "
+                f"{report.failed_expectations}. Good rows landed; see labels_quarantine."
+            )
     get_run_logger().info("land completed: %s", report.counts())
+    if resolve:
+        report.verdicts = resolve_flow(db=str(settings.db))
     return report
+
+
+def publish_counts(report: LandReport) -> None:
+    """The land's counts (and every failed expectation) as a Prefect table artifact."""
+    rows = [{"count": k, "value": v} for k, v in report.counts().items() if k != "failed_expectations"]
+    rows += [{"count": f"failed: {name}", "value": n} for name, n in sorted(report.failed_expectations.items())]
+    create_table_artifact(
+        key="land-counts", table=rows, description=f"Land of {report.url} project {report.project_id}"
+    )

@@ -41,17 +41,21 @@ class PushReport:
 
 
 @task(cache_policy=NO_CACHE)
-def open_project(target: Target, title: str) -> int:
-    """Find the claims project by title, or create it with the labeling config (Label Studio validates it)."""
+def open_project(target: Target, title: str, overlap: int | None = None) -> int:
+    """Find the claims project by title, or create it with the labeling config (Label Studio
+    validates it); with ``overlap``, make sure the project asks for that many annotators per task."""
     with target.client() as client:
         client.check_auth()
-        return client.ensure_project(
+        project = client.ensure_project(
             title,
             config_text(),
             description="Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
             show_skip_button=True,
             show_collab_predictions=True,
         )
+        if overlap is not None:
+            client.set_overlap(project, overlap)
+        return project
 
 
 def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
@@ -99,7 +103,7 @@ def push_flow(db: str | None = None, threshold: float | None = None) -> PushRepo
     report = PushReport(run_id=run_id, url=target.url)
     parameters = {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project}
     with recorded_run(settings.db, run_id, "push", parameters, report):
-        report.project_id = with_retries(open_project, settings)(target, settings.ls_project)
+        report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
         report.reconciled, report.candidates, report.created, report.batches = with_retries(import_claims, settings)(
             target, str(settings.db), report.project_id, settings, run_id
         )

@@ -53,6 +53,19 @@ class Settings(BaseSettings):
     ls_retries: int = Field(3, ge=0, description="Retries of a Label Studio call that failed with a connection error or 5xx.")
     ls_retry_delay: float = Field(2.0, ge=0, description="Seconds before the first retry; doubled for each next one.")
 
+    # Quality gates and resolution.
+    max_quarantine_share: float = Field(
+        0.25, ge=0, le=1,
+        description="A land fails (after keeping every row) when more than this share of its batch is quarantined.",
+    )
+    overlap: int = Field(2, ge=1, description="Annotators each claim needs; claims with fewer stay open. Set on the project too.")
+    min_agreement: float = Field(
+        0.6, ge=0, le=1, description="Claims where a smaller share of annotators agrees with the verdict need review."
+    )
+    dawid_skene_min_claims: int = Field(
+        50, ge=1, description="Claims with full overlap needed before Dawid-Skene replaces the majority vote."
+    )
+
     @field_validator("ls_url")
     @classmethod
     def _no_credentials_in_url(cls, value: str | None) -> str | None:

@@ -94,7 +94,7 @@ def test_three_annotators_label_a_claim_and_their_labels_land(ingested, ls_clien
                            user=users[email], lead_time=12.5)
 
     report = land_flow()
-    assert (report.labels_new, report.annotations_pulled, report.unparsed) == (3, 3, 0)
+    assert (report.labels_new, report.annotations_pulled, report.quarantined) == (3, 3, 0)
     with connection(db_path, read_only=True) as con:
         rows = con.execute(
             "SELECT annotator, verdict, confidence, rationale, evidence_urls, claim_id, lead_time, deleted FROM labels ORDER BY annotator"

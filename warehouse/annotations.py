@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -18,6 +19,12 @@ TASK_SCHEMA = pa.schema(
 RAW_SCHEMA = pa.schema(
     [("pulled_at", pa.timestamp("us")), ("run_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()),
      ("task_id", pa.int32()), ("annotation_id", pa.int32()), ("updated_at", pa.timestamp("us")), ("payload", pa.string())]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [("quarantine_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()), ("task_id", pa.int32()),
+     ("annotation_id", pa.int32()), ("claim_id", pa.string()), ("updated_at", pa.timestamp("us")), ("run_id", pa.string()),
+     ("quarantined_at", pa.timestamp("us")), ("reasons", pa.list_(pa.string())), ("label_row", pa.string()),
+     ("payload", pa.string()), ("resolved_at", pa.timestamp("us"))]
 )
 LABEL_SCHEMA = pa.schema(
     [("ls_url", pa.string()), ("annotation_id", pa.int32()), ("project_id", pa.int32()), ("task_id", pa.int32()),
@@ -76,18 +83,11 @@ def task_state(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> 
 
 
 def label_versions(con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[int]) -> dict[int, datetime | None]:
-    """annotation id -> updated_at of the labels landed for these tasks (deleted ones excluded)."""
+    """annotation id -> the latest updated_at landed or quarantined for these tasks (deleted
+    labels and resolved quarantine rows excluded)."""
     if not task_ids:
         return {}
-    con.register("wanted", pa.table({"task_id": pa.array(task_ids, pa.int32())}))
-    try:
-        rows = con.execute(
-            "SELECT annotation_id, updated_at FROM labels WHERE ls_url = ? AND NOT deleted AND task_id IN (SELECT task_id FROM wanted)",
-            [ls_url],
-        ).fetchall()
-    finally:
-        con.unregister("wanted")
-    return dict(rows)
+    return dict(_run(con, "landed_versions", {"ls_url": ls_url}, wanted=pa.table({"task_id": pa.array(task_ids, pa.int32())})))
 
 
 def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> datetime | None:
@@ -106,13 +106,17 @@ def land_batch(
     run_id: str,
     raw: list[dict],
     labels: list[dict],
+    quarantine: list[dict],
     changed: dict[int, datetime],
     present: list[int],
     seen_until: datetime | None,
 ) -> dict:
-    """In one transaction: append raw annotations, upsert labels, mark labels deleted that the
-    changed tasks no longer have, and move those tasks' and the project's watermarks (to
-    ``seen_until``, the latest task update pulled). Returns counts."""
+    """In one transaction: append raw annotations, upsert the labels that passed the gate,
+    quarantine the rows that failed it (``quarantine``: task_id, annotation_id, claim_id,
+    updated_at, reasons, label_row, payload) and resolve quarantine rows of annotations that
+    now landed, mark labels deleted that the changed tasks no longer have, and move those
+    tasks' and the project's watermarks (to ``seen_until``, the server's clock when the pull
+    began). Returns counts."""
     at = now()
     raw_rows = [{**r, "pulled_at": at, "run_id": run_id, "ls_url": ls_url, "project_id": project_id,
                  "payload": json.dumps(r["payload"], ensure_ascii=False)} for r in raw]
@@ -121,13 +125,19 @@ def land_batch(
     changed_table = pa.table({"task_id": pa.array(list(changed), pa.int32()),
                               "ls_updated_at": pa.array(list(changed.values()), pa.timestamp("us"))})
     present_table = pa.table({"annotation_id": pa.array(present, pa.int32())})
+    quarantine_rows = [
+        {**{k: q.get(k) for k in QUARANTINE_SCHEMA.names}, "quarantine_id": quarantine_id(ls_url, q), "ls_url": ls_url,
+         "project_id": project_id, "run_id": run_id, "quarantined_at": at, "resolved_at": None,
+         "payload": _json(q["payload"]), "label_row": _json(q["label_row"]) if q.get("label_row") is not None else None}
+        for q in _numbered(quarantine)
+    ]
     with transaction(con):
         if raw_rows:
             con.register("batch", pa.Table.from_pylist(raw_rows, schema=RAW_SCHEMA))
             con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
             con.unregister("batch")
         existing = 0
-        upserted = []
+        upserted, resolved = [], []
         if label_rows:
             batch = pa.Table.from_pylist(label_rows, schema=LABEL_SCHEMA)
             con.register("batch", batch)
@@ -137,6 +147,11 @@ def land_batch(
             ).fetchone()[0]
             con.unregister("batch")
             upserted = _run(con, "upsert_labels", batch=batch)
+            landed = pa.table({"annotation_id": batch.column("annotation_id")})
+            resolved = _run(con, "resolve_quarantine", {"now": at, "ls_url": ls_url}, landed=landed)
+        quarantined = []
+        if quarantine_rows:
+            quarantined = _run(con, "insert_quarantine", batch=pa.Table.from_pylist(quarantine_rows, schema=QUARANTINE_SCHEMA))
         deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, changed=changed_table, present=present_table)
         _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, changed=changed_table)
         if seen_until is not None:
@@ -145,4 +160,28 @@ def land_batch(
                 " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
                 [ls_url, project_id, seen_until, at],
             )
-    return {"raw": len(raw_rows), "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted)}
+    return {
+        "raw": len(raw_rows), "labels_new": len(upserted) - existing, "labels_updated": existing,
+        "labels_deleted": len(deleted), "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined),
+        "quarantine_resolved": len(resolved),
+    }
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _numbered(quarantine: list[dict]) -> Iterable[dict]:
+    """Each row with ``occurrence``: how many identical payloads of its task came before it in
+    the batch, so two identical bad payloads stay two rows."""
+    seen: dict[tuple, int] = {}
+    for q in quarantine:
+        key = (q.get("task_id"), _json(q["payload"]))
+        seen[key] = seen.get(key, -1) + 1
+        yield q | {"occurrence": seen[key]}
+
+
+def quarantine_id(ls_url: str, row: dict) -> str:
+    """Stable id of a quarantined payload: the same bad annotation pulled again is the same row."""
+    key = f"{ls_url}\n{row.get('task_id')}\n{row.get('occurrence', 0)}\n{_json(row['payload'])}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]

@@ -1,0 +1,85 @@
+"""The gate every batch of label rows passes before it lands: the ``labels`` suite on the batch
+as pandas, then referential checks as DuckDB SQL against the warehouse (a label for a claim or
+task the warehouse does not know, a second label by the same annotator for a claim)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from importlib import resources
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from expectations.gate import ROW, Validation, validate
+
+SUITE = "labels"
+FRAME_COLUMNS = (
+    "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "verdict", "confidence",
+    "lead_time", "created_at", "updated_at", "was_cancelled",
+)
+_REFERENCE_SCHEMA = pa.schema(
+    [(ROW, pa.int64()), ("ls_url", pa.string()), ("project_id", pa.int64()), ("task_id", pa.int64()),
+     ("claim_id", pa.string()), ("annotation_id", pa.int64()), ("annotator_id", pa.int64())]
+)
+
+
+def _sql(name: str) -> str:
+    return resources.files("expectations").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _int_or_none(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number_or_none(value):
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
+    """Label rows (from annotation.results.flatten) as the frame the suite checks. Values are
+    kept as they came (a confidence of "high" stays a string and fails its range check); evidence
+    URLs are joined by spaces, so one bad link fails the row."""
+    data = {c: [row.get(c) for row in labels] for c in FRAME_COLUMNS}
+    data["evidence"] = [" ".join(row.get("evidence_urls") or []) or None for row in labels]
+    frame = pd.DataFrame(data)
+    for column in ("created_at", "updated_at"):
+        frame[column] = pd.to_datetime(frame[column])
+    for column in ("annotation_id", "task_id", "annotator_id"):
+        frame[column] = frame[column].astype(object)
+    # Raw values keep their type for the type checks; the range checks read numbers.
+    for column in ("confidence", "lead_time"):
+        frame[column] = frame[column].astype(object)
+        frame[f"{column}_value"] = pd.to_numeric(frame[column].map(_number_or_none), errors="coerce")
+    frame["was_cancelled"] = frame["was_cancelled"].fillna(False).astype(bool)
+    return frame
+
+
+def referential_failures(con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict]) -> list[tuple[int, str]]:
+    """(row position, check name) for every referential check a row fails."""
+    if not labels:
+        return []
+    table = pa.Table.from_pylist(
+        [
+            {ROW: i, "ls_url": ls_url, "project_id": _int_or_none(l.get("project_id")), "task_id": _int_or_none(l.get("task_id")),
+             "claim_id": l.get("claim_id") if isinstance(l.get("claim_id"), str) else None,
+             "annotation_id": _int_or_none(l.get("annotation_id")), "annotator_id": _int_or_none(l.get("annotator_id"))}
+            for i, l in enumerate(labels)
+        ],
+        schema=_REFERENCE_SCHEMA,
+    )
+    con.register("batch", table)
+    try:
+        return [(int(r), str(c)) for r, c in con.execute(_sql("labels_referential")).fetchall()]
+    finally:
+        con.unregister("batch")
+
+
+def gate_labels(con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, now: datetime | None = None) -> Validation:
+    """Validate a batch of label rows; the result's failures name every expectation a row fails."""
+    outcome = validate(SUITE, label_frame(labels), now=now)
+    for row, check in referential_failures(con, ls_url, labels):
+        outcome.add(row, check)
+        outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
+    return outcome

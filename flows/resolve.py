@@ -1,0 +1,114 @@
+"""The resolve flow: labels become one verdict per claim, agreement figures, and review marks in
+Label Studio for the claims people disagree on."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from annotation.agreement import ResolvePolicy, krippendorff_alpha, pairwise, resolve
+from annotation.config import claim_controls
+from annotation.tasks import REVIEW_FIELD
+from expectations.gate import validate
+from flows.labelstudio import Target, resolve_target, with_retries
+from flows.runs import recorded_run
+from flows.settings import Settings, get_settings
+from warehouse import quality
+from warehouse.db import connection
+
+
+class VerdictsInvalid(RuntimeError):
+    """Resolved verdicts failed their expectation suite (a bug, not bad input): nothing was written."""
+
+
+@dataclass
+class ResolveReport:
+    run_id: str
+    claims: int = 0
+    resolved: int = 0
+    needs_review: int = 0
+    open: int = 0
+    method: str | None = None
+    project_alpha: dict = field(default_factory=dict)
+    marks_changed: int = 0
+    seconds: float = 0.0
+
+    def counts(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "seconds")}
+
+
+def agreement_rows(labels: pd.DataFrame, verdicts: list[str]) -> pd.DataFrame:
+    """Krippendorff's alpha per project and per article."""
+    rows = []
+    scopes = [("project", labels["ls_url"] + " " + labels["project_id"].astype(str)), ("article", labels["article_id"])]
+    for scope, keys in scopes:
+        for key, group in labels.groupby(keys):
+            alpha, n_claims = krippendorff_alpha(group, verdicts)
+            rows.append({"scope": scope, "scope_id": key, "alpha": alpha, "n_claims": n_claims, "n_annotations": len(group)})
+    return pd.DataFrame(rows, columns=["scope", "scope_id", "alpha", "n_claims", "n_annotations"])
+
+
+@task(cache_policy=NO_CACHE)
+def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
+    """Verdicts, agreement and pairs from the labels, validated, then written in one transaction."""
+    with connection(db) as con:
+        labels = quality.labels_for_resolution(con)
+    verdicts = resolve(labels, policy)
+    checked = validate("verdicts", verdicts.drop(columns=["votes"]))
+    if not checked.success:
+        raise VerdictsInvalid(f"resolved verdicts failed their suite: {checked.unexpected}")
+    agreement = agreement_rows(labels, claim_controls().verdict.choices)
+    with connection(db) as con:
+        quality.replace_results(con, verdicts=verdicts, agreement=agreement, pairs=pairwise(labels), run_id=run_id)
+    report = ResolveReport(run_id=run_id, claims=len(verdicts))
+    status = verdicts["status"].value_counts().to_dict()
+    report.resolved, report.needs_review, report.open = (int(status.get(s, 0)) for s in ("resolved", "needs_review", "open"))
+    report.method = str(verdicts["method"].iloc[0]) if len(verdicts) else None
+    report.project_alpha = {r.scope_id: r.alpha for r in agreement.itertuples() if r.scope == "project"}
+    return report
+
+
+@task(cache_policy=NO_CACHE)
+def mark_reviews(target: Target, db: str) -> int:
+    """Set data.review on the tasks whose claims need review (and clear it once they do not)."""
+    with connection(db) as con:
+        projects = [p for (p,) in con.execute("SELECT DISTINCT project_id FROM tasks WHERE ls_url = ?", [target.url]).fetchall()]
+        marks = {p: quality.review_marks(con, target.url, p) for p in projects}
+    changed = 0
+    with target.client() as client:
+        for project, wanted in marks.items():
+            for task_id, mark in wanted:
+                client.set_task_field(task_id, REVIEW_FIELD, mark)
+                with connection(db) as con:
+                    quality.record_review_mark(con, target.url, project, task_id, mark)
+                changed += 1
+    return changed
+
+
+def policy_of(settings: Settings) -> ResolvePolicy:
+    return ResolvePolicy(
+        overlap=settings.overlap, min_agreement=settings.min_agreement, dawid_skene_min_claims=settings.dawid_skene_min_claims
+    )
+
+
+@flow(name="resolve")
+def resolve_flow(db: str | None = None, mark: bool = True) -> ResolveReport:
+    """Resolve a verdict per claim, measure agreement, and mark claims needing review in Label Studio."""
+    settings = get_settings(db=db)
+    run_id = str(flow_run.id)
+    started = time.perf_counter()
+    report = ResolveReport(run_id=run_id)
+    with recorded_run(settings.db, run_id, "resolve", {"mark": mark}, report):
+        computed = compute(str(settings.db), policy_of(settings), run_id)
+        report.__dict__.update({k: v for k, v in computed.__dict__.items() if k != "run_id"})
+        if mark:
+            target = resolve_target(settings)
+            report.marks_changed = with_retries(mark_reviews, settings)(target, str(settings.db))
+        report.seconds = time.perf_counter() - started
+    get_run_logger().info("resolve completed: %s", report.counts())
+    return report

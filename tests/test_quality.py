@@ -1,0 +1,181 @@
+"""The quality gate on a real DuckDB file and Great Expectations: a batch mixing good and bad
+annotations, as Label Studio's export gives them, goes through the land task; every bad row is
+quarantined with its reasons, every good row lands, and nothing pulled is lost."""
+
+import copy
+import json
+from datetime import datetime
+
+import pandas as pd
+import pytest
+
+from annotation.results import annotation_result
+from warehouse.db import connection
+
+URL = "http://127.0.0.1:9"  # never contacted: the land task only reads and writes DuckDB
+PROJECT = 7
+CLAIMS = ["c1", "c2", "c3", "c4"]
+TASKS = {101: "c1", 102: "c2", 103: "c3"}  # c4 has no task; task 199 is not claimflow's
+
+
+def _warehouse(db_path):
+    at = datetime(2026, 11, 1)
+    with connection(db_path) as con:
+        con.execute(
+            "INSERT INTO articles (article_id, text, n_chars, n_words, ingested_at) VALUES ('a1', 'Some text here.', 15, 3, ?)", [at]
+        )
+        for i, c in enumerate(CLAIMS):
+            con.execute(
+                "INSERT INTO claims (claim_id, article_id, seq, start_char, end_char, text, block_kind, score, claim_type,"
+                " context_start, context_end, scorer, model, extracted_at) VALUES (?, 'a1', ?, 0, 4, 'Some', 'paragraph',"
+                " 0.9, 'statement', 0, 15, 'rules-v1', 'test', ?)", [c, i, at],
+            )
+        for task_id, claim in TASKS.items():
+            con.execute(
+                "INSERT INTO tasks (ls_url, project_id, claim_id, task_id, pushed_at) VALUES (?, ?, ?, ?, ?)",
+                [URL, PROJECT, claim, task_id, at],
+            )
+
+
+def annotation(aid, *, user, verdict="supported", confidence=4, evidence=None, updated="2026-11-20T10:00:00Z", **extra):
+    return {
+        "id": aid, "completed_by": user, "result": annotation_result(verdict=verdict, confidence=confidence, evidence=evidence),
+        "lead_time": 8.0, "created_at": "2026-11-20T09:59:00Z", "updated_at": updated, "was_cancelled": False, **extra,
+    }
+
+
+def task(task_id, annotations, updated="2026-11-20T10:00:00Z"):
+    return {"id": task_id, "updated_at": updated, "data": {"claim_id": TASKS.get(task_id, "c3")}, "annotations": annotations}
+
+
+BAD = {
+    2: ["verdict_allowed"],                      # an unknown verdict
+    3: ["verdict_present"],                      # no verdict
+    4: ["confidence_in_range"],                  # confidence out of range
+    5: ["evidence_urls_well_formed"],            # not a URL
+    6: ["annotation_id_unique"],                 # the same annotation id twice (both rows)
+    8: ["task_known"],                           # a task the warehouse does not know
+    10: ["confidence_is_integer"],               # "high" is not a rating
+}
+
+
+def mixed_batch():
+    bad_confidence = annotation(10, user=7)
+    bad_confidence["result"][1]["value"]["rating"] = "high"
+    return [
+        task(101, [
+            annotation(1, user=1),
+            annotation(2, user=2, verdict="probably_true"),
+            annotation(3, user=3, verdict=None),
+            annotation(4, user=4, confidence=9),
+            annotation(5, user=5, evidence=["not a url"]),
+            annotation(11, user=6, verdict="refuted", evidence=["https://example.org/report"]),
+        ]),
+        task(102, [annotation(6, user=1), annotation(6, user=2), annotation(9, user=3, verdict="misleading"), bad_confidence]),
+        task(199, [annotation(8, user=9)]),
+        task(103, [annotation(12, user=1, verdict="not_checkable"), "not an annotation", {"id": 13, "result": "oops"}]),
+    ]
+
+
+@pytest.fixture
+def warehouse(db_path):
+    _warehouse(db_path)
+    return db_path
+
+
+def land(db_path, tasks, run_id="run-1"):
+    from flows.land import land_annotations
+
+    return land_annotations.fn(URL, str(db_path), PROJECT, tasks, {1: "ana@x.org"}, datetime(2026, 11, 20, 11), run_id)
+
+
+def test_every_bad_row_is_quarantined_with_its_reasons_and_every_good_row_lands(warehouse):
+    counts = land(warehouse, mixed_batch())
+    with connection(warehouse, read_only=True) as con:
+        landed = sorted(r[0] for r in con.execute("SELECT annotation_id FROM labels").fetchall())
+        quarantined = con.execute(
+            "SELECT annotation_id, reasons, run_id, label_row, payload FROM labels_quarantine ORDER BY annotation_id NULLS LAST, payload"
+        ).fetchall()
+        raw = con.execute("SELECT count(*) FROM annotations_raw").fetchone()[0]
+    assert landed == [1, 9, 11, 12]
+    by_id: dict = {}
+    for aid, reasons, run_id, row, payload in quarantined:
+        assert run_id == "run-1" and json.loads(payload) is not None
+        by_id.setdefault(aid, []).append(reasons)
+    for aid, reasons in BAD.items():
+        assert all(set(reasons) <= set(r) for r in by_id[aid]), (aid, by_id[aid])
+    assert len(by_id[6]) == 2  # both copies of the duplicated id
+    unreadable = by_id[None] + by_id[13]
+    assert len(unreadable) == 2 and all(r[0].startswith("payload_shape") for r in unreadable)
+    # Nothing pulled is lost: every payload is raw, and each is either a label or quarantined.
+    assert raw == 14 == len(landed) + len(quarantined)
+    assert counts["quarantined"] == 10 and counts["validated"] == 14
+    assert counts["failed_expectations"]["verdict_allowed"] == 1 and counts["failed_expectations"]["payload_shape"] == 2
+
+
+def test_a_second_land_of_the_same_batch_adds_no_row(warehouse):
+    land(warehouse, mixed_batch())
+    land(warehouse, mixed_batch(), run_id="run-2")
+    with connection(warehouse, read_only=True) as con:
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM labels), (SELECT count(*) FROM labels_quarantine), (SELECT count(*) FROM annotations_raw)"
+        ).fetchone()
+    assert counts == (4, 10, 14)
+
+
+def test_a_quarantined_annotation_fixed_in_label_studio_lands_later(warehouse):
+    land(warehouse, mixed_batch())
+    fixed = copy.deepcopy(mixed_batch())
+    fixed[0]["updated_at"] = "2026-11-20T12:00:00Z"
+    fixed[0]["annotations"][1] = annotation(2, user=2, verdict="misleading", updated="2026-11-20T12:00:00Z")
+    counts = land(warehouse, fixed, run_id="run-2")
+    assert (counts["labels_new"], counts["quarantine_resolved"], counts["raw"]) == (1, 1, 1)
+    with connection(warehouse, read_only=True) as con:
+        verdict = con.execute("SELECT verdict FROM labels WHERE annotation_id = 2").fetchone()[0]
+        resolved = con.execute("SELECT resolved_at IS NOT NULL FROM labels_quarantine WHERE annotation_id = 2").fetchone()[0]
+    assert verdict == "misleading" and resolved
+
+
+def test_a_second_label_by_the_same_annotator_for_a_claim_is_quarantined(warehouse):
+    land(warehouse, [task(101, [annotation(1, user=1)])])
+    counts = land(warehouse, [task(101, [annotation(1, user=1), annotation(20, user=1)], updated="2026-11-20T13:00:00Z")], "run-2")
+    assert counts["failed_expectations"] == {"one_label_per_claim_and_annotator": 1}
+
+
+def test_timestamps_in_the_future_or_out_of_order_fail():
+    from expectations.gate import validate
+    from expectations.labels import label_frame
+
+    rows = [
+        {"annotation_id": 1, "task_id": 1, "claim_id": "c", "annotator_id": 1, "verdict": "supported", "was_cancelled": False,
+         "created_at": datetime(2026, 1, 2), "updated_at": datetime(2026, 1, 1)},
+        {"annotation_id": 2, "task_id": 1, "claim_id": "d", "annotator_id": 1, "verdict": "supported", "was_cancelled": False,
+         "created_at": datetime(2099, 1, 1), "updated_at": datetime(2099, 1, 1)},
+        {"annotation_id": 3, "task_id": 1, "claim_id": "e", "annotator_id": 1, "verdict": None, "was_cancelled": True,
+         "created_at": datetime(2026, 1, 1), "updated_at": datetime(2026, 1, 1)},
+    ]
+    result = validate("labels", label_frame(rows), now=datetime(2026, 11, 21))
+    assert result.failures == {0: ["updated_not_before_created"], 1: ["created_at_sane", "updated_at_sane"]}
+
+
+def test_every_suite_in_the_file_context_loads_and_names_its_expectations():
+    import great_expectations as gx
+
+    from expectations.gate import expectation_names, suite_names, suites_dir
+
+    assert suite_names() == ["claims", "labels", "pair_labels", "verdicts"]
+    context = gx.get_context(mode="file", project_root_dir=str(suites_dir().parent.parent))
+    for name in suite_names():
+        names = expectation_names(name)
+        assert len(names) == len(set(names)) > 3
+        assert len(context.suites.get(name).expectations) == len(names)
+
+
+def test_pair_labels_suite_catches_an_unknown_relation():
+    from expectations.gate import validate
+
+    frame = pd.DataFrame({
+        "annotation_id": [1, 2], "pair_id": ["p1", "p1"], "annotator_id": [1, 2], "relation": ["contradicts", "maybe"],
+        "confidence": [3, 4], "was_cancelled": [False, False], "created_at": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+    })
+    assert validate("pair_labels", frame).failures == {1: ["relation_allowed"]}

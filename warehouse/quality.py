@@ -1,0 +1,57 @@
+"""Loads for the resolve step: verdicts, agreement and annotator pairs (each replaced whole by
+every resolve, in one transaction), and the review marks of tasks."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+
+from warehouse.annotations import now
+from warehouse.db import sql, transaction
+
+
+def labels_for_resolution(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(sql("labels_for_resolution")).df()
+
+
+def replace_results(
+    con: duckdb.DuckDBPyConnection, *, verdicts: pd.DataFrame, agreement: pd.DataFrame, pairs: pd.DataFrame, run_id: str
+) -> None:
+    """Replace verdicts, agreement and annotator pairs with these, in one transaction."""
+    at = now()
+    v = verdicts.assign(resolved_at=at, run_id=run_id, votes=verdicts["votes"].map(json.dumps))
+    a = agreement.assign(computed_at=at, run_id=run_id)
+    p = pairs.assign(computed_at=at, run_id=run_id)
+    with transaction(con):
+        con.execute("DELETE FROM verdicts")
+        con.execute("DELETE FROM agreement")
+        con.execute("DELETE FROM annotator_pairs")
+        if len(v):
+            con.register("v", v)
+            con.execute(
+                "INSERT INTO verdicts BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM v"
+            )
+            con.unregister("v")
+        if len(a):
+            con.register("a", a)
+            con.execute("INSERT INTO agreement BY NAME SELECT * FROM a")
+            con.unregister("a")
+        if len(p):
+            con.register("p", p)
+            con.execute("INSERT INTO annotator_pairs BY NAME SELECT * FROM p")
+            con.unregister("p")
+
+
+def review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> list[tuple[int, str]]:
+    """(task id, wanted mark) for the tasks whose mark must change."""
+    rows = con.execute(sql("review_marks"), {"ls_url": ls_url, "project_id": project_id}).fetchall()
+    return [(task_id, wanted) for _, _, task_id, _, wanted in rows]
+
+
+def record_review_mark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_id: int, mark: str) -> None:
+    con.execute(
+        "UPDATE tasks SET review_mark = ? WHERE ls_url = ? AND project_id = ? AND task_id = ?",
+        [mark, ls_url, project_id, task_id],
+    )

@@ -1,0 +1,6 @@
+-- Quarantined versions of annotations that have now landed (`landed`) are resolved.
+UPDATE labels_quarantine SET resolved_at = $now
+WHERE ls_url = $ls_url
+  AND resolved_at IS NULL
+  AND annotation_id IN (SELECT annotation_id FROM landed)
+RETURNING quarantine_id;
