@@ -33,6 +33,10 @@ def _int_or_none(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _urls(value) -> list[str]:
+    return [] if value is None else [str(u) for u in value]
+
+
 def _number_or_none(value):
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -42,7 +46,7 @@ def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
     kept as they came (a confidence of "high" stays a string and fails its range check); evidence
     URLs are joined by spaces, so one bad link fails the row."""
     data = {c: [row.get(c) for row in labels] for c in FRAME_COLUMNS}
-    data["evidence"] = [" ".join(row.get("evidence_urls") or []) or None for row in labels]
+    data["evidence"] = [" ".join(_urls(row.get("evidence_urls"))) or None for row in labels]
     frame = pd.DataFrame(data)
     for column in ("created_at", "updated_at"):
         frame[column] = pd.to_datetime(frame[column])

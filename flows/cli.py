@@ -161,6 +161,21 @@ def resolve(
     _print_counts("verdicts", report.counts() | {"seconds": f"{report.seconds:.1f}"})
 
 
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path("data/report"),
+    db: DbOption = None,
+) -> None:
+    """Write an HTML report (verdicts per source, agreement, annotators, claims needing review, quarantine over time, with charts) and the Great Expectations data docs of the warehouse's tables."""
+    settings = _settings(db=db)
+    if not Path(settings.db).exists():
+        _fail(f"{settings.db} does not exist yet; run `claimflow ingest` or `claimflow run` first")
+    from flows.report import report_flow
+
+    output = report_flow(out=str(out_dir), db=str(settings.db))
+    out.print(f"Report: {output.page.resolve()}\nData docs: {output.data_docs.resolve()}", highlight=False)
+
+
 labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)
 app.add_typer(labelstudio_app, name="labelstudio")
 

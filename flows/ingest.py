@@ -16,6 +16,7 @@ from claims.errors import OffsetError
 from claims.extract import Extraction, check_offsets, extract_parallel
 from claims.records import articles_table, claims_table
 from claims.sources import Article, SourceError, expand_paths, read_articles
+from expectations.gate import validate as gate
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import load
@@ -114,7 +115,8 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
 
 @task(cache_policy=NO_CACHE)
 def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict]]:
-    """Keep the articles whose claims all point at their text; the rest become failures."""
+    """Keep the articles whose claims all point at their text and pass the claims expectation
+    suite; the rest become failures naming the claim and every expectation it failed."""
     good, failures = [], []
     for ex in extractions:
         if ex.error is None:
@@ -122,6 +124,18 @@ def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict
                 check_offsets(ex.article, ex.claims)
             except OffsetError as err:
                 ex.error = str(err)
+    checked = [ex for ex in extractions if ex.error is None]
+    claims = [c for ex in checked for c in ex.claims]
+    if claims:
+        frame = claims_table(claims, run_id="", at=datetime.now(timezone.utc).replace(tzinfo=None)).to_pandas()
+        outcome = gate("claims", frame)
+        failing: dict[str, list[str]] = {}
+        for row, reasons in outcome.failures.items():
+            failing.setdefault(claims[row].article_id, []).append(f"claim {claims[row].claim_id}: {', '.join(reasons)}")
+        for ex in checked:
+            if ex.article.article_id in failing:
+                ex.error = "failed the claims expectation suite: " + "; ".join(failing[ex.article.article_id][:5])
+    for ex in extractions:
         if ex.error is None:
             good.append(ex)
         else:

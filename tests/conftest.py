@@ -101,3 +101,13 @@ def ls_client(label_studio):
     client = LabelStudioClient(label_studio.url, label_studio.credentials().token)
     yield client
     client.close()
+
+
+@pytest.fixture
+def ingested(ls_env, db_path):
+    """The sample articles ingested into this test's warehouse."""
+    from flows.ingest import ingest_flow
+
+    report = ingest_flow(paths=[str(SAMPLES)])
+    assert report.ok
+    return report

@@ -10,15 +10,6 @@ from warehouse.db import connection
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
 
 
-@pytest.fixture
-def ingested(ls_env, db_path):
-    from flows.ingest import ingest_flow
-
-    report = ingest_flow(paths=[str(SAMPLES)])
-    assert report.ok
-    return report
-
-
 def claim_ids_in(client, project):
     return sorted(t.data["claim_id"] for t in client.sdk.tasks.list(project=project, include="id,data", page_size=500))
 
@@ -123,9 +114,9 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
     push_flow()
     with connection(db_path, read_only=True) as con:
         (task_id,) = con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 1").fetchone()
-    user = ls_client.ensure_user("dora@desk.example")
-    keep = ls_client.annotate(task_id, annotation_result(verdict="supported", confidence=3), user=user)
-    drop = ls_client.annotate(task_id, annotation_result(verdict="refuted", confidence=1), user=user)
+    dora, eli = ls_client.ensure_user("dora@desk.example"), ls_client.ensure_user("eli@desk.example")
+    keep = ls_client.annotate(task_id, annotation_result(verdict="supported", confidence=3), user=dora)
+    drop = ls_client.annotate(task_id, annotation_result(verdict="refuted", confidence=1), user=eli)
     assert land_flow().labels_new == 2
 
     ls_client.sdk.annotations.update(id=keep, result=annotation_result(verdict="refuted", confidence=5, rationale="Checked again."))

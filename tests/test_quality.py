@@ -179,3 +179,41 @@ def test_pair_labels_suite_catches_an_unknown_relation():
         "confidence": [3, 4], "was_cancelled": [False, False], "created_at": pd.to_datetime(["2026-01-01", "2026-01-01"]),
     })
     assert validate("pair_labels", frame).failures == {1: ["relation_allowed"]}
+
+
+def test_an_article_with_a_claim_failing_the_claims_suite_fails_alone(sample_extractions):
+    import dataclasses
+
+    from claims.extract import Extraction
+    from flows.ingest import validate
+
+    broken, *others = [Extraction(ex.article, list(ex.claims), ex.sentences) for ex in sample_extractions]
+    bad = dataclasses.replace(broken.claims[1], claim_type="rumour")
+    broken.claims[1] = bad
+    good, failures = validate.fn([broken, *others])
+    assert [ex.article.article_id for ex in good] == [ex.article.article_id for ex in others]
+    assert len(failures) == 1 and failures[0]["path"] == broken.article.source_path
+    assert f"claim {bad.claim_id}: claim_type_known" in failures[0]["reason"]
+
+
+@pytest.mark.integration
+def test_resolve_and_report_over_the_landed_batch(warehouse, prefect_server, tmp_path, monkeypatch):
+    from flows.report import report_flow
+    from flows.resolve import resolve_flow
+
+    land(warehouse, mixed_batch())
+    land(warehouse, [task(102, [annotation(9, user=3, verdict="misleading"), annotation(21, user=4, verdict="misleading")],
+                          updated="2026-11-20T14:00:00Z")], "run-2")
+    monkeypatch.setenv("CLAIMFLOW_DB", str(warehouse))
+    resolved = resolve_flow(mark=False)
+    assert (resolved.claims, resolved.resolved, resolved.needs_review, resolved.open) == (3, 1, 1, 1)
+    with connection(warehouse, read_only=True) as con:
+        c2 = con.execute("SELECT status, verdict, agreement FROM claim_status WHERE claim_id = 'c2'").fetchone()
+    assert c2 == ("resolved", "misleading", 1.0)
+
+    output = report_flow(out=str(tmp_path / "report"))
+    page = output.page.read_text()
+    assert page.count("<svg") == 3  # verdicts per source, agreement per article, quarantine over time
+    assert "verdict_allowed" in page and "tie" in page and "needs review" in page
+    docs = output.data_docs.read_text()
+    assert output.data_docs.is_file() and "labels" in docs and "verdicts" in docs

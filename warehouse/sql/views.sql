@@ -53,3 +53,152 @@ SELECT
     a.ingested_at
 FROM articles a
 LEFT JOIN per_article p USING (article_id);
+
+-- One row per claim: where it is in the loop (not_pushed, pushed, open, resolved, needs_review)
+-- and its verdict.
+CREATE OR REPLACE VIEW claim_status AS
+WITH claims AS (SELECT * FROM main.claims),
+     articles AS (SELECT article_id, title, source FROM main.articles),
+     tasks AS (SELECT claim_id, min(task_id) AS task_id, min(project_id) AS project_id, any_value(review_mark) AS review_mark
+               FROM main.tasks GROUP BY claim_id),
+     labelled AS (SELECT claim_id, count(*) FILTER (WHERE NOT was_cancelled) AS labels,
+                         count(*) FILTER (WHERE was_cancelled) AS skipped
+                  FROM main.labels WHERE NOT deleted GROUP BY claim_id),
+     quarantined AS (SELECT claim_id, count(*) AS quarantined FROM main.labels_quarantine
+                     WHERE resolved_at IS NULL GROUP BY claim_id)
+SELECT
+    c.claim_id,
+    c.article_id,
+    a.title AS article_title,
+    a.source,
+    c.text AS claim,
+    c.score,
+    c.claim_type,
+    t.project_id,
+    t.task_id,
+    CASE WHEN t.task_id IS NULL THEN 'not_pushed'
+         WHEN v.status IS NULL THEN 'pushed'
+         ELSE v.status END AS status,
+    v.verdict,
+    v.method,
+    v.agreement,
+    v.review_reason,
+    coalesce(l.labels, 0) AS labels,
+    coalesce(l.skipped, 0) AS skipped,
+    coalesce(q.quarantined, 0) AS quarantined,
+    v.votes,
+    v.resolved_at
+FROM claims c
+JOIN articles a USING (article_id)
+LEFT JOIN tasks t USING (claim_id)
+LEFT JOIN main.verdicts v USING (claim_id)
+LEFT JOIN labelled l USING (claim_id)
+LEFT JOIN quarantined q USING (claim_id);
+
+-- One row per article: its claims by status and its resolved verdicts, with Krippendorff's
+-- alpha over its claims.
+CREATE OR REPLACE VIEW article_summary AS
+WITH per_article AS (
+    SELECT
+        article_id,
+        count(*) AS claims,
+        count(*) FILTER (WHERE status <> 'not_pushed') AS pushed,
+        count(*) FILTER (WHERE status = 'resolved') AS resolved,
+        count(*) FILTER (WHERE status = 'needs_review') AS needs_review,
+        count(*) FILTER (WHERE status = 'open') AS open,
+        count(*) FILTER (WHERE status = 'resolved' AND verdict = 'supported') AS supported,
+        count(*) FILTER (WHERE status = 'resolved' AND verdict = 'refuted') AS refuted,
+        count(*) FILTER (WHERE status = 'resolved' AND verdict = 'misleading') AS misleading,
+        count(*) FILTER (WHERE status = 'resolved' AND verdict = 'not_enough_info') AS not_enough_info,
+        count(*) FILTER (WHERE status = 'resolved' AND verdict = 'not_checkable') AS not_checkable
+    FROM main.claim_status
+    GROUP BY article_id
+)
+SELECT
+    a.article_id,
+    a.title,
+    a.source,
+    a.published_at,
+    coalesce(p.claims, 0) AS claims,
+    coalesce(p.pushed, 0) AS pushed,
+    coalesce(p.resolved, 0) AS resolved,
+    coalesce(p.needs_review, 0) AS needs_review,
+    coalesce(p.open, 0) AS open,
+    coalesce(p.supported, 0) AS supported,
+    coalesce(p.refuted, 0) AS refuted,
+    coalesce(p.misleading, 0) AS misleading,
+    coalesce(p.not_enough_info, 0) AS not_enough_info,
+    coalesce(p.not_checkable, 0) AS not_checkable,
+    g.alpha AS krippendorff_alpha,
+    g.n_claims AS claims_with_overlap
+FROM main.articles a
+LEFT JOIN per_article p USING (article_id)
+LEFT JOIN main.agreement g ON g.scope = 'article' AND g.scope_id = a.article_id;
+
+-- Resolved verdicts per source (publication), for comparing outlets.
+CREATE OR REPLACE VIEW source_summary AS
+SELECT
+    coalesce(source, '(unknown)') AS source,
+    count(DISTINCT article_id) AS articles,
+    sum(claims) AS claims,
+    sum(resolved) AS resolved,
+    sum(needs_review) AS needs_review,
+    sum(supported) AS supported,
+    sum(refuted) AS refuted,
+    sum(misleading) AS misleading,
+    sum(not_enough_info) AS not_enough_info,
+    sum(not_checkable) AS not_checkable
+FROM main.article_summary
+GROUP BY ALL;
+
+-- One row per annotator: how much, how fast, and how often they agree with the resolved
+-- verdict and with each other (mean Cohen's kappa over their pairs).
+CREATE OR REPLACE VIEW annotator_agreement AS
+WITH live AS (
+    SELECT coalesce(annotator, 'user ' || annotator_id) AS annotator, claim_id, verdict, lead_time, was_cancelled
+    FROM main.labels WHERE NOT deleted
+),
+stats AS (
+    SELECT
+        l.annotator,
+        count(*) FILTER (WHERE NOT l.was_cancelled) AS labels,
+        count(*) FILTER (WHERE l.was_cancelled) AS skipped,
+        median(l.lead_time) AS median_lead_time_s,
+        count(*) FILTER (WHERE v.status = 'resolved' AND NOT l.was_cancelled) AS on_resolved_claims,
+        avg(CASE WHEN l.verdict = v.verdict THEN 1.0 ELSE 0.0 END)
+            FILTER (WHERE v.status = 'resolved' AND NOT l.was_cancelled) AS agreement_with_verdict
+    FROM live l
+    LEFT JOIN main.verdicts v USING (claim_id)
+    GROUP BY l.annotator
+),
+pairs AS (
+    SELECT annotator, avg(cohen_kappa) AS mean_cohen_kappa, avg(agreement) AS mean_pairwise_agreement, count(*) AS partners
+    FROM (
+        SELECT annotator_a AS annotator, cohen_kappa, agreement FROM main.annotator_pairs
+        UNION ALL
+        SELECT annotator_b, cohen_kappa, agreement FROM main.annotator_pairs
+    )
+    GROUP BY annotator
+)
+SELECT
+    s.annotator,
+    s.labels,
+    s.skipped,
+    round(s.median_lead_time_s, 1) AS median_lead_time_s,
+    s.on_resolved_claims,
+    round(s.agreement_with_verdict, 3) AS agreement_with_verdict,
+    round(p.mean_pairwise_agreement, 3) AS mean_pairwise_agreement,
+    round(p.mean_cohen_kappa, 3) AS mean_cohen_kappa,
+    coalesce(p.partners, 0) AS partners
+FROM stats s
+LEFT JOIN pairs p USING (annotator);
+
+-- Quarantined label rows by day and failed expectation (a row failing two counts twice).
+CREATE OR REPLACE VIEW quarantine_summary AS
+WITH reasons AS (
+    SELECT CAST(quarantined_at AS DATE) AS day, unnest(reasons) AS reason, resolved_at
+    FROM main.labels_quarantine
+)
+SELECT day, reason, count(*) AS rows, count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved_later
+FROM reasons
+GROUP BY ALL;

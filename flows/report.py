@@ -1,0 +1,45 @@
+"""The report flow: the analysts' HTML report and the Great Expectations data docs, in one folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from expectations.docs import build_data_docs
+from expectations.labels import label_frame
+from flows.settings import get_settings
+from warehouse.db import connection
+from warehouse.report import render, report_data
+
+
+@dataclass
+class ReportOutput:
+    page: Path
+    data_docs: Path
+
+
+@task(cache_policy=NO_CACHE)
+def data_docs(db: str, out: Path) -> Path:
+    """Validate the warehouse's claims, live labels and verdicts against their suites, into data docs."""
+    with connection(db, read_only=True) as con:
+        claims = con.execute("SELECT * FROM claims").df()
+        labels = con.execute("SELECT * FROM labels WHERE NOT deleted").df()
+        verdicts = con.execute("SELECT * EXCLUDE (votes) FROM verdicts").df()
+    return build_data_docs(out, {"claims": claims, "labels": label_frame(labels.to_dict("records")), "verdicts": verdicts})
+
+
+@flow(name="report")
+def report_flow(out: str, db: str | None = None) -> ReportOutput:
+    """Write ``out``/index.html (tables and charts) and the data docs beside it."""
+    settings = get_settings(db=db)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = data_docs(str(settings.db), folder)
+    with connection(settings.db, read_only=True) as con:
+        data = report_data(con)
+    page = folder / "index.html"
+    page.write_text(render(data, data_docs=str(docs.relative_to(folder))), encoding="utf-8")
+    return ReportOutput(page=page, data_docs=docs)

@@ -1,0 +1,134 @@
+"""The analysts' report: the warehouse's views as tables and charts in one static HTML page.
+
+:func:`report_data` reads (one read-only connection); :func:`render` is pure (frames -> HTML),
+with charts drawn by matplotlib as inline SVG, so the page works offline and by e-mail.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+
+import duckdb
+import pandas as pd
+
+VERDICT_COLUMNS = ["supported", "refuted", "misleading", "not_enough_info", "not_checkable"]
+VERDICT_COLOURS = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#5c6bc0"]
+
+# What the report shows: one query over the analysts' views each.
+QUERIES = {
+    "sources": "SELECT * FROM source_summary ORDER BY claims DESC",
+    "articles": "SELECT title, source, claims, pushed, resolved, needs_review, open, supported, refuted, misleading,"
+                " not_enough_info, not_checkable, round(krippendorff_alpha, 3) AS alpha FROM article_summary ORDER BY title",
+    "annotators": "SELECT * FROM annotator_agreement ORDER BY labels DESC",
+    "pairs": "SELECT annotator_a, annotator_b, n_common, round(agreement, 3) AS agreement, round(cohen_kappa, 3) AS cohen_kappa"
+             " FROM annotator_pairs ORDER BY n_common DESC",
+    "agreement": "SELECT scope, scope_id, round(alpha, 3) AS alpha, n_claims, n_annotations FROM agreement ORDER BY scope DESC, scope_id",
+    "quarantine": "SELECT * FROM quarantine_summary ORDER BY day, reason",
+    "needs_review": "SELECT article_title, claim, review_reason, votes, task_id FROM claim_status WHERE status = 'needs_review'"
+                    " ORDER BY article_title",
+    "status": "SELECT status, count(*) AS claims FROM claim_status GROUP BY status ORDER BY claims DESC",
+}
+
+
+@dataclass
+class ReportData:
+    frames: dict[str, pd.DataFrame]
+    generated_at: datetime
+
+
+def report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
+    return ReportData({name: con.execute(q).df() for name, q in QUERIES.items()}, datetime.now(timezone.utc))
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def verdicts_by_source_chart(sources: pd.DataFrame) -> str | None:
+    if sources.empty or sources[VERDICT_COLUMNS].to_numpy().sum() == 0:
+        return None
+    plt = _plt()
+    data = sources.set_index("source")[VERDICT_COLUMNS].astype(float)
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(data)))
+    data.plot.barh(stacked=True, ax=ax, color=VERDICT_COLOURS, width=0.7)
+    ax.set_xlabel("resolved claims")
+    ax.set_ylabel("")
+    ax.invert_yaxis()
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def agreement_chart(articles: pd.DataFrame) -> str | None:
+    data = articles.dropna(subset=["alpha"])
+    if data.empty:
+        return None
+    plt = _plt()
+    data = data.assign(label=data["title"].fillna("(untitled)").str.slice(0, 50)).set_index("label")["alpha"].sort_values()
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.4 * len(data)))
+    ax.barh(data.index, data.to_numpy(), color=["#c62828" if a < 0.667 else "#2e7d32" for a in data])
+    ax.axvline(0.667, color="#555", linestyle="--", linewidth=1)
+    ax.set_xlabel("Krippendorff's alpha (nominal); dashed: 0.667, the usual floor for tentative conclusions")
+    ax.set_xlim(min(-0.1, data.min() - 0.05), 1.0)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def quarantine_chart(quarantine: pd.DataFrame) -> str | None:
+    if quarantine.empty:
+        return None
+    plt = _plt()
+    data = quarantine.pivot_table(index="day", columns="reason", values="rows", aggfunc="sum", fill_value=0)
+    data.index = [str(d)[:10] for d in data.index]
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    data.plot.bar(stacked=True, ax=ax, width=0.7, rot=0)
+    ax.set_ylabel("rows quarantined")
+    ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0), loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig)
+
+
+def render(data: ReportData, *, data_docs: str | None = None) -> str:
+    """The report page as HTML."""
+    from jinja2 import Environment, select_autoescape
+    from markupsafe import Markup
+
+    template = resources.files("warehouse").joinpath("templates", "report.html.j2").read_text(encoding="utf-8")
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    f = data.frames
+
+    def table(frame: pd.DataFrame) -> Markup:
+        if frame.empty:
+            return Markup("<p class=empty>Nothing yet.</p>")
+        return Markup(frame.to_html(index=False, na_rep="", classes="data", border=0, escape=True))
+
+    charts = {
+        "verdicts": verdicts_by_source_chart(f["sources"]),
+        "agreement": agreement_chart(f["articles"]),
+        "quarantine": quarantine_chart(f["quarantine"]),
+    }
+    return env.from_string(template).render(
+        generated_at=data.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        status=dict(zip(f["status"]["status"], f["status"]["claims"])),
+        tables={name: table(frame) for name, frame in f.items()},
+        charts={k: Markup(v) if v else None for k, v in charts.items()},
+        data_docs=data_docs,
+    )
