@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from expectations.gate import ROW, parameters, suite_json, suites_dir
+from expectations.gate import ROW, parameters, suite_json, suites_dir, with_epochs
 
 
 def build_data_docs(out_dir: Path, batches: dict[str, pd.DataFrame]) -> Path:
@@ -45,7 +45,7 @@ def build_data_docs(out_dir: Path, batches: dict[str, pd.DataFrame]) -> Path:
                 result_format={"result_format": "SUMMARY"},
             )
         )
-        data = frame.reset_index(drop=True).assign(**{ROW: range(len(frame))})
+        data = with_epochs(frame.reset_index(drop=True)).assign(**{ROW: range(len(frame))})
         checkpoint.run(batch_parameters={"dataframe": data}, expectation_parameters=parameters())
     context.build_data_docs()
     return root / "uncommitted" / "data_docs" / "local_site" / "index.html"

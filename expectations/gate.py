@@ -73,7 +73,20 @@ def expectation_names(name: str) -> list[str]:
 def parameters(now: datetime | None = None) -> dict:
     """Values for the suites' ``$PARAMETER``s."""
     now = now or datetime.now(timezone.utc).replace(tzinfo=None)
-    return {"latest_valid_time": (now + CLOCK_SKEW).isoformat(timespec="seconds")}
+    latest = now + CLOCK_SKEW
+    return {"latest_valid_epoch": int((latest - datetime(1970, 1, 1)).total_seconds())}
+
+
+def with_epochs(frame: pd.DataFrame) -> pd.DataFrame:
+    """``<column>_epoch`` (seconds since 1970, as numbers) beside every timestamp column: the
+    suites check timestamps as numbers, which Great Expectations compares vectorised (comparing
+    timestamps with bounds goes row by row in Python, about 15x slower)."""
+    epochs = {
+        f"{c}_epoch": frame[c].astype("datetime64[us]").astype("int64").where(frame[c].notna()) / 1_000_000
+        for c in frame.columns
+        if pd.api.types.is_datetime64_any_dtype(frame[c])
+    }
+    return frame.assign(**epochs)
 
 
 @lru_cache(maxsize=1)
@@ -106,7 +119,7 @@ def validate(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) ->
     outcome = Validation(suite=suite, rows=len(frame))
     if frame.empty:
         return outcome
-    data = frame.reset_index(drop=True).assign(**{ROW: range(len(frame))})
+    data = with_epochs(frame.reset_index(drop=True)).assign(**{ROW: range(len(frame))})
     batch = _batch_definition(suite).get_batch(batch_parameters={"dataframe": data})
     result = batch.validate(
         _suite(suite),

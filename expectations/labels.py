@@ -37,10 +37,6 @@ def _urls(value) -> list[str]:
     return [] if value is None else [str(u) for u in value]
 
 
-def _number_or_none(value):
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
 def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
     """Label rows (from annotation.results.flatten) as the frame the suite checks. Values are
     kept as they came (a confidence of "high" stays a string and fails its range check); evidence
@@ -55,7 +51,7 @@ def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
     # Raw values keep their type for the type checks; the range checks read numbers.
     for column in ("confidence", "lead_time"):
         frame[column] = frame[column].astype(object)
-        frame[f"{column}_value"] = pd.to_numeric(frame[column].map(_number_or_none), errors="coerce")
+        frame[f"{column}_value"] = pd.to_numeric(frame[column], errors="coerce")
     frame["was_cancelled"] = frame["was_cancelled"].fillna(False).astype(bool)
     return frame
 
@@ -64,15 +60,16 @@ def referential_failures(con: duckdb.DuckDBPyConnection, ls_url: str, labels: Se
     """(row position, check name) for every referential check a row fails."""
     if not labels:
         return []
-    table = pa.Table.from_pylist(
-        [
-            {ROW: i, "ls_url": ls_url, "project_id": _int_or_none(l.get("project_id")), "task_id": _int_or_none(l.get("task_id")),
-             "claim_id": l.get("claim_id") if isinstance(l.get("claim_id"), str) else None,
-             "annotation_id": _int_or_none(l.get("annotation_id")), "annotator_id": _int_or_none(l.get("annotator_id"))}
-            for i, l in enumerate(labels)
-        ],
-        schema=_REFERENCE_SCHEMA,
-    )
+    columns = {
+        ROW: range(len(labels)),
+        "ls_url": [ls_url] * len(labels),
+        "project_id": [_int_or_none(l.get("project_id")) for l in labels],
+        "task_id": [_int_or_none(l.get("task_id")) for l in labels],
+        "claim_id": [c if isinstance(c := l.get("claim_id"), str) else None for l in labels],
+        "annotation_id": [_int_or_none(l.get("annotation_id")) for l in labels],
+        "annotator_id": [_int_or_none(l.get("annotator_id")) for l in labels],
+    }
+    table = pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in _REFERENCE_SCHEMA], schema=_REFERENCE_SCHEMA)
     con.register("batch", table)
     try:
         return [(int(r), str(c)) for r, c in con.execute(_sql("labels_referential")).fetchall()]

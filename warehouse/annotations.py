@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from warehouse.db import sql, transaction
@@ -118,10 +118,8 @@ def land_batch(
     tasks' and the project's watermarks (to ``seen_until``, the server's clock when the pull
     began). Returns counts."""
     at = now()
-    raw_rows = [{**r, "pulled_at": at, "run_id": run_id, "ls_url": ls_url, "project_id": project_id,
-                 "payload": json.dumps(r["payload"], ensure_ascii=False)} for r in raw]
-    label_rows = [{**{k: l.get(k) for k in LABEL_SCHEMA.names}, "ls_url": ls_url, "project_id": project_id,
-                   "landed_at": at, "run_id": run_id} for l in labels]
+    raw_rows = [r | {"payload": _raw_json(r["payload"])} for r in raw]
+    batch_of = {"run_id": run_id, "ls_url": ls_url, "project_id": project_id}
     changed_table = pa.table({"task_id": pa.array(list(changed), pa.int32()),
                               "ls_updated_at": pa.array(list(changed.values()), pa.timestamp("us"))})
     present_table = pa.table({"annotation_id": pa.array(present, pa.int32())})
@@ -133,13 +131,13 @@ def land_batch(
     ]
     with transaction(con):
         if raw_rows:
-            con.register("batch", pa.Table.from_pylist(raw_rows, schema=RAW_SCHEMA))
+            con.register("batch", _table(raw_rows, RAW_SCHEMA, pulled_at=at, **batch_of))
             con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
             con.unregister("batch")
         existing = 0
         upserted, resolved = [], []
-        if label_rows:
-            batch = pa.Table.from_pylist(label_rows, schema=LABEL_SCHEMA)
+        if labels:
+            batch = _table(labels, LABEL_SCHEMA, landed_at=at, **batch_of)
             con.register("batch", batch)
             existing = con.execute(
                 "SELECT count(DISTINCT b.annotation_id) FROM batch b"
@@ -161,14 +159,30 @@ def land_batch(
                 [ls_url, project_id, seen_until, at],
             )
     return {
-        "raw": len(raw_rows), "labels_new": len(upserted) - existing, "labels_updated": existing,
+        "raw": len(raw), "labels_new": len(upserted) - existing, "labels_updated": existing,
         "labels_deleted": len(deleted), "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined),
         "quarantine_resolved": len(resolved),
     }
 
 
+def _table(rows: list[dict], schema: pa.Schema, **constants) -> pa.Table:
+    """Rows as a table of ``schema``, built column by column (much faster than from_pylist);
+    ``constants`` fill whole columns."""
+    arrays = [
+        pa.array([constants[f.name]] * len(rows) if f.name in constants else [r.get(f.name) for r in rows], f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _raw_json(value) -> str:
+    """The payload as JSON, keys in the order Label Studio gave them (orjson: ~8x json.dumps)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
 def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    """Canonical JSON (sorted keys), for hashing and for the flattened rows kept in quarantine."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode("utf-8")
 
 
 def _numbered(quarantine: list[dict]) -> Iterable[dict]:
