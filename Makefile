@@ -20,6 +20,7 @@ test-unit: setup
 bench: setup
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_labelstudio.py
+	$(PY) bench/bench_quality.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup
