@@ -49,3 +49,12 @@ def build_data_docs(out_dir: Path, batches: dict[str, pd.DataFrame]) -> Path:
         checkpoint.run(batch_parameters={"dataframe": data}, expectation_parameters=parameters())
     context.build_data_docs()
     return root / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def validation_pages(index: Path) -> dict[str, Path]:
+    """suite name -> the page of its latest validation. (The docs' index lists them with
+    JavaScript from CDNs, so offline it shows no list; these pages read fine without it.)"""
+    pages: dict[str, Path] = {}
+    for page in sorted((index.parent / "validations").glob("*/*/*/*.html")):
+        pages[page.relative_to(index.parent / "validations").parts[0]] = page
+    return pages

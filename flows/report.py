@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from expectations.docs import build_data_docs
+from expectations.docs import build_data_docs, validation_pages
 from expectations.labels import label_frame
 from flows.settings import get_settings
 from warehouse.db import connection
@@ -37,9 +37,14 @@ def report_flow(out: str, db: str | None = None) -> ReportOutput:
     settings = get_settings(db=db)
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
+    with connection(settings.db):
+        pass  # a write connection brings the schema and the views up to date before reading
     docs = data_docs(str(settings.db), folder)
     with connection(settings.db, read_only=True) as con:
         data = report_data(con)
     page = folder / "index.html"
-    page.write_text(render(data, data_docs=str(docs.relative_to(folder))), encoding="utf-8")
+    links = {"index": str(docs.relative_to(folder))} | {
+        name: str(path.relative_to(folder)) for name, path in validation_pages(docs).items()
+    }
+    page.write_text(render(data, data_docs=links), encoding="utf-8")
     return ReportOutput(page=page, data_docs=docs)

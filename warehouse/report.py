@@ -20,7 +20,7 @@ VERDICT_COLOURS = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#5c6bc0"]
 # What the report shows: one query over the analysts' views each.
 QUERIES = {
     "sources": "SELECT * FROM source_summary ORDER BY claims DESC",
-    "articles": "SELECT title, source, claims, pushed, resolved, needs_review, open, supported, refuted, misleading,"
+    "articles": "SELECT title, coalesce(source, '') AS source, claims, pushed, resolved, needs_review, open, supported, refuted, misleading,"
                 " not_enough_info, not_checkable, round(krippendorff_alpha, 3) AS alpha FROM article_summary ORDER BY title",
     "annotators": "SELECT * FROM annotator_agreement ORDER BY labels DESC",
     "pairs": "SELECT annotator_a, annotator_b, n_common, round(agreement, 3) AS agreement, round(cohen_kappa, 3) AS cohen_kappa"
@@ -72,7 +72,7 @@ def verdicts_by_source_chart(sources: pd.DataFrame) -> str | None:
     ax.set_xlabel("resolved claims")
     ax.set_ylabel("")
     ax.invert_yaxis()
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1.0, 1.0), loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
 
@@ -106,8 +106,9 @@ def quarantine_chart(quarantine: pd.DataFrame) -> str | None:
     return _svg(fig)
 
 
-def render(data: ReportData, *, data_docs: str | None = None) -> str:
-    """The report page as HTML."""
+def render(data: ReportData, *, data_docs: dict[str, str] | None = None) -> str:
+    """The report page as HTML; ``data_docs`` links the data docs ("index") and each suite's
+    latest validation page."""
     from jinja2 import Environment, select_autoescape
     from markupsafe import Markup
 

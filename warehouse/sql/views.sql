@@ -140,14 +140,14 @@ CREATE OR REPLACE VIEW source_summary AS
 SELECT
     coalesce(source, '(unknown)') AS source,
     count(DISTINCT article_id) AS articles,
-    sum(claims) AS claims,
-    sum(resolved) AS resolved,
-    sum(needs_review) AS needs_review,
-    sum(supported) AS supported,
-    sum(refuted) AS refuted,
-    sum(misleading) AS misleading,
-    sum(not_enough_info) AS not_enough_info,
-    sum(not_checkable) AS not_checkable
+    CAST(sum(claims) AS INTEGER) AS claims,
+    CAST(sum(resolved) AS INTEGER) AS resolved,
+    CAST(sum(needs_review) AS INTEGER) AS needs_review,
+    CAST(sum(supported) AS INTEGER) AS supported,
+    CAST(sum(refuted) AS INTEGER) AS refuted,
+    CAST(sum(misleading) AS INTEGER) AS misleading,
+    CAST(sum(not_enough_info) AS INTEGER) AS not_enough_info,
+    CAST(sum(not_checkable) AS INTEGER) AS not_checkable
 FROM main.article_summary
 GROUP BY ALL;
 
