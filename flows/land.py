@@ -70,6 +70,19 @@ def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[d
 
 
 @task(cache_policy=NO_CACHE)
+def find_deleted_tasks(target: Target, db: str, project_id: int) -> list[int]:
+    """Mapped tasks that no longer exist in Label Studio. One cheap count call; the full id
+    listing only when the project has fewer tasks than the warehouse maps."""
+    with connection(db) as con:
+        mapped = store.task_state(con, target.url, project_id)
+    with target.client() as client:
+        if client.project_task_count(project_id) >= len(mapped):
+            return []
+        live = set(client.task_claim_ids(project_id).values())
+    return sorted(set(mapped) - live)
+
+
+@task(cache_policy=NO_CACHE)
 def land_annotations(
     ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str
 ) -> dict:
@@ -146,6 +159,10 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
         report.quarantined, report.quarantine_resolved = counts["quarantined"], counts["quarantine_resolved"]
         report.failed_expectations = counts["failed_expectations"]
+        gone = with_retries(find_deleted_tasks, settings)(target, str(settings.db), report.project_id)
+        if gone:
+            with connection(settings.db) as con:
+                report.labels_deleted += store.mark_tasks_deleted(con, target.url, report.project_id, gone)
         report.seconds = time.perf_counter() - started
         publish_counts(report)
         if report.quarantined_share > settings.max_quarantine_share:

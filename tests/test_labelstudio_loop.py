@@ -130,6 +130,12 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
     assert rows[drop] == ("refuted", 1, None, True)
     assert versions == 2  # both versions kept raw
 
+    # A task deleted in Label Studio: its labels are marked deleted too.
+    ls_client.sdk.tasks.delete(id=str(task_id))
+    assert land_flow().labels_deleted == 1
+    with connection(db_path, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM labels WHERE NOT deleted").fetchone()[0] == 0
+
 
 def test_a_label_studio_that_is_down_fails_the_flow_clearly_and_a_later_run_completes(ingested, ls_client, db_path, monkeypatch):
     from annotation.errors import LabelStudioUnavailable

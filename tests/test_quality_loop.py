@@ -16,6 +16,18 @@ def pushed_tasks(db_path, n):
         return con.execute("SELECT claim_id, task_id FROM tasks ORDER BY task_id LIMIT ?", [n]).fetchall()
 
 
+def published_counts() -> dict:
+    """The counts of the latest land, from its Prefect artifact."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    # The REST API directly: Prefect 3.8.8's client sends filters its own server refuses.
+    query = {"artifacts": {"key": {"any_": ["land-counts"]}}, "limit": 1, "offset": 0, "sort": "CREATED_DESC"}
+    (artifact,) = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", json=query).raise_for_status().json()
+    table = json.loads(artifact["data"])
+    return {row["count"]: row["value"] for row in table}
+
+
 def people(ls_client, *emails):
     return [ls_client.ensure_user(e) for e in emails]
 
@@ -41,6 +53,7 @@ def test_annotators_give_verdicts_agreement_and_a_tie_is_marked_for_review(inges
 
     report = land_flow()
     assert report.labels_new == 8 and report.quarantined == 0
+    assert published_counts()["labels_new"] == 8  # the land's Prefect table artifact
     assert (report.verdicts.resolved, report.verdicts.needs_review, report.verdicts.open) == (2, 1, 1)
     assert report.verdicts.marks_changed == 1
     with connection(db_path, read_only=True) as con:

@@ -90,6 +90,14 @@ def label_versions(con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[i
     return dict(_run(con, "landed_versions", {"ls_url": ls_url}, wanted=pa.table({"task_id": pa.array(task_ids, pa.int32())})))
 
 
+def mark_tasks_deleted(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_ids: list[int]) -> int:
+    """Labels of tasks deleted in Label Studio are marked deleted (rows and raw JSON stay);
+    returns how many labels that marked."""
+    gone = pa.table({"task_id": pa.array(task_ids, pa.int32())})
+    with transaction(con):
+        return len(_run(con, "mark_deleted_task_labels", {"now": now(), "ls_url": ls_url, "project_id": project_id}, gone=gone))
+
+
 def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> datetime | None:
     """The latest task update already landed, or None when nothing was landed yet."""
     row = con.execute(
