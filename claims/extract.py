@@ -1,4 +1,4 @@
-"""From articles to claims: blocks, then sentences within blocks with spaCy, then rules.
+"""From articles to claims: blocks, then sentences within blocks with spaCy, then a score and a type.
 
 Every claim's offsets point into its article's stored (normalised) text:
 ``article.text[claim.start:claim.end] == claim.text``. Headings, questions, lead-ins ending in a
@@ -9,7 +9,8 @@ not claims.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -19,8 +20,12 @@ from claims.blocks import split_blocks
 from claims.errors import OffsetError
 from claims.normalize import claim_id
 from claims.pipeline import model_label
-from claims.score import SCORER, claim_type, score, sentence_features
+from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features
 from claims.sources import Article
+
+# The check-worthiness scorer: the learned model shipped in claims/models/checkworthy (MODEL), a
+# folder made by `claimflow train`, or the hand-set rules (RULES, "rules-v1").
+MODEL = "model"
 
 MIN_CLAIM_WORDS = 4
 _TRAILING = "\"'\u201d\u2019)] "
@@ -70,11 +75,14 @@ def extract(
     batch_size: int = 64,
     context_sentences: int = 1,
     min_words: int = MIN_CLAIM_WORDS,
+    scorer: str = MODEL,
 ) -> Iterator[Extraction]:
     """Yield one :class:`Extraction` per article, in order, running spaCy over all their blocks
-    with one ``nlp.pipe`` call in this process (see :func:`extract_parallel` for more cores)."""
+    with one ``nlp.pipe`` call in this process (see :func:`extract_parallel` for more cores).
+    ``scorer``: :data:`MODEL` (the shipped model), a model folder, or :data:`RULES`."""
     articles = list(articles)
     label = model_label(nlp)
+    score_claims = scoring(scorer)
     blocks = [split_blocks(a.text) for a in articles]
     items = (
         (a.text[b.start : b.end], (i, b.start, b.kind))
@@ -87,11 +95,11 @@ def extract(
     current = 0
     for doc, (index, offset, kind) in docs:
         while current < index:  # articles before this one are complete (some have no body blocks)
-            yield _finish(articles[current], pending, label, context_sentences)
+            yield _finish(articles[current], pending, label, context_sentences, score_claims)
             pending, current = [], current + 1
         pending.extend(_sentences(doc, offset, kind, min_words))
     while current < len(articles):
-        yield _finish(articles[current], pending, label, context_sentences)
+        yield _finish(articles[current], pending, label, context_sentences, score_claims)
         pending, current = [], current + 1
 
 
@@ -103,6 +111,7 @@ def extract_parallel(
     batch_size: int = 64,
     context_sentences: int = 1,
     min_words: int = MIN_CLAIM_WORDS,
+    scorer: str = MODEL,
 ) -> Iterator[Extraction]:
     """Like :func:`extract`, spread over ``processes`` worker processes, each of which loads the
     pipeline ``model`` once and returns finished claims (not Docs), in article order.
@@ -114,13 +123,14 @@ def extract_parallel(
         from claims.pipeline import load_pipeline
 
         yield from extract(
-            load_pipeline(model), articles, batch_size=batch_size, context_sentences=context_sentences, min_words=min_words
+            load_pipeline(model), articles, batch_size=batch_size, context_sentences=context_sentences,
+            min_words=min_words, scorer=scorer,
         )
         return
     # Several chunks per worker keep both busy to the end; each chunk is one nlp.pipe call.
     size = max(1, min(50, -(-len(articles) // (processes * 4))))
     chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
-    options = {"batch_size": batch_size, "context_sentences": context_sentences, "min_words": min_words}
+    options = {"batch_size": batch_size, "context_sentences": context_sentences, "min_words": min_words, "scorer": scorer}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model,)) as pool:
         for results in pool.map(_extract_chunk, chunks, [options] * len(chunks)):
@@ -162,15 +172,40 @@ def _sentences(doc, offset: int, block_kind: str, min_words: int) -> Iterator[_S
         yield _Sentence(start, end, kind if kind != "claim" else f"claim:{block_kind}", sent)
 
 
-def _finish(article: Article, sentences: list[_Sentence], label: str, context: int) -> Extraction:
+class ScorerFallbackWarning(UserWarning):
+    """The check-worthiness model could not be loaded; the hand-set rules score instead."""
+
+
+ScoreClaims = Callable[[list[str], list[Features]], tuple[list[float], str]]
+
+
+def scoring(scorer: str = MODEL) -> ScoreClaims:
+    """A function from claim texts and their rule features to (scores, scorer label)."""
+    if scorer == RULES:
+        return lambda texts, feats: ([score(f) for f in feats], RULES)
+    from claims import checkworthy
+
+    folder = None if scorer == MODEL else scorer
+    try:
+        version = checkworthy.model_version(folder)
+        checkworthy.load_model(folder)
+    except (OSError, ValueError, KeyError) as err:
+        warnings.warn(f"check-worthiness model {scorer!r} unusable ({err}); scoring with {RULES}", ScorerFallbackWarning, stacklevel=2)
+        return scoring(RULES)
+    return lambda texts, feats: (checkworthy.score_texts(texts, folder), version)
+
+
+def _finish(article: Article, sentences: list[_Sentence], label: str, context: int, score_claims: ScoreClaims) -> Extraction:
     result = Extraction(article, sentences=len(sentences))
     try:
+        found = []
         for i, s in enumerate(sentences):
-            if not s.kind.startswith("claim:"):
-                continue
+            if s.kind.startswith("claim:"):
+                found.append((i, s, sentence_features(s.span)))
+        scores, scorer = score_claims([article.text[s.start : s.end] for _, s, _ in found], [f for _, _, f in found])
+        for (i, s, feats), value in zip(found, scores):
             lo = sentences[max(0, i - context)]
             hi = sentences[min(len(sentences) - 1, i + context)]
-            feats = sentence_features(s.span)
             offset = s.start - s.span.start_char - (len(s.span.text) - len(s.span.text.lstrip()))
             result.claims.append(
                 Claim(
@@ -181,7 +216,7 @@ def _finish(article: Article, sentences: list[_Sentence], label: str, context: i
                     end=s.end,
                     text=article.text[s.start : s.end],
                     block_kind=s.kind.split(":", 1)[1],
-                    score=score(feats),
+                    score=value,
                     claim_type=claim_type(feats),
                     entities=[
                         {"text": e.text, "label": e.label_, "start": offset + e.start_char, "end": offset + e.end_char}
@@ -189,8 +224,8 @@ def _finish(article: Article, sentences: list[_Sentence], label: str, context: i
                     ],
                     context_start=lo.start,
                     context_end=hi.end,
-                    features=feats.as_dict(),
-                    scorer=SCORER,
+                    features=feats.as_dict() | {"rules_score": score(feats)},
+                    scorer=scorer,
                     model=label,
                 )
             )

@@ -98,14 +98,15 @@ def run(
 
     with connection(settings.db, read_only=True) as con:
         rows = con.execute(
-            "SELECT title, claims, mean_score, claims_scoring_0_5_or_more FROM article_claim_summary ORDER BY title"
+            "SELECT s.title, s.claims, c.mean_score, s.pushed, s.resolved, s.needs_review FROM article_summary s"
+            " JOIN article_claim_summary c USING (article_id) ORDER BY s.title"
         ).fetchall()
         labels = con.execute("SELECT count(*) FROM labels WHERE NOT deleted").fetchone()[0]
     table = Table(title=f"articles in {settings.db}", title_justify="left")
-    for col in ("title", "claims", "mean score", "score >= 0.5"):
+    for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
         table.add_column(col)
-    for title, n, mean, high in rows:
-        table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(high))
+    for title, n, mean, pushed, resolved, review in rows:
+        table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(pushed), str(resolved), str(review))
     out.print(table)
     out.print(f"Labels in the warehouse: {labels}")
     out.print(f"Annotate at: {target.url}/projects/{report.push.project_id}/data", highlight=False)
@@ -119,7 +120,7 @@ def run(
 @app.command()
 def push(
     db: DbOption = None,
-    threshold: Annotated[Optional[float], typer.Option(help="Push claims scoring at least this [env CLAIMFLOW_PUSH_THRESHOLD, default 0.5].")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Push claims scoring at least this [env CLAIMFLOW_PUSH_THRESHOLD, default 0.4].")] = None,
 ) -> None:
     """Send the claims at or above the threshold that are not in Label Studio yet as tasks, with the model's score as a prediction. A second push creates nothing."""
     settings = _settings(db=db, push_threshold=threshold)
@@ -174,6 +175,93 @@ def report(
 
     output = report_flow(out=str(out_dir), db=str(settings.db))
     out.print(f"Report: {output.page.resolve()}\nData docs: {output.data_docs.resolve()}", highlight=False)
+
+
+TsvArgument = Annotated[Path, typer.Argument(help="A TSV with the header Sentence_id, Text, class_label (Yes/No).")]
+
+
+@app.command()
+def train(
+    train_file: Annotated[Optional[Path], typer.Option("--train", help="Training TSV [default: ct24_train.tsv of ../shared/benchmarks/checkworthiness].")] = None,
+    dev_file: Annotated[Optional[Path], typer.Option("--dev", help="TSV the threshold and calibration are chosen on [default: ct24_dev.tsv there].")] = None,
+    extra: Annotated[Optional[list[Path]], typer.Option("--extra", help="More training rows, e.g. from `claimflow export-training` (repeatable).")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model [default: the shipped model, claims/models/checkworthy].")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 0,
+) -> None:
+    """Train the check-worthiness model (TF-IDF word and character n-grams plus the rule cues, logistic regression, Platt calibration), choose its threshold on the dev file, and write it. About two minutes on two cores."""
+    import warnings
+
+    from claims.checkworthy import DEFAULT_MODEL_DIR
+    from claims.train import DatasetError, RepairedRowWarning, read_tsv, train as fit
+    from flows.settings import CHECKWORTHINESS_DATA
+
+    files = {"train": train_file or CHECKWORTHINESS_DATA / "ct24_train.tsv", "dev": dev_file or CHECKWORTHINESS_DATA / "ct24_dev.tsv"}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RepairedRowWarning)
+            rows = {name: read_tsv(path) for name, path in files.items()}
+            extra_rows = [r for path in extra or [] for r in read_tsv(path)]
+    except DatasetError as exc:
+        _fail(str(exc))
+    for w in caught:
+        err.print(f"[yellow]repaired:[/yellow] {w.message}", highlight=False)
+    out_dir = model_dir or DEFAULT_MODEL_DIR
+    try:
+        with err.status(f"training on {len(rows['train']) + len(extra_rows):,} rows"):
+            metrics = fit(rows["train"], rows["dev"], out_dir, extra_rows=extra_rows, seed=seed)
+    except ValueError as exc:
+        _fail(f"cannot train on {files['train']} and {files['dev']}: {exc}")
+    dev = metrics["dev_out_of_debate"]
+    _print_counts("trained", {
+        "model": metrics["version"], "written to": str(out_dir), "train rows": metrics["train_rows"],
+        "extra rows": len(extra_rows), "threshold": metrics["threshold"], "dev F1 (out of debate)": dev["f1"],
+        "dev ROC AUC (out of debate)": dev["roc_auc"], "seconds": metrics["train_seconds"],
+    })
+    if model_dir is not None:
+        out.print(f"Use it: CLAIMFLOW_SCORER={out_dir}", highlight=False)
+
+
+@app.command()
+def evaluate(
+    file: TsvArgument,
+    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model folder [default: CLAIMFLOW_SCORER if a folder, else the shipped model].")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Decision threshold [default: the model's own].")] = None,
+) -> None:
+    """Score every sentence of a labelled TSV with the model and print precision, recall and F1 of the Yes class at the threshold, ROC AUC, Brier score and calibration error."""
+    from claims.checkworthy import DEFAULT_MODEL_DIR
+    from claims.train import DatasetError, evaluate as measure, read_tsv
+
+    settings = _settings()
+    folder = model_dir or (Path(settings.scorer) if settings.scorer not in ("model", "rules-v1") else DEFAULT_MODEL_DIR)
+    try:
+        rows = read_tsv(file)
+        metrics = measure(folder, rows, threshold)
+    except DatasetError as exc:
+        _fail(str(exc))
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    _print_counts(f"{file} ({metrics['n']} sentences, {metrics['positives']} Yes)", {
+        k: metrics[k] for k in ("threshold", "precision", "recall", "f1", "roc_auc", "brier", "ece")
+    })
+
+
+@app.command("export-training")
+def export_training(
+    out_file: Annotated[Path, typer.Option("--out", help="TSV to write.")] = Path("data/training/annotator_labels.tsv"),
+    db: DbOption = None,
+) -> None:
+    """Write the claims annotators judged as training rows (a resolved not_checkable verdict is No, any other verdict Yes), in the TSV format `claimflow train --extra` reads."""
+    settings = _settings(db=db)
+    if not Path(settings.db).exists():
+        _fail(f"{settings.db} does not exist yet; run `claimflow run` first")
+    from claims.train import write_tsv
+    from warehouse.db import connection, sql as query
+
+    with connection(settings.db) as con:  # a write connection brings the views up to date
+        rows = con.execute(query("training_rows")).fetchall()
+    n = write_tsv(out_file, rows)
+    yes = sum(1 for r in rows if r[2] == "Yes")
+    out.print(f"{n} rows ({yes} Yes, {n - yes} No) written to {out_file}; add them with `claimflow train --extra {out_file}`", highlight=False)
 
 
 labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)

@@ -109,6 +109,7 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
             batch_size=settings.batch_size,
             context_sentences=settings.context_sentences,
             min_words=settings.min_claim_words,
+            scorer=settings.scorer,
         )
     )
 

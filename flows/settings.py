@@ -17,6 +17,8 @@ from claims import DEFAULT_MODEL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "examples" / "articles"
+# The labelled check-worthiness data (CLEF CheckThat! 2024 task 1, English) beside the project.
+CHECKWORTHINESS_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "checkworthiness"
 
 
 class Settings(BaseSettings):
@@ -33,6 +35,11 @@ class Settings(BaseSettings):
     max_article_bytes: int = Field(2_000_000, ge=1, description="Larger articles are refused with a message.")
     min_claim_words: int = Field(4, ge=1, description="Sentences with fewer words are not claims.")
     context_sentences: int = Field(1, ge=0, description="Sentences on each side kept as a claim's context.")
+    scorer: str = Field(
+        "model",
+        description="Check-worthiness scorer: 'model' (the model shipped in claims/models/checkworthy), "
+        "the folder of a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+    )
 
     # Label Studio: an external server when both are set, else the local embedded one.
     ls_url: str | None = Field(
@@ -48,7 +55,10 @@ class Settings(BaseSettings):
     ls_venv: Path = Field(PROJECT_ROOT / ".venv-labelstudio", description="The venv the local Label Studio runs from.")
     ls_start_timeout: float = Field(240.0, gt=0, description="Seconds to wait for the local Label Studio to answer.")
     ls_project: str = Field("claimflow claims", description="Title of the Label Studio project for claims.")
-    push_threshold: float = Field(0.5, ge=0, le=1, description="Claims scoring at least this become tasks.")
+    push_threshold: float = Field(
+        0.4, ge=0, le=1,
+        description="Claims scoring at least this become tasks (the shipped model's threshold, chosen on the dev split, is 0.396).",
+    )
     push_batch_size: int = Field(1000, ge=1, description="Tasks per import call.")
     ls_retries: int = Field(3, ge=0, description="Retries of a Label Studio call that failed with a connection error or 5xx.")
     ls_retry_delay: float = Field(2.0, ge=0, description="Seconds before the first retry; doubled for each next one.")

@@ -217,3 +217,23 @@ def test_resolve_and_report_over_the_landed_batch(warehouse, prefect_server, tmp
     assert "verdict_allowed" in page and "tie" in page and "needs review" in page
     docs = output.data_docs.read_text()
     assert output.data_docs.is_file() and "labels" in docs and "verdicts" in docs
+
+
+def test_export_training_writes_resolved_claims_as_yes_and_not_checkable_as_no(warehouse, tmp_path):
+    from typer.testing import CliRunner
+
+    from annotation.agreement import ResolvePolicy
+    from claims.train import read_tsv
+    from flows.cli import app
+    from flows.resolve import compute
+
+    land(warehouse, [
+        task(101, [annotation(1, user=1, verdict="refuted"), annotation(2, user=2, verdict="refuted")]),
+        task(102, [annotation(3, user=1, verdict="not_checkable"), annotation(4, user=2, verdict="not_checkable")]),
+        task(103, [annotation(5, user=1, verdict="supported")]),  # open: one annotation
+    ])
+    compute.fn(str(warehouse), ResolvePolicy(overlap=2), "run-r")
+    out = tmp_path / "judged.tsv"
+    result = CliRunner().invoke(app, ["export-training", "--db", str(warehouse), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [(sid, label) for sid, _, label in read_tsv(out)] == [("c1", "Yes"), ("c2", "No")]

@@ -1,0 +1,139 @@
+"""Check-worthiness model benchmark: scoring speed on one core, against the raw library doing
+the same work, quality on the held-out dev-test split, and (with ``--train``) training time.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_model.py
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_model.py --train --out /tmp/cw-model
+
+Speed: ``claims.checkworthy.score_texts`` (the shipped model: its own featurizer in NumPy) and
+the same model as scikit-learn objects (``TfidfVectorizer.transform`` + ``decision_function``,
+the raw library), over the dev-test sentences repeated to ``--sentences``. Quality: F1 at the
+model's threshold (chosen on dev), precision, recall, ROC AUC, Brier score and a reliability
+table on ct24_dev-test.tsv. Figures go in bench/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # one core
+    os.environ.setdefault(_var, "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.get("CLAIMFLOW_CW_DATA", "/work/shared/benchmarks/checkworthiness"))
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default=None, help="model directory (default: the shipped one)")
+    ap.add_argument("--sentences", type=int, default=20000, help="sentences to score for the speed figure")
+    ap.add_argument("--train", action="store_true", help="train a model end to end first and time it")
+    ap.add_argument("--out", default=None, help="where --train writes the model (default: a temp dir)")
+    ap.add_argument("--data", default=str(DATA), help="folder with ct24_train/dev/dev-test.tsv")
+    args = ap.parse_args()
+
+    from claims import checkworthy
+    from claims.train import RepairedRowWarning, evaluate, read_tsv, reliability, train
+
+    data = Path(args.data)
+    model_dir = args.model
+    if args.train:
+        out = args.out or tempfile.mkdtemp(prefix="cw-model-")
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RepairedRowWarning)
+            train_rows = read_tsv(data / "ct24_train.tsv")
+            dev_rows = read_tsv(data / "ct24_dev.tsv")
+        for w in caught:
+            print(f"note: {w.message}")
+        metrics = train(train_rows, dev_rows, out, seed=0)
+        wall = time.perf_counter() - t0
+        print(f"training: {wall:.1f} s wall (read + fit + calibrate + write), {len(train_rows)} train rows -> {out}")
+        print(f"  version {metrics['version']}, threshold {metrics['threshold']}, export diff {metrics['export_max_abs_diff']:.2e}")
+        print(f"  dev (out of debate): {metrics['dev_out_of_debate']}")
+        print(f"  dev (in domain):     {metrics['dev_in_domain']}")
+        model_dir = out
+
+    model = checkworthy.load_model(model_dir)
+    size = sum(f.stat().st_size for f in Path(model.path).iterdir() if f.is_file())
+    print(f"model {model.version} at {model.path} ({size / 1e6:.1f} MB), threshold {model.threshold}")
+
+    test_rows = read_tsv(data / "ct24_dev-test.tsv")
+    texts = [r[1] for r in test_rows]
+    work = (texts * (args.sentences // len(texts) + 1))[: args.sentences]
+
+    # Raw library: the same model as scikit-learn objects, rebuilt from the artifact.
+    raw = _sklearn_twin(model)
+    t0 = time.perf_counter()
+    raw(work)
+    raw_s = time.perf_counter() - t0
+
+    checkworthy.score_texts(work[:100], model_dir)  # warm
+    t0 = time.perf_counter()
+    scores = checkworthy.score_texts(work, model_dir)
+    ours_s = time.perf_counter() - t0
+    assert len(scores) == len(work)
+    print(f"scoring {len(work)} sentences on one core:")
+    print(f"  claims.checkworthy.score_texts: {len(work) / ours_s:,.0f} sentences/s")
+    print(f"  raw scikit-learn (TfidfVectorizer.transform + predict_proba): {len(work) / raw_s:,.0f} sentences/s")
+    print(f"  ratio ours/raw: {raw_s / ours_s:.2f}")
+
+    # Through spaCy: a blank English pipeline with the component (what a spaCy user would run).
+    import spacy
+
+    nlp = spacy.blank("en")
+    checkworthy.add_to_pipeline(nlp, model_dir)
+    t0 = time.perf_counter()
+    n = sum(1 for _ in nlp.pipe(work[:5000], batch_size=256))
+    sp_s = time.perf_counter() - t0
+    print(f"  spaCy blank:en + claimflow_checkworthy, nlp.pipe: {n / sp_s:,.0f} sentences/s")
+    print(f"peak memory: {peak_mb():.0f} MB")
+
+    m = evaluate(model.path, test_rows)
+    print(f"ct24_dev-test.tsv at the dev-chosen threshold: {m}")
+    import numpy as np
+
+    p = np.array(checkworthy.score_texts(texts, model_dir))
+    y = np.array([r[2] == "Yes" for r in test_rows], dtype=int)
+    print("reliability on dev-test (bin, n, mean predicted, observed):")
+    for row in reliability(y, p):
+        print(f"  {row['bin']}  n={row['n']:4d}  predicted={row['predicted']:.3f}  observed={row['observed']:.3f}")
+
+
+def _sklearn_twin(model):
+    """The artifact as scikit-learn objects (vectorizers with the same vocabulary and idf, and
+    the regression), so the raw library's speed on the same work can be measured."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from claims.checkworthy import char_features, rule_vector, word_features
+
+    vecs = []
+    for analyzer, (_, block) in zip((word_features, char_features), model._blocks):
+        v = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, vocabulary=block.index)
+        v.fit(["x"])  # sets up the vocabulary; idf replaced below
+        v.idf_ = block.idf.astype(np.float64)
+        vecs.append(v)
+    coef = np.concatenate([model._blocks[0][1].coef, model._blocks[1][1].coef, model._rule_coef])
+
+    def score(texts):
+        X = hstack([v.transform(texts) for v in vecs] + [csr_matrix(np.asarray([rule_vector(t) for t in texts]))]).tocsr()
+        return model.calibrate(X @ coef + model._intercept)
+
+    return score
+
+
+if __name__ == "__main__":
+    main()

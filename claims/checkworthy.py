@@ -1,0 +1,293 @@
+"""Check-worthiness by a learned model: a calibrated probability in [0, 1] per sentence.
+
+The model (scorer ``cw-...``, replacing the hand-set ``rules-v1`` of :mod:`claims.score`) is a
+class-balanced logistic regression over three blocks of features of the sentence's text:
+
+- TF-IDF of lower-cased word 1-2-grams,
+- TF-IDF of character 2-5-grams within words (digits folded to ``0``, so "3.5%" and "7.2%"
+  share features: numbers generalise, speaker names matter less),
+- the text-only rule cues of :func:`claims.score.text_features` (question, opinion, prediction,
+  hedges, first person, quote, causal, length, digits),
+
+followed by a Platt calibration fitted on out-of-debate predictions for the dev split, so the
+score is a probability. It needs nothing but the text: no tagger or parser, so it scores
+thousands of sentences a second on one core, and gives the same score whatever pipeline split
+the sentence. :func:`claims.train.train` builds it; the artifact is plain JSON and NumPy arrays
+(no pickles) in ``claims/models/checkworthy/``.
+
+Use :func:`score_texts` for lists of strings, :func:`score_spans` for the sentences extraction
+already has, or :func:`add_to_pipeline` to put the model into a spaCy pipeline as the component
+``claimflow_checkworthy`` (``doc.cats["CHECKWORTHY"]`` and ``span._.checkworthy``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from claims.score import text_features
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+__all__ = [
+    "DEFAULT_MODEL_DIR",
+    "COMPONENT",
+    "CheckworthyModel",
+    "add_to_pipeline",
+    "char_features",
+    "load_model",
+    "model_meta",
+    "model_version",
+    "rule_vector",
+    "score_spans",
+    "score_texts",
+    "threshold",
+    "word_features",
+]
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "checkworthy"
+COMPONENT = "claimflow_checkworthy"
+META_FILE = "meta.json"
+WEIGHTS_FILE = "weights.npz"
+VOCAB_FILE = "vocab.json"
+
+# The feature extractors are shared by training (claims.train) and scoring: one definition.
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+_SPACES = re.compile(r"\s\s+")
+_DIGIT = re.compile(r"\d")
+RULE_NAMES = (
+    "words", "short", "hedges", "digit", "quote", "prediction", "opinion", "causal",
+    "first_person", "question",
+)
+
+
+def word_features(text: str) -> list[str]:
+    """Lower-cased word unigrams and bigrams (words of two or more word characters)."""
+    tokens = _WORD.findall(text.lower())
+    return tokens + [a + " " + b for a, b in zip(tokens, tokens[1:])]
+
+
+def char_features(text: str) -> list[str]:
+    """Character 2-5-grams inside space-padded words, lower-cased, every digit folded to 0."""
+    out: list[str] = []
+    append = out.append
+    for w in _DIGIT.sub("0", _SPACES.sub(" ", text.lower())).split():
+        w = " " + w + " "
+        size = len(w)
+        for n in range(2, 6):
+            if size <= n:  # a short word counts once (as scikit-learn's char_wb does)
+                append(w)
+                break
+            for i in range(size - n + 1):
+                append(w[i : i + n])
+    return out
+
+
+def rule_vector(text: str) -> list[float]:
+    """The text-only rule cues of :mod:`claims.score`, scaled to [0, 1], in ``RULE_NAMES`` order."""
+    f = text_features(text)
+    return [
+        min(f["words"], 40) / 40,
+        float(f["words"] < 6),
+        min(f["hedges"], 2) / 2,
+        float(bool(_DIGIT.search(text))),
+        float(f["quote"]),
+        float(f["prediction"]),
+        float(f["opinion"]),
+        float(f["causal"]),
+        float(f["first_person"]),
+        float(f["question"]),
+    ]
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One TF-IDF block: feature -> column, idf and the regression weights of its columns."""
+
+    index: dict[str, int]
+    idf: np.ndarray
+    coef: np.ndarray
+
+
+class CheckworthyModel:
+    """A loaded model: ``score(texts)`` gives calibrated probabilities in [0, 1]."""
+
+    def __init__(self, model_dir: str | Path):
+        self.path = Path(model_dir)
+        self.meta = _read_meta(self.path)
+        arrays = np.load(self.path / WEIGHTS_FILE)
+        vocab = json.loads((self.path / VOCAB_FILE).read_text(encoding="utf-8"))
+        self._blocks = (
+            (word_features, _Block({f: i for i, f in enumerate(vocab["word"])}, arrays["word_idf"], arrays["word_coef"])),
+            (char_features, _Block({f: i for i, f in enumerate(vocab["char"])}, arrays["char_idf"], arrays["char_coef"])),
+        )
+        self._rule_coef = arrays["rule_coef"]
+        self._intercept = float(arrays["intercept"][0])
+        cal = self.meta["calibration"]
+        self._cal_a, self._cal_b = float(cal["a"]), float(cal["b"])
+
+    @property
+    def version(self) -> str:
+        return self.meta["version"]
+
+    @property
+    def threshold(self) -> float:
+        return float(self.meta["threshold"])
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """The uncalibrated linear score (log-odds of the class-balanced regression)."""
+        n = len(texts)
+        z = np.full(n, self._intercept)
+        if n == 0:
+            return z
+        for extract, block in self._blocks:
+            rows: list[int] = []
+            cols: list[int] = []
+            get = block.index.get
+            for r, text in enumerate(texts):
+                found = [c for c in map(get, extract(text)) if c is not None]
+                cols.extend(found)
+                rows.extend([r] * len(found))
+            if not cols:
+                continue
+            # Sum duplicate (row, col) pairs into counts, then sublinear tf * idf, l2 per row.
+            key = np.asarray(rows, dtype=np.int64) * len(block.idf) + np.asarray(cols, dtype=np.int64)
+            uniq, counts = np.unique(key, return_counts=True)
+            r_idx, c_idx = np.divmod(uniq, len(block.idf))
+            val = (1.0 + np.log(counts)) * block.idf[c_idx]
+            norm = np.sqrt(np.bincount(r_idx, weights=val * val, minlength=n))
+            dot = np.bincount(r_idx, weights=val * block.coef[c_idx], minlength=n)
+            z += np.divide(dot, norm, out=np.zeros(n), where=norm > 0)
+        z += np.asarray([rule_vector(t) for t in texts]) @ self._rule_coef
+        return z
+
+    def calibrate(self, z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(self._cal_a * z + self._cal_b)))
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities that each text is a check-worthy factual claim."""
+        return self.calibrate(self.decision(list(texts)))
+
+
+def _read_meta(path: Path) -> dict:
+    file = path / META_FILE
+    if not file.is_file():
+        raise FileNotFoundError(f"no check-worthiness model at {path} (missing {META_FILE}); train one with claims.train.train")
+    return json.loads(file.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str) -> CheckworthyModel:
+    return CheckworthyModel(path)
+
+
+def load_model(model_dir: str | Path | None = None) -> CheckworthyModel:
+    """The model in ``model_dir`` (default: the one shipped in the package), loaded once."""
+    return _load(str(Path(model_dir or DEFAULT_MODEL_DIR).resolve()))
+
+
+def model_meta(model_dir: str | Path | None = None) -> dict:
+    """The model's meta.json (version, threshold, metrics) without loading its weights."""
+    return _read_meta(Path(model_dir or DEFAULT_MODEL_DIR))
+
+
+def model_version(model_dir: str | Path | None = None) -> str:
+    """``cw-YYYYMMDD-<short>``: the scorer label to record with every claim it scored."""
+    return model_meta(model_dir)["version"]
+
+
+def threshold(model_dir: str | Path | None = None) -> float:
+    """The decision threshold chosen on the dev split (a probability)."""
+    return float(model_meta(model_dir)["threshold"])
+
+
+def score_texts(texts: Iterable[str], model_dir: str | Path | None = None, batch_size: int = 2048) -> list[float]:
+    """Calibrated check-worthiness in [0, 1] for each text, in order."""
+    model = load_model(model_dir)
+    texts = list(texts)
+    out: list[float] = []
+    for i in range(0, len(texts), batch_size):
+        out.extend(round(float(p), 4) for p in model.score(texts[i : i + batch_size]))
+    return out
+
+
+def score_spans(spans: Iterable[Span | Doc], model_dir: str | Path | None = None) -> list[float]:
+    """Scores of spaCy sentences (Spans) or Docs: only their text is used."""
+    return score_texts([s.text for s in spans], model_dir)
+
+
+# --- spaCy integration -------------------------------------------------------------------------
+
+
+class CheckworthyComponent:
+    """Sets ``doc.cats["CHECKWORTHY"]`` (the whole Doc) and, where sentences are set,
+    ``span._.checkworthy`` for each of ``doc.sents`` (scored in one batch per Doc)."""
+
+    def __init__(self, model_dir: str | Path | None = None):
+        self.model = load_model(model_dir)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 512) -> Iterable[Doc]:
+        """Score Docs (and their sentences) a batch at a time: one model call per batch."""
+        batch: list[Doc] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._score_batch(batch)
+                batch = []
+        if batch:
+            yield from self._score_batch(batch)
+
+    def _score_batch(self, docs: list[Doc]) -> list[Doc]:
+        texts = [d.text for d in docs]
+        owners: list[tuple[int, int, int]] = []
+        for i, doc in enumerate(docs):
+            if doc.has_annotation("SENT_START"):
+                for s in doc.sents:
+                    owners.append((i, s.start, s.end))
+                    texts.append(s.text)
+        scores = self.model.score(texts)
+        for doc, p in zip(docs, scores[: len(docs)]):
+            doc.cats["CHECKWORTHY"] = float(p)
+        for (i, start, end), p in zip(owners, scores[len(docs) :]):
+            docs[i].user_data.setdefault((COMPONENT, "sents"), {})[(start, end)] = float(p)
+        return docs
+
+
+def _span_score(span: Span) -> float:
+    cached = span.doc.user_data.get((COMPONENT, "sents"), {})
+    key = (span.start, span.end)
+    if key in cached:
+        return cached[key]
+    return float(load_model().score([span.text])[0])
+
+
+@functools.cache
+def _register() -> None:
+    from spacy.language import Language
+    from spacy.tokens import Span
+
+    if not Span.has_extension("checkworthy"):
+        Span.set_extension("checkworthy", getter=_span_score)
+
+    @Language.factory(COMPONENT, default_config={"model_dir": None})
+    def make_checkworthy(nlp: Language, name: str, model_dir: str | None) -> CheckworthyComponent:
+        return CheckworthyComponent(model_dir)
+
+
+def add_to_pipeline(nlp: Language, model_dir: str | Path | None = None, **kwargs) -> CheckworthyComponent:
+    """Add the model to ``nlp`` as the last component ``claimflow_checkworthy``."""
+    _register()
+    config = {"model_dir": str(model_dir) if model_dir else None}
+    return nlp.add_pipe(COMPONENT, config=config, **kwargs)
