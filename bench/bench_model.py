@@ -27,7 +27,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # o
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DATA = Path(os.environ.get("CLAIMFLOW_CW_DATA", "/work/shared/benchmarks/checkworthiness"))
+DATA = Path(os.environ.get("CLAIMFLOW_CW_DATA", ROOT.parent / "shared" / "benchmarks" / "checkworthiness"))
 
 
 def peak_mb() -> float:

@@ -177,6 +177,19 @@ def report(
     out.print(f"Report: {output.page.resolve()}\nData docs: {output.data_docs.resolve()}", highlight=False)
 
 
+@app.command()
+def rescore(
+    db: DbOption = None,
+    scorer: Annotated[Optional[str], typer.Option(help="'model', a model folder, or 'rules-v1' [env CLAIMFLOW_SCORER, default model].")] = None,
+) -> None:
+    """Score every claim in the warehouse again (after `claimflow train`, say). Pushed claims keep their tasks; the next push sends the claims that now reach the threshold."""
+    settings = _settings(db=db, scorer=scorer)
+    from flows.rescore import rescore_flow
+
+    report = rescore_flow(db=str(settings.db), scorer=settings.scorer)
+    _print_counts("rescore", report.counts())
+
+
 TsvArgument = Annotated[Path, typer.Argument(help="A TSV with the header Sentence_id, Text, class_label (Yes/No).")]
 
 

@@ -132,3 +132,24 @@ def test_an_article_never_lands_without_its_claims_when_the_load_fails(db_path, 
     monkeypatch.setattr(load, "upsert_claims", real)
     report = ingest_flow(paths=[str(tmp_path)], db=str(db_path))
     assert (report.articles_new, report.claims_new) == (1, 1)
+
+
+def test_rescore_replaces_the_scores_of_ingested_claims(db_path, monkeypatch):
+    from claims.checkworthy import model_version, score_texts
+    from flows.ingest import ingest_flow
+    from flows.rescore import rescore_flow
+
+    monkeypatch.setenv("CLAIMFLOW_SCORER", "rules-v1")
+    report = ingest_flow(paths=[str(SAMPLES)], db=str(db_path))
+    with connection(db_path, read_only=True) as con:
+        assert con.execute("SELECT DISTINCT scorer FROM claims").fetchall() == [("rules-v1",)]
+        rules = dict(con.execute("SELECT claim_id, score FROM claims").fetchall())
+    rescored = rescore_flow(db=str(db_path), scorer="model")
+    assert (rescored.claims, rescored.scorer) == (report.claims_new, model_version())
+    assert 0 < rescored.changed <= rescored.claims
+    with connection(db_path, read_only=True) as con:
+        rows = con.execute("SELECT claim_id, text, score, scorer FROM claims ORDER BY claim_id").fetchall()
+    assert {r[3] for r in rows} == {model_version()}
+    assert [r[2] for r in rows] == score_texts([r[1] for r in rows])
+    assert [r[2] for r in rows] != [rules[r[0]] for r in rows]
+    assert rescore_flow(db=str(db_path), scorer="model").changed == 0  # a second rescore changes nothing
