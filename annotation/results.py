@@ -13,6 +13,9 @@ from datetime import datetime, timezone
 from annotation.config import ClaimControls, claim_controls
 
 _URL_SPLIT = re.compile(r"[\s,]+")
+# dict first: JSON payloads are dicts, and isinstance() on a concrete type is much cheaper than
+# on the Mapping ABC (this runs several times per annotation).
+_MAPPING = (dict, Mapping)
 
 LABEL_FIELDS = (
     "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "annotator", "verdict",
@@ -26,15 +29,13 @@ class MalformedAnnotation(ValueError):
 
 def parse_time(value) -> datetime | None:
     """Label Studio's ISO timestamps as naive UTC datetimes."""
-    if value in (None, ""):
+    if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
-    return parsed
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value if isinstance(value, str) else str(value))
+    offset = parsed.utcoffset()
+    if offset is None:
+        return parsed
+    return (parsed - offset).replace(tzinfo=None)
 
 
 def _as_list(value) -> list:
@@ -45,7 +46,7 @@ def _as_list(value) -> list:
 
 def _user_id(annotation: Mapping) -> int | None:
     value = annotation.get("completed_by")
-    if isinstance(value, Mapping):
+    if isinstance(value, _MAPPING):
         value = value.get("id")
     try:
         return int(value) if value is not None else None
@@ -72,7 +73,7 @@ def flatten(
     Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
     annotation at all, or whose times or user are not readable, raises :class:`MalformedAnnotation`.
     """
-    if not isinstance(annotation, Mapping):
+    if not isinstance(annotation, _MAPPING):
         raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
     if not isinstance(annotation.get("id"), int):
         raise MalformedAnnotation("annotation has no integer 'id'")
@@ -82,7 +83,7 @@ def flatten(
     controls = controls or claim_controls()
     by_name: dict[str, dict] = {}
     for item in result:
-        if isinstance(item, Mapping) and isinstance(item.get("value"), Mapping):
+        if isinstance(item, _MAPPING) and isinstance(item.get("value"), _MAPPING):
             by_name[item.get("from_name")] = item["value"]
 
     verdict_choices = _as_list(by_name.get(controls.verdict.name, {}).get("choices"))
