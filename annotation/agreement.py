@@ -35,8 +35,8 @@ def resolve(labels: pd.DataFrame, policy: ResolvePolicy = ResolvePolicy()) -> pd
     """One row per claim: verdict, status (open, resolved, needs_review), method, n_annotations,
     votes, agreement (share of annotations agreeing with the verdict) and review_reason.
 
-    Ties and agreement below ``policy.min_agreement`` need review; a tie has no verdict, low
-    agreement keeps the resolved one as provisional. Claims with fewer than ``policy.overlap``
+    Ties (with either method) and agreement below ``policy.min_agreement`` need review; a tie
+    has no verdict, low agreement keeps the resolved one as provisional. Claims with fewer than ``policy.overlap``
     annotations stay open, without a verdict.
     """
     columns = ["claim_id", "verdict", "status", "method", "n_annotations", "votes", "agreement", "review_reason"]
@@ -60,13 +60,15 @@ def resolve(labels: pd.DataFrame, policy: ResolvePolicy = ResolvePolicy()) -> pd
         verdict, status, reason = None, "open", None
         if n >= policy.overlap:
             verdict = resolved.get(claim)
-            if len(leaders) > 1 and method == MAJORITY_VOTE:
+            if len(leaders) > 1:  # whatever the method: people are split evenly
                 verdict, status, reason = None, "needs_review", "tie"
             elif claim_votes.get(verdict, 0) / n < policy.min_agreement:
                 status, reason = "needs_review", "low_agreement"
             else:
                 status = "resolved"
-        agreeing = claim_votes.get(verdict, top) if verdict is not None else top
+        # Share of the claim's annotations that agree with the verdict (a verdict nobody gave,
+        # which Dawid-Skene can infer, has none); without a verdict, the largest group's share.
+        agreeing = claim_votes.get(verdict, 0) if verdict is not None else top
         rows.append({
             "claim_id": claim, "verdict": verdict, "status": status, "method": method, "n_annotations": n,
             "votes": claim_votes, "agreement": agreeing / n, "review_reason": reason,

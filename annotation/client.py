@@ -41,7 +41,7 @@ def _translated(what: str, url: str) -> Iterator[None]:
                 f"Label Studio at {url} refused the API token ({status}); check LABEL_STUDIO_API_KEY "
                 "(legacy tokens need LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true on the server)"
             ) from err
-        raise LabelStudioRequestError(f"Label Studio at {url} refused {what} ({status}){detail}") from err
+        raise LabelStudioRequestError(f"Label Studio at {url} refused {what} ({status}){detail}", status) from err
 
 
 def _detail(body) -> str:
@@ -196,16 +196,27 @@ class LabelStudioClient:
                 raise ApiError(status_code=response.status_code, body=response.text[:300])
         return response
 
-    def set_task_field(self, task: int, field: str, value: str) -> None:
+    def set_task_field(self, task: int, field: str, value: str) -> bool:
         """Set one field of a task's data (its other fields kept), e.g. a review mark the Data
-        Manager can filter on."""
-        with _translated("read task", self.url):
-            data = dict(self._sdk.tasks.get(id=task).data or {})
+        Manager can filter on. False when the task no longer exists."""
+        try:
+            with _translated("read task", self.url):
+                data = dict(self._sdk.tasks.get(id=task).data or {})
+        except LabelStudioRequestError as err:
+            if err.status == 404:
+                return False
+            raise
         if data.get(field) == value:
-            return
+            return True
         data[field] = value
         with _translated("update task", self.url):
             self._sdk.tasks.update(id=str(task), data=data)
+        return True
+
+    def task_ids(self, project: int) -> set[int]:
+        """The ids of every task of the project."""
+        with _translated("list tasks", self.url):
+            return {t.id for t in self._sdk.tasks.list(project=project, include="id", page_size=PAGE_SIZE)}
 
     # users ----------------------------------------------------------------------------------
     def users(self) -> dict[int, str]:

@@ -16,6 +16,10 @@ class LabelStudioAuthError(AnnotationError):
 class LabelStudioRequestError(AnnotationError):
     """Label Studio refused a request (4xx other than authentication)."""
 
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
 
 class ServerStartError(AnnotationError):
     """The local Label Studio server could not be started."""

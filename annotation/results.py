@@ -54,6 +54,15 @@ def _user_id(annotation: Mapping) -> int | None:
         raise MalformedAnnotation(f"annotation {annotation['id']}: 'completed_by' is not a user id: {value!r}") from None
 
 
+def _cancelled(annotation: Mapping) -> bool:
+    value = annotation.get("was_cancelled", False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise MalformedAnnotation(f"annotation {annotation['id']}: 'was_cancelled' is not true or false: {value!r}")
+    return value
+
+
 def _time(annotation: Mapping, field: str) -> datetime | None:
     try:
         return parse_time(annotation.get(field))
@@ -106,7 +115,7 @@ def flatten(
         "lead_time": annotation.get("lead_time"),
         "created_at": _time(annotation, "created_at"),
         "updated_at": _time(annotation, "updated_at"),
-        "was_cancelled": bool(annotation.get("was_cancelled", False)),
+        "was_cancelled": _cancelled(annotation),
     }
 
 

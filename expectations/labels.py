@@ -30,7 +30,28 @@ def _sql(name: str) -> str:
 
 
 def _int_or_none(value):
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    ok = isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+    return value if ok else None
+
+
+def _plain(value):
+    """None for every kind of missing value (None, NaN, pandas' NA, NaT)."""
+    if value is None:
+        return None
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):  # lists and other containers
+        return value
+
+
+def _number(value) -> float:
+    """The value as a float for the range checks; NaN for what is not a (sane) number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return float("nan")
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
 
 
 def _urls(value) -> list[str]:
@@ -41,23 +62,28 @@ def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
     """Label rows (from annotation.results.flatten) as the frame the suite checks. Values are
     kept as they came (a confidence of "high" stays a string and fails its range check); evidence
     URLs are joined by spaces, so one bad link fails the row."""
-    data = {c: [row.get(c) for row in labels] for c in FRAME_COLUMNS}
-    data["evidence"] = [" ".join(_urls(row.get("evidence_urls"))) or None for row in labels]
+    # Object columns, so a None among integers does not turn them into floats (which would fail
+    # every row's type check); values are kept as they came, missing ones (NaN, NA) as None.
+    data = {c: pd.Series([_plain(row.get(c)) for row in labels], dtype=object) for c in FRAME_COLUMNS}
+    data["evidence"] = pd.Series([" ".join(_urls(row.get("evidence_urls"))) or None for row in labels], dtype=object)
     frame = pd.DataFrame(data)
     for column in ("created_at", "updated_at"):
         frame[column] = pd.to_datetime(frame[column])
-    for column in ("annotation_id", "task_id", "annotator_id"):
-        frame[column] = frame[column].astype(object)
     # Raw values keep their type for the type checks; the range checks read numbers.
     for column in ("confidence", "lead_time"):
-        frame[column] = frame[column].astype(object)
-        frame[f"{column}_value"] = pd.to_numeric(frame[column], errors="coerce")
+        frame[f"{column}_value"] = pd.Series([_number(v) for v in frame[column]], dtype="float64")
+        # A bool is an int to Python and to the type check: shown as text, it fails it.
+        frame[column] = pd.Series([repr(v) if isinstance(v, bool) else v for v in frame[column]], dtype=object)
     frame["was_cancelled"] = frame["was_cancelled"].fillna(False).astype(bool)
     return frame
 
 
-def referential_failures(con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict]) -> list[tuple[int, str]]:
-    """(row position, check name) for every referential check a row fails."""
+def referential_failures(
+    con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], present: Sequence[int] = ()
+) -> list[tuple[int, str]]:
+    """(row position, check name) for every referential check a row fails. ``present``: the
+    annotation ids the pulled tasks still have (a label of those tasks missing from it was
+    deleted in Label Studio and does not count)."""
     if not labels:
         return []
     columns = {
@@ -71,16 +97,20 @@ def referential_failures(con: duckdb.DuckDBPyConnection, ls_url: str, labels: Se
     }
     table = pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in _REFERENCE_SCHEMA], schema=_REFERENCE_SCHEMA)
     con.register("batch", table)
+    con.register("present", pa.table({"annotation_id": pa.array([p for p in present if -2**31 <= p < 2**31], pa.int32())}))
     try:
         return [(int(r), str(c)) for r, c in con.execute(_sql("labels_referential")).fetchall()]
     finally:
         con.unregister("batch")
+        con.unregister("present")
 
 
-def gate_labels(con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, now: datetime | None = None) -> Validation:
+def gate_labels(
+    con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, present: Sequence[int] = (), now: datetime | None = None
+) -> Validation:
     """Validate a batch of label rows; the result's failures name every expectation a row fails."""
     outcome = validate(SUITE, label_frame(labels), now=now)
-    for row, check in referential_failures(con, ls_url, labels):
+    for row, check in referential_failures(con, ls_url, labels, present):
         outcome.add(row, check)
         outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
     return outcome

@@ -25,6 +25,7 @@ from warehouse.db import connection
 # Tasks updated this long before the last landed update are pulled again: two writes committed
 # out of order in Label Studio cannot slip past the watermark. Unchanged rows are skipped.
 WATERMARK_OVERLAP = timedelta(seconds=2)
+_NEVER = object()
 
 
 @dataclass
@@ -78,7 +79,7 @@ def find_deleted_tasks(target: Target, db: str, project_id: int) -> list[int]:
     with target.client() as client:
         if client.project_task_count(project_id) >= len(mapped):
             return []
-        live = set(client.task_claim_ids(project_id).values())
+        live = client.task_ids(project_id)
     return sorted(set(mapped) - live)
 
 
@@ -93,7 +94,7 @@ def land_annotations(
     with connection(db) as con:
         state = store.task_state(con, ls_url, project_id)
         changed = {tid: u for tid, u in updated_at.items() if state.get(tid, (None, None))[1] != u}
-        known = store.label_versions(con, ls_url, list(changed))
+        landed, quarantined = store.label_versions(con, ls_url, list(changed))
     raw, rows, present = [], [], []
     for t in tasks:
         if t["id"] not in changed:
@@ -101,26 +102,29 @@ def land_annotations(
         claim_id = state.get(t["id"], (None, None))[0] or (t.get("data") or {}).get("claim_id")
         for annotation in t.get("annotations") or []:
             annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
-            annotation_id = annotation_id if isinstance(annotation_id, int) and not isinstance(annotation_id, bool) else None
+            # Only an id that fits the tables identifies the annotation here; the gate names the rest.
+            annotation_id = annotation_id if type(annotation_id) is int and -(2**31) <= annotation_id < 2**31 else None
             if annotation_id is not None:
                 present.append(annotation_id)
             try:
                 updated = parse_time(annotation.get("updated_at")) if isinstance(annotation, dict) else None
             except ValueError:
                 updated = None
-            if annotation_id is not None and annotation_id in known and known[annotation_id] == updated:
-                continue  # landed (or quarantined) already, unchanged
-            raw.append({"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation})
+            if annotation_id is not None and annotation_id in landed and landed[annotation_id] == updated:
+                continue  # landed already, unchanged
+            if annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated:
+                raw.append({"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation})
+            # else: quarantined unchanged; validated again (what it failed may have gone), not stored raw twice
             pulled = {"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
                       "claim_id": claim_id if isinstance(claim_id, str) else None}
             try:
                 label = flatten(annotation, claim_id=pulled["claim_id"], users=users) | {"task_id": t["id"], "project_id": project_id}
                 rows.append(pulled | {"label_row": label, "reasons": []})
             except MalformedAnnotation as exc:
-                rows.append(pulled | {"label_row": None, "reasons": [f"payload_shape: {exc}"]})
-    parsed = [r for r in rows if r["label_row"] is not None]
+                rows.append(pulled | {"label_row": {"payload_shape": str(exc)}, "reasons": ["payload_shape"]})
+    parsed = [r for r in rows if not r["reasons"]]
     with connection(db) as con:
-        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed])
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
     for i, r in enumerate(parsed):
         r["reasons"] = gate.failures.get(i, [])
     good = [r["label_row"] for r in rows if not r["reasons"]]
@@ -133,7 +137,7 @@ def land_annotations(
             changed=changed, present=present, seen_until=seen_until,
         )
     failed = {name: n for name, n in gate.unexpected.items()}
-    unreadable = sum(1 for r in rows if r["label_row"] is None)
+    unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
     return counts | {"tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
@@ -157,7 +161,8 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         report.annotations_pulled = counts["raw"]
         report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
         report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
-        report.quarantined, report.quarantine_resolved = counts["quarantined"], counts["quarantine_resolved"]
+        # Rows quarantined before and failing again are not counted twice (nor stored twice).
+        report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
         report.failed_expectations = counts["failed_expectations"]
         gone = with_retries(find_deleted_tasks, settings)(target, str(settings.db), report.project_id)
         if gone:

@@ -83,6 +83,7 @@ def mark_reviews(target: Target, db: str) -> int:
     with target.client() as client:
         for project, wanted in marks.items():
             for task_id, mark in wanted:
+                # A task deleted in Label Studio has no mark to change: recorded as done.
                 client.set_task_field(task_id, REVIEW_FIELD, mark)
                 with connection(db) as con:
                     quality.record_review_mark(con, target.url, project, task_id, mark)

@@ -49,15 +49,31 @@ def test_a_higher_overlap_keeps_more_claims_open():
 
 
 def test_dawid_skene_takes_over_with_enough_claims_and_trusts_the_reliable_annotator():
-    rows = []
-    for i in range(60):  # ana and ben always agree; cleo answers at random-ish
+    import random
+
+    rng, rows = random.Random(0), []
+    for i in range(60):  # ana and ben always agree with the truth; cleo and dan answer at random
         truth = VERDICTS[i % 3]
-        rows += [(f"c{i}", "ana", truth), (f"c{i}", "ben", truth), (f"c{i}", "cleo", VERDICTS[(i * 7 + 1) % 5])]
+        rows += [(f"c{i}", "ana", truth), (f"c{i}", "ben", truth),
+                 (f"c{i}", "cleo", rng.choice(VERDICTS)), (f"c{i}", "dan", rng.choice(VERDICTS))]
+    rows += [("outvoted", "ana", "refuted"), ("outvoted", "cleo", "supported"), ("outvoted", "dan", "supported")]
     rows += [("split", "ana", "refuted"), ("split", "cleo", "supported")]
     v = by_claim(resolve(frame(rows), ResolvePolicy(overlap=2, dawid_skene_min_claims=50)))
     assert {x["method"] for x in v.values()} == {"dawid_skene"}
-    assert v["split"]["verdict"] == "refuted"  # ana is reliable, cleo is not
-    assert v["c0"]["verdict"] == "supported" and v["c0"]["status"] == "resolved"
+    # The vote would say "supported"; Dawid-Skene trusts ana. One of three agrees: review it.
+    assert (v["outvoted"]["verdict"], v["outvoted"]["status"], v["outvoted"]["review_reason"]) == (
+        "refuted", "needs_review", "low_agreement")
+    assert v["outvoted"]["agreement"] == pytest.approx(1 / 3)
+    assert (v["split"]["verdict"], v["split"]["status"], v["split"]["review_reason"]) == (None, "needs_review", "tie")
+    assert sum(v[f"c{i}"]["verdict"] == VERDICTS[i % 3] for i in range(60)) >= 50  # ties among the four aside
+
+
+def test_the_agreement_of_a_verdict_nobody_gave_is_zero(monkeypatch):
+    import annotation.agreement as agreement
+
+    monkeypatch.setattr(agreement, "_aggregate", lambda labels, method: {"c": "misleading"})
+    v = by_claim(resolve(frame([("c", "ana", "refuted"), ("c", "ben", "refuted")])))
+    assert (v["c"]["verdict"], v["c"]["agreement"], v["c"]["status"]) == ("misleading", 0.0, "needs_review")
 
 
 def test_empty_labels_give_no_verdicts():

@@ -237,3 +237,45 @@ def test_export_training_writes_resolved_claims_as_yes_and_not_checkable_as_no(w
     result = CliRunner().invoke(app, ["export-training", "--db", str(warehouse), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert [(sid, label) for sid, _, label in read_tsv(out)] == [("c1", "Yes"), ("c2", "No")]
+
+
+def test_skipped_and_unrated_annotations_do_not_spoil_the_rated_ones(warehouse):
+    skipped = {"id": 31, "completed_by": 3, "result": [], "was_cancelled": True, "lead_time": 2.0,
+               "created_at": "2026-11-20T09:59:00Z", "updated_at": "2026-11-20T10:00:00Z"}
+    counts = land(warehouse, [task(101, [annotation(30, user=1), skipped, annotation(32, user=2, confidence=None)])])
+    assert (counts["labels_new"], counts["quarantined"]) == (3, 0), counts["failed_expectations"]
+
+
+def test_odd_values_are_quarantined_not_crashing_the_land(warehouse):
+    cases = [annotation(40, user=1), annotation(41, user=2), annotation(42, user=3), annotation(2**40, user=4),
+             annotation(44, user=5) | {"was_cancelled": "false"}, annotation(45, user=6) | {"lead_time": 10**400}]
+    cases[1]["result"][1]["value"]["rating"] = True
+    cases[2]["lead_time"] = True
+    counts = land(warehouse, [task(101, cases)])
+    with connection(warehouse, read_only=True) as con:
+        reasons = dict(con.execute("SELECT annotation_id, reasons FROM labels_quarantine").fetchall())
+        raw = con.execute("SELECT count(*) FROM annotations_raw").fetchone()[0]
+    assert counts["labels_new"] == 1 and raw == 6
+    assert reasons[41] == ["confidence_is_integer"] and reasons[42] == ["lead_time_is_number"]
+    assert reasons[44] == ["payload_shape"]
+    assert reasons[45] == ["lead_time_in_range"] and reasons[None] == ["annotation_id_in_range"]
+    assert counts["quarantined"] == 5
+
+
+def test_a_task_redone_after_a_delete_lands_and_a_stuck_row_is_validated_again(warehouse):
+    land(warehouse, [task(101, [annotation(1, user=1)])])
+    # In Label Studio: annotation 1 deleted, the same person annotates again (annotation 20).
+    counts = land(warehouse, [task(101, [annotation(20, user=1, verdict="refuted")], updated="2026-11-20T13:00:00Z")], "run-2")
+    assert (counts["labels_new"], counts["labels_deleted"], counts["quarantined"]) == (1, 1, 0), counts["failed_expectations"]
+
+    # A row quarantined for a reason that later goes away (its task unknown, then pushed) lands
+    # when its task next changes, without being stored raw twice.
+    def unknown_task(annotations, updated):
+        return {"id": 199, "updated_at": updated, "data": {"claim_id": "c4"}, "annotations": annotations}
+
+    land(warehouse, [unknown_task([annotation(50, user=1)], "2026-11-20T10:00:00Z")], "run-3")
+    with connection(warehouse) as con:
+        con.execute("INSERT INTO tasks (ls_url, project_id, claim_id, task_id, pushed_at) VALUES (?, ?, 'c4', 199, now())",
+                    [URL, PROJECT])
+    counts = land(warehouse, [unknown_task([annotation(50, user=1), annotation(51, user=2)], "2026-11-20T14:00:00Z")], "run-4")
+    assert (counts["labels_new"], counts["quarantine_resolved"], counts["raw"]) == (2, 1, 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -82,12 +83,17 @@ def task_state(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> 
     return {t: (c, u) for t, c, u in rows}
 
 
-def label_versions(con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[int]) -> dict[int, datetime | None]:
-    """annotation id -> the latest updated_at landed or quarantined for these tasks (deleted
-    labels and resolved quarantine rows excluded)."""
+def label_versions(
+    con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[int]
+) -> tuple[dict[int, datetime | None], dict[int, datetime | None]]:
+    """For these tasks, annotation id -> updated_at of the labels landed (deleted ones
+    excluded), and of the annotations quarantined and not resolved yet."""
     if not task_ids:
-        return {}
-    return dict(_run(con, "landed_versions", {"ls_url": ls_url}, wanted=pa.table({"task_id": pa.array(task_ids, pa.int32())})))
+        return {}, {}
+    wanted = pa.table({"task_id": pa.array(task_ids, pa.int32())})
+    landed = dict(_run(con, "landed_versions", {"ls_url": ls_url}, wanted=wanted))
+    quarantined = dict(_run(con, "quarantined_versions", {"ls_url": ls_url}, wanted=wanted))
+    return landed, quarantined
 
 
 def mark_tasks_deleted(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_ids: list[int]) -> int:
@@ -184,13 +190,20 @@ def _table(rows: list[dict], schema: pa.Schema, **constants) -> pa.Table:
 
 
 def _raw_json(value) -> str:
-    """The payload as JSON, keys in the order Label Studio gave them (orjson: ~8x json.dumps)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    """The payload as JSON, keys in the order Label Studio gave them (orjson: ~8x json.dumps;
+    json for what orjson refuses, such as integers over 64 bits)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _json(value) -> str:
     """Canonical JSON (sorted keys), for hashing and for the flattened rows kept in quarantine."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode("utf-8")
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _numbered(quarantine: list[dict]) -> Iterable[dict]:

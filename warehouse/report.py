@@ -14,23 +14,13 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
+from warehouse.db import sql
+
 VERDICT_COLUMNS = ["supported", "refuted", "misleading", "not_enough_info", "not_checkable"]
 VERDICT_COLOURS = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#5c6bc0"]
 
 # What the report shows: one query over the analysts' views each.
-QUERIES = {
-    "sources": "SELECT * FROM source_summary ORDER BY claims DESC",
-    "articles": "SELECT title, coalesce(source, '') AS source, claims, pushed, resolved, needs_review, open, supported, refuted, misleading,"
-                " not_enough_info, not_checkable, round(krippendorff_alpha, 3) AS alpha FROM article_summary ORDER BY title",
-    "annotators": "SELECT * FROM annotator_agreement ORDER BY labels DESC",
-    "pairs": "SELECT annotator_a, annotator_b, n_common, round(agreement, 3) AS agreement, round(cohen_kappa, 3) AS cohen_kappa"
-             " FROM annotator_pairs ORDER BY n_common DESC",
-    "agreement": "SELECT scope, scope_id, round(alpha, 3) AS alpha, n_claims, n_annotations FROM agreement ORDER BY scope DESC, scope_id",
-    "quarantine": "SELECT * FROM quarantine_summary ORDER BY day, reason",
-    "needs_review": "SELECT article_title, claim, review_reason, votes, task_id FROM claim_status WHERE status = 'needs_review'"
-                    " ORDER BY article_title",
-    "status": "SELECT status, count(*) AS claims FROM claim_status GROUP BY status ORDER BY claims DESC",
-}
+SECTIONS = ["sources", "articles", "annotators", "pairs", "agreement", "quarantine", "needs_review", "status"]  # each one query, warehouse/sql/report_<name>.sql
 
 
 @dataclass
@@ -40,7 +30,7 @@ class ReportData:
 
 
 def report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
-    return ReportData({name: con.execute(q).df() for name, q in QUERIES.items()}, datetime.now(timezone.utc))
+    return ReportData({name: con.execute(sql(f"report_{name}")).df() for name in SECTIONS}, datetime.now(timezone.utc))
 
 
 def _svg(figure) -> str:

@@ -1,5 +1,6 @@
 -- Referential checks of a batch of label rows (registered as `batch`) against the warehouse.
--- One row per (batch row, failed check). Parameters: none; `batch` carries ls_url.
+-- One row per (batch row, failed check). `present` holds the annotation ids the pulled tasks
+-- still have: a landed label of those tasks missing from it was deleted in Label Studio.
 
 -- The claim the label is for is a claim the warehouse knows.
 SELECT b._row, 'claim_known' AS check_name
@@ -16,10 +17,10 @@ ANTI JOIN tasks t ON t.ls_url = b.ls_url AND t.project_id = b.project_id AND t.t
 
 UNION ALL
 
--- The annotator has no other (live) label for the claim already landed.
+-- The annotator has no other live label for the claim already landed.
 SELECT DISTINCT b._row, 'one_label_per_claim_and_annotator' AS check_name
 FROM batch b
 JOIN labels l
   ON l.ls_url = b.ls_url AND l.claim_id = b.claim_id AND l.annotator_id = b.annotator_id
  AND l.annotation_id <> b.annotation_id AND NOT l.deleted
-
+WHERE NOT (l.task_id IN (SELECT task_id FROM batch) AND l.annotation_id NOT IN (SELECT annotation_id FROM present))

@@ -59,8 +59,10 @@ LEFT JOIN per_article p USING (article_id);
 CREATE OR REPLACE VIEW claim_status AS
 WITH claims AS (SELECT * FROM main.claims),
      articles AS (SELECT article_id, title, source FROM main.articles),
-     tasks AS (SELECT claim_id, min(task_id) AS task_id, min(project_id) AS project_id, any_value(review_mark) AS review_mark
-               FROM main.tasks GROUP BY claim_id),
+     -- One task per claim (the first pushed, if it went to several projects or servers),
+     -- taken whole so its project and task id belong together.
+     tasks AS (SELECT claim_id, project_id, task_id, review_mark FROM main.tasks
+               QUALIFY row_number() OVER (PARTITION BY claim_id ORDER BY pushed_at, ls_url, project_id, task_id) = 1),
      labelled AS (SELECT claim_id, count(*) FILTER (WHERE NOT was_cancelled) AS labels,
                          count(*) FILTER (WHERE was_cancelled) AS skipped
                   FROM main.labels WHERE NOT deleted GROUP BY claim_id),

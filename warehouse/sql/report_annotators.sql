@@ -1,0 +1,4 @@
+-- The report's annotators table.
+SELECT *
+FROM annotator_agreement
+ORDER BY labels DESC

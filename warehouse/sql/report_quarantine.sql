@@ -1,0 +1,4 @@
+-- The report's quarantine table.
+SELECT *
+FROM quarantine_summary
+ORDER BY day, reason
