@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,7 +14,8 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, flatten, parse_time
-from expectations.labels import gate_labels
+from expectations.gate import prepare as prepare_gate
+from expectations.labels import SUITE as LABELS_SUITE, gate_labels
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
 from flows.resolve import ResolveReport, resolve_flow
@@ -154,8 +156,12 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     target = resolve_target(settings)
     report = LandReport(run_id=run_id, url=target.url)
     with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
+        # Great Expectations takes seconds to import: done in a thread while Label Studio exports.
+        warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
+        warm_up.start()
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
+        warm_up.join()
         counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
         report.tasks_changed = counts["tasks_changed"]
         report.annotations_pulled = counts["raw"]
