@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from expectations.docs import build_data_docs, validation_pages
 from expectations.labels import label_frame
 from flows.settings import get_settings
+from warehouse import quality
 from warehouse.db import connection
 from warehouse.report import render, report_data
 
@@ -25,10 +26,9 @@ class ReportOutput:
 def data_docs(db: str, out: Path) -> Path:
     """Validate the warehouse's claims, live labels and verdicts against their suites, into data docs."""
     with connection(db, read_only=True) as con:
-        claims = con.execute("SELECT * FROM claims").df()
-        labels = con.execute("SELECT * FROM labels WHERE NOT deleted").df()
-        verdicts = con.execute("SELECT * EXCLUDE (votes) FROM verdicts").df()
-    return build_data_docs(out, {"claims": claims, "labels": label_frame(labels.to_dict("records")), "verdicts": verdicts})
+        batches = quality.docs_batches(con)
+    batches["labels"] = label_frame(batches["labels"].to_dict("records"))
+    return build_data_docs(out, batches)
 
 
 @flow(name="report")

@@ -14,7 +14,8 @@ from claims.extract import scoring
 from claims.score import Features
 from flows.runs import recorded_run
 from flows.settings import get_settings
-from warehouse.db import connection, sql, transaction
+from warehouse import quality
+from warehouse.db import connection
 
 
 @dataclass
@@ -37,16 +38,14 @@ def rescore_flow(db: str | None = None, scorer: str | None = None) -> RescoreRep
     report = RescoreReport(run_id=str(flow_run.id))
     with recorded_run(settings.db, report.run_id, "rescore", {"scorer": settings.scorer}, report):
         with connection(settings.db) as con:
-            rows = con.execute("SELECT claim_id, text, features FROM claims ORDER BY claim_id").fetchall()
+            rows = quality.claims_to_rescore(con)
         fields = set(Features.__dataclass_fields__)
         feats = [Features(**{k: v for k, v in json.loads(f).items() if k in fields}) for _, _, f in rows]
         scores, report.scorer = scoring(settings.scorer)([t for _, t, _ in rows], feats)
         batch = pa.table({"claim_id": [r[0] for r in rows], "score": pa.array(scores, pa.float64()),
                           "scorer": [report.scorer] * len(rows)})
-        with connection(settings.db) as con, transaction(con):
-            con.register("batch", batch)
-            report.changed = len(con.execute(sql("update_scores")).fetchall())
-            con.unregister("batch")
+        with connection(settings.db) as con:
+            report.changed = quality.update_scores(con, batch)
         report.claims = len(rows)
     get_run_logger().info("rescore completed: %s", report.counts())
     return report

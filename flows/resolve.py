@@ -77,7 +77,7 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
 def mark_reviews(target: Target, db: str) -> int:
     """Set data.review on the tasks whose claims need review (and clear it once they do not)."""
     with connection(db) as con:
-        projects = [p for (p,) in con.execute("SELECT DISTINCT project_id FROM tasks WHERE ls_url = ?", [target.url]).fetchall()]
+        projects = quality.mapped_projects(con, target.url)
         marks = {p: quality.review_marks(con, target.url, p) for p in projects}
     changed = 0
     with target.client() as client:

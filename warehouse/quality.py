@@ -55,3 +55,27 @@ def record_review_mark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: 
         "UPDATE tasks SET review_mark = ? WHERE ls_url = ? AND project_id = ? AND task_id = ?",
         [mark, ls_url, project_id, task_id],
     )
+
+
+def docs_batches(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The tables the data docs validate, by suite: claims, live labels, verdicts."""
+    return {name: con.execute(sql(f"docs_{name}")).df() for name in ("claims", "labels", "verdicts")}
+
+
+def mapped_projects(con: duckdb.DuckDBPyConnection, ls_url: str) -> list[int]:
+    return [p for (p,) in con.execute(sql("mapped_projects"), {"ls_url": ls_url}).fetchall()]
+
+
+def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(claim id, text, rule features as JSON) of every claim."""
+    return con.execute(sql("claims_to_rescore")).fetchall()
+
+
+def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
+    """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
+    with transaction(con):
+        con.register("batch", batch)
+        try:
+            return len(con.execute(sql("update_scores")).fetchall())
+        finally:
+            con.unregister("batch")

@@ -1,0 +1,2 @@
+-- The warehouse's claims, as validated for the data docs.
+SELECT * FROM claims
