@@ -90,21 +90,17 @@ def main() -> None:
     timings = {"ge": 0.0, "referential": 0.0}
     real_validate, real_referential = gate_module.validate, gate_module.referential_failures
 
-    def timed_validate(*a, **kw):
-        t = time.perf_counter()
-        try:
-            return real_validate(*a, **kw)
-        finally:
-            timings["ge"] += time.perf_counter() - t
+    def timed(name, function):
+        def run(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return function(*a, **kw)
+            finally:
+                timings[name] += time.perf_counter() - t
+        return run
 
-    def timed_referential(*a, **kw):
-        t = time.perf_counter()
-        try:
-            return real_referential(*a, **kw)
-        finally:
-            timings["referential"] += time.perf_counter() - t
-
-    gate_module.validate, gate_module.referential_failures = timed_validate, timed_referential
+    gate_module.validate = timed("ge", real_validate)
+    gate_module.referential_failures = timed("referential", real_referential)
     with tempfile.TemporaryDirectory() as tmp:
         # Warm-up on a small warehouse: Great Expectations builds its context and metrics once.
         warm = Path(tmp) / "warm.duckdb"

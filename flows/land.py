@@ -125,20 +125,19 @@ def land_annotations(
             except MalformedAnnotation as exc:
                 rows.append(pulled | {"label_row": {"payload_shape": str(exc)}, "reasons": ["payload_shape"]})
     parsed = [r for r in rows if not r["reasons"]]
-    with connection(db) as con:
-        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
-    for i, r in enumerate(parsed):
-        r["reasons"] = gate.failures.get(i, [])
-    good = [r["label_row"] for r in rows if not r["reasons"]]
-    bad = [r for r in rows if r["reasons"]]
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
-    with connection(db) as con:
+    with connection(db) as con:  # one connection: the gate reads what the load then writes beside
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
+        for i, r in enumerate(parsed):
+            r["reasons"] = gate.failures.get(i, [])
+        good = [r["label_row"] for r in rows if not r["reasons"]]
+        bad = [r for r in rows if r["reasons"]]
         counts = store.land_batch(
             con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, labels=good, quarantine=bad,
             changed=changed, present=present, seen_until=seen_until,
         )
-    failed = {name: n for name, n in gate.unexpected.items()}
+    failed = dict(gate.unexpected)
     unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
