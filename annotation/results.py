@@ -31,6 +31,11 @@ def parse_time(value) -> datetime | None:
     """Label Studio's ISO timestamps as naive UTC datetimes."""
     if value is None or value == "":
         return None
+    if type(value) is str and value[-1:] == "Z":  # Label Studio's own form: UTC, no offset to apply
+        parsed = datetime.fromisoformat(value[:-1])
+        if parsed.tzinfo is None:
+            return parsed
+        raise ValueError(f"Invalid isoformat string: {value!r}")  # an offset and a Z
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value if isinstance(value, str) else str(value))
     offset = parsed.utcoffset()
     if offset is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
+from operator import itemgetter
 
 import duckdb
 import pandas as pd
@@ -34,14 +35,13 @@ def _int_or_none(value):
     return value if ok else None
 
 
-def _plain(value):
-    """None for every kind of missing value (None, NaN, pandas' NA, NaT)."""
-    if value is None:
-        return None
-    try:
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):  # lists and other containers
-        return value
+def _plain_series(values: Sequence) -> pd.Series:
+    """An object column with every kind of missing value (None, NaN, pandas' NA, NaT) as None."""
+    column = pd.Series(values, dtype=object)
+    missing = column.isna()
+    if missing.any():
+        column[missing] = None
+    return column
 
 
 def _number(value) -> float:
@@ -64,7 +64,13 @@ def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
     URLs are joined by spaces, so one bad link fails the row."""
     # Object columns, so a None among integers does not turn them into floats (which would fail
     # every row's type check); values are kept as they came, missing ones (NaN, NA) as None.
-    data = {c: pd.Series([_plain(row.get(c)) for row in labels], dtype=object) for c in FRAME_COLUMNS}
+    get = itemgetter(*FRAME_COLUMNS)
+    try:
+        values = [get(row) for row in labels]
+    except KeyError:
+        values = [tuple(row.get(c) for c in FRAME_COLUMNS) for row in labels]
+    columns = zip(*values) if values else [()] * len(FRAME_COLUMNS)
+    data = {c: _plain_series(column) for c, column in zip(FRAME_COLUMNS, columns)}
     data["evidence"] = pd.Series([" ".join(_urls(row.get("evidence_urls"))) or None for row in labels], dtype=object)
     frame = pd.DataFrame(data)
     for column in ("created_at", "updated_at"):

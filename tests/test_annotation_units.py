@@ -1,5 +1,6 @@
 """Translation between claimflow's records and Label Studio's JSON, without a server."""
 
+from datetime import datetime
 import json
 import os
 import stat
@@ -8,7 +9,7 @@ import pytest
 
 from annotation.config import claim_controls, config_text
 from annotation.errors import ConfigError
-from annotation.results import MalformedAnnotation, annotation_result, flatten
+from annotation.results import MalformedAnnotation, annotation_result, flatten, parse_time
 from annotation.server import LocalServer
 from annotation.tasks import claim_task, context_html
 from tests.conftest import ROOT
@@ -124,3 +125,22 @@ def test_a_stale_pid_file_naming_another_program_is_neither_running_nor_stopped(
     assert server.status().pid is None and not server.status().running
     assert server.stop() is False  # and this process is still here to say so
     assert not server.pid_file.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-20T09:05:00Z", datetime(2026, 11, 20, 9, 5)),
+        ("2026-11-20T09:05:00.123456Z", datetime(2026, 11, 20, 9, 5, 0, 123456)),
+        ("2026-11-20T11:05:00+02:00", datetime(2026, 11, 20, 9, 5)),
+        ("2026-11-20T09:05:00", datetime(2026, 11, 20, 9, 5)),
+    ],
+)
+def test_label_studio_times_read_as_naive_utc(text, expected):
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Z", "2026-11-20T09:05:00+01:00Z", "yesterday"])
+def test_an_unreadable_time_is_a_value_error(text):
+    with pytest.raises(ValueError):
+        parse_time(text)

@@ -117,3 +117,16 @@ def test_empty_batches_are_a_no_op(db_path):
     with connection(db_path) as con:
         assert load.upsert_articles(con, articles_table([], run_id="r", at=AT)) == load.LoadCounts(0, 0)
         assert load.existing_article_ids(con, []) == set()
+
+
+def test_rows_become_a_table_with_nulls_for_missing_fields_and_constant_columns():
+    import pyarrow as pa
+
+    from warehouse.annotations import _table
+
+    schema = pa.schema([("a", pa.int32()), ("b", pa.string()), ("run", pa.string())])
+    table = _table([{"a": 1, "b": "x"}, {"a": 2}], schema, run="r1")
+    assert table.to_pylist() == [{"a": 1, "b": "x", "run": "r1"}, {"a": 2, "b": None, "run": "r1"}]
+    assert _table([], schema, run="r1").num_rows == 0
+    one = pa.schema([("a", pa.int32())])
+    assert _table([{"a": 5}, {}], one).to_pylist() == [{"a": 5}, {"a": None}]

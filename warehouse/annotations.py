@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
+from operator import itemgetter
 
 import duckdb
 import orjson
@@ -180,12 +181,19 @@ def land_batch(
 
 
 def _table(rows: list[dict], schema: pa.Schema, **constants) -> pa.Table:
-    """Rows as a table of ``schema``, built column by column (much faster than from_pylist);
-    ``constants`` fill whole columns."""
-    arrays = [
-        pa.array([constants[f.name]] * len(rows) if f.name in constants else [r.get(f.name) for r in rows], f.type)
-        for f in schema
-    ]
+    """Rows as a table of ``schema``, built column by column (much faster than from_pylist):
+    one pass takes every row's fields as a tuple, ``zip`` turns them into columns; a field a row
+    lacks is NULL. ``constants`` fill whole columns."""
+    names = [f.name for f in schema if f.name not in constants]
+    columns: dict[str, Sequence] = dict.fromkeys(names, ())
+    if rows and names:
+        get = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
+        try:
+            values = [get(r) for r in rows]
+        except KeyError:
+            values = [tuple(r.get(n) for n in names) for r in rows]
+        columns = dict(zip(names, zip(*values)))
+    arrays = [pa.array([constants[f.name]] * len(rows) if f.name in constants else columns[f.name], f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
