@@ -92,12 +92,13 @@ def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[d
 
 @task(cache_policy=NO_CACHE)
 def find_deleted_tasks(target: Target, db: str, project_id: int) -> list[int]:
-    """Mapped tasks that no longer exist in Label Studio. One cheap count call; the full id
-    listing only when the project has fewer tasks than the warehouse maps."""
+    """Mapped tasks that no longer exist in Label Studio. One cheap count call (the project's
+    tasks that carry a claim id, so tasks added by hand to the same project do not hide a
+    deletion); the full id listing only when it is lower than the warehouse's mapping."""
     with connection(db) as con:
         mapped = store.task_state(con, target.url, project_id)
     with target.client() as client:
-        if client.project_task_count(project_id) >= len(mapped):
+        if client.claim_task_count(project_id) >= len(mapped):
             return []
         live = client.task_ids(project_id)
     return sorted(set(mapped) - live)

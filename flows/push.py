@@ -62,7 +62,7 @@ def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
     """Map the project's unmapped tasks from the claim ids in their data; return how many."""
     with connection(db) as con:
         mapped = store.mapped_task_count(con, url, project_id)
-    if client.project_task_count(project_id) == mapped:
+    if client.claim_task_count(project_id) == mapped:
         return 0  # one cheap call when the counts agree (tasks deleted in Label Studio make them differ)
     pairs = client.task_claim_ids(project_id).items()
     with connection(db) as con:

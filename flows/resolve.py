@@ -21,6 +21,8 @@ from flows.settings import Settings, get_settings
 from warehouse import quality
 from warehouse.db import connection
 
+MARKS_PER_WRITE = 100  # review marks recorded in the warehouse per write
+
 
 class VerdictsInvalid(RuntimeError):
     """Resolved verdicts failed their expectation suite (a bug, not bad input): nothing was written."""
@@ -79,15 +81,27 @@ def mark_reviews(target: Target, db: str) -> int:
     with connection(db) as con:
         projects = quality.mapped_projects(con, target.url)
         marks = {p: quality.review_marks(con, target.url, p) for p in projects}
+    done: list[tuple[int, int, str]] = []
+
+    def record() -> None:  # what Label Studio has accepted, so a failed run does not redo it
+        if done:
+            with connection(db) as con:
+                quality.record_review_marks(con, target.url, done)
+            done.clear()
+
     changed = 0
-    with target.client() as client:
-        for project, wanted in marks.items():
-            for task_id, mark in wanted:
-                # A task deleted in Label Studio has no mark to change: recorded as done.
-                client.set_task_field(task_id, REVIEW_FIELD, mark)
-                with connection(db) as con:
-                    quality.record_review_mark(con, target.url, project, task_id, mark)
-                changed += 1
+    try:
+        with target.client() as client:
+            for project, wanted in marks.items():
+                for task_id, mark in wanted:
+                    # A task deleted in Label Studio has no mark to change: recorded as done.
+                    client.set_task_field(task_id, REVIEW_FIELD, mark)
+                    done.append((project, task_id, mark))
+                    changed += 1
+                    if len(done) >= MARKS_PER_WRITE:
+                        record()
+    finally:
+        record()
     return changed
 
 

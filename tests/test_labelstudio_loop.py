@@ -113,7 +113,7 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
     from flows.land import land_flow
     from flows.push import push_flow
 
-    push_flow()
+    project = push_flow().project_id
     with connection(db_path, read_only=True) as con:
         (task_id,) = con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 1").fetchone()
     dora, eli = ls_client.ensure_user("dora@desk.example"), ls_client.ensure_user("eli@desk.example")
@@ -132,7 +132,11 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
     assert rows[drop] == ("refuted", 1, None, True)
     assert versions == 2  # both versions kept raw
 
-    # A task deleted in Label Studio: its labels are marked deleted too.
+    # A task deleted in Label Studio: its labels are marked deleted too, even when a task added
+    # by hand to the same project keeps the project's task count as it was.
+    by_hand = {"article_title": "Notes", "source_line": "a desk", "claim": "Added by hand.", "context_html": "Added by hand.",
+               "claim_type": "statement", "score": 1.0, "review": ""}
+    ls_client.import_tasks(project, [{"data": by_hand}])
     ls_client.sdk.tasks.delete(id=str(task_id))
     assert land_flow().labels_deleted == 1
     with connection(db_path, read_only=True) as con:

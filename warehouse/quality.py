@@ -4,6 +4,7 @@ every resolve, in one transaction), and the review marks of tasks."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import duckdb
 import pandas as pd
@@ -50,10 +51,11 @@ def review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -
     return [(task_id, wanted) for _, _, task_id, _, wanted in rows]
 
 
-def record_review_mark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_id: int, mark: str) -> None:
-    con.execute(
+def record_review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, marks: Sequence[tuple[int, int, str]]) -> None:
+    """Record (project id, task id, mark) as set in Label Studio."""
+    con.executemany(
         "UPDATE tasks SET review_mark = ? WHERE ls_url = ? AND project_id = ? AND task_id = ?",
-        [mark, ls_url, project_id, task_id],
+        [[mark, ls_url, project_id, task_id] for project_id, task_id, mark in marks],
     )
 
 
