@@ -142,14 +142,8 @@ CREATE OR REPLACE VIEW source_summary AS
 SELECT
     coalesce(source, '(unknown)') AS source,
     count(DISTINCT article_id) AS articles,
-    CAST(sum(claims) AS INTEGER) AS claims,
-    CAST(sum(resolved) AS INTEGER) AS resolved,
-    CAST(sum(needs_review) AS INTEGER) AS needs_review,
-    CAST(sum(supported) AS INTEGER) AS supported,
-    CAST(sum(refuted) AS INTEGER) AS refuted,
-    CAST(sum(misleading) AS INTEGER) AS misleading,
-    CAST(sum(not_enough_info) AS INTEGER) AS not_enough_info,
-    CAST(sum(not_checkable) AS INTEGER) AS not_checkable
+    -- Every count of article_summary, summed (claims, pushed, resolved, ..., not_checkable).
+    CAST(sum(COLUMNS(* EXCLUDE (article_id, title, source, published_at, krippendorff_alpha, claims_with_overlap))) AS INTEGER)
 FROM main.article_summary
 GROUP BY ALL;
 
