@@ -37,7 +37,7 @@ _NEVER = object()
 def _gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off for the block. Landing makes hundreds of thousands
     of small dicts and lists, none in cycles; each full collection walks them all, which took
-    35 to 40 % of a 100,000-row land (bench/bench_quality.py). Reference counting still frees
+    25 to 40 % of a 100,000-row land (bench/bench_quality.py). Reference counting still frees
     everything; the collector runs again after the block."""
     enabled = gc.isenabled()
     gc.disable()

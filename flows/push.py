@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, task
@@ -82,12 +83,28 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
         with connection(db) as con:
             rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
         created = batches = 0
-        for start in range(0, len(rows), settings.push_batch_size):
-            chunk = rows[start : start + settings.push_batch_size]
-            ids = client.import_tasks(project_id, [claim_task(r, threshold=settings.push_threshold) for r in chunk])
+
+        def record(chunk: list[dict], imported: Future) -> int:
             with connection(db) as con:
-                created += store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), ids), run_id)
-            batches += 1
+                return store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), imported.result()), run_id)
+
+        # One import at a time, in a worker thread: while Label Studio imports a batch, this
+        # thread builds the next one and writes the previous one's mapping. A failed import
+        # raises from its result(); the batches Label Studio accepted but that were not mapped
+        # are reconciled by the next attempt.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimflow-import") as importer:
+            previous: tuple[list[dict], Future] | None = None
+            for start in range(0, len(rows), settings.push_batch_size):
+                chunk = rows[start : start + settings.push_batch_size]
+                payloads = [claim_task(r, threshold=settings.push_threshold) for r in chunk]
+                current = (chunk, importer.submit(client.import_tasks, project_id, payloads))
+                if previous is not None:
+                    created += record(*previous)
+                    batches += 1
+                previous = current
+            if previous is not None:
+                created += record(*previous)
+                batches += 1
     return reconciled, len(rows), created, batches
 
 
