@@ -47,6 +47,14 @@ def _settings(**overrides):
         _fail(f"invalid setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
 
 
+def _existing_warehouse(db):
+    """Settings for a command that reads the warehouse; a clear failure when there is none yet."""
+    settings = _settings(db=db)
+    if not Path(settings.db).exists():
+        _fail(f"{settings.db} does not exist yet; run `claimflow ingest` or `claimflow run` first")
+    return settings
+
+
 def _print_ingest(report) -> None:
     table = Table(title="ingest", show_header=False, title_justify="left")
     for key, value in report.counts().items():
@@ -168,9 +176,7 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Write an HTML report (verdicts per source, agreement, annotators, claims needing review, quarantine over time, with charts) and the Great Expectations data docs of the warehouse's tables."""
-    settings = _settings(db=db)
-    if not Path(settings.db).exists():
-        _fail(f"{settings.db} does not exist yet; run `claimflow ingest` or `claimflow run` first")
+    settings = _existing_warehouse(db)
     from flows.report import report_flow
 
     output = report_flow(out=str(out_dir), db=str(settings.db))
@@ -264,9 +270,7 @@ def export_training(
     db: DbOption = None,
 ) -> None:
     """Write the claims annotators judged as training rows (a resolved not_checkable verdict is No, any other verdict Yes), in the TSV format `claimflow train --extra` reads."""
-    settings = _settings(db=db)
-    if not Path(settings.db).exists():
-        _fail(f"{settings.db} does not exist yet; run `claimflow run` first")
+    settings = _existing_warehouse(db)
     from claims.train import write_tsv
     from warehouse.db import connection, sql as query
 
@@ -398,9 +402,7 @@ def sql(
     """Run a read-only SQL query over the warehouse and print the result."""
     import duckdb
 
-    settings = _settings(db=db)
-    if not Path(settings.db).exists():
-        _fail(f"{settings.db} does not exist yet; run `claimflow ingest` or `claimflow run` first")
+    settings = _existing_warehouse(db)
     from warehouse.db import connection
 
     try:
