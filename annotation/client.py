@@ -107,21 +107,17 @@ class LabelStudioClient:
     # tasks ----------------------------------------------------------------------------------
     def import_tasks(self, project: int, tasks: list[dict]) -> list[int]:
         """Import tasks (with their predictions) in one call; return the new task ids in order."""
-        from label_studio_sdk.core.api_error import ApiError
-
-        with _translated("import tasks", self.url):
-            # The body is serialised by orjson, not walked by the SDK's encoders (about 1.5 s of
-            # Python per 10,000 tasks); the endpoint, parameters and auth are the SDK's. A long
-            # timeout: an import that times out on our side may still commit in Label Studio,
-            # and the retry would then race it. The reconcile before every attempt catches the
-            # committed ones.
-            response = self._sdk._client_wrapper.httpx_client.request(
-                f"api/projects/{project}/import", method="POST", params={"return_task_ids": "true"},
-                content=orjson.dumps(tasks), headers={"content-type": "application/json"},
-                request_options={"max_retries": 0, "timeout_in_seconds": IMPORT_TIMEOUT},
-            )
-            if response.status_code >= 400:
-                raise ApiError(status_code=response.status_code, body=_body(response))
+        # The body is serialised by orjson, not walked by the SDK's encoders (about 1.5 s of
+        # Python per 10,000 tasks). A long timeout: an import that times out on our side may
+        # still commit in Label Studio, and the retry would then race it. The reconcile before
+        # every attempt catches the committed ones.
+        response = self._request(
+            "POST", f"api/projects/{project}/import", "import tasks", params={"return_task_ids": "true"},
+            content=orjson.dumps(tasks), headers={"content-type": "application/json"},
+            request_options={"max_retries": 0, "timeout_in_seconds": IMPORT_TIMEOUT},
+        )
+        if response is None:
+            raise LabelStudioRequestError(f"Label Studio at {self.url} has no project {project}", 404)
         ids = list(response.json().get("task_ids") or [])
         if len(ids) != len(tasks):
             raise LabelStudioRequestError(f"Label Studio created {len(ids)} tasks for {len(tasks)} sent")
@@ -193,15 +189,19 @@ class LabelStudioClient:
         return response.json()
 
     def _get(self, path: str, params: dict, what: str) -> httpx.Response | None:
-        """GET through the SDK's HTTP client (its auth and retries); None for a 404."""
+        return self._request("GET", path, what, params=params)
+
+    def _request(self, method: str, path: str, what: str, **options) -> httpx.Response | None:
+        """A request through the SDK's HTTP client (its base URL, auth and retries); None for a
+        404, errors translated as every call here is."""
         from label_studio_sdk.core.api_error import ApiError
 
         with _translated(what, self.url):
-            response = self._sdk._client_wrapper.httpx_client.request(path, method="GET", params=params)
+            response = self._sdk._client_wrapper.httpx_client.request(path, method=method, **options)
             if response.status_code == 404:
                 return None
             if response.status_code >= 400:
-                raise ApiError(status_code=response.status_code, body=response.text[:300])
+                raise ApiError(status_code=response.status_code, body=_body(response))
         return response
 
     def set_task_field(self, task: int, field: str, value: str) -> bool:

@@ -48,7 +48,7 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from claims.checkworthy import char_features, rule_vector, word_features
-    from claims.train import _group, _xy, read_tsv
+    from claims.train import _best_threshold, _group, _xy, read_tsv
     from flows.settings import CHECKWORTHINESS_DATA
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -86,15 +86,11 @@ def main() -> None:
         model.fit(matrix(feats, idx), y[idx])
         return lambda source, index: model.decision_function(matrix(source, index))
 
-    def f1(truth: np.ndarray, predicted: np.ndarray) -> float:
-        denominator = predicted.sum() + truth.sum()
-        return float(2 * (predicted & (truth == 1)).sum() / denominator) if denominator else 0.0
+    def f1_at(truth: np.ndarray, z: np.ndarray, threshold: float) -> float:
+        return _best_threshold(truth, z, np.array([threshold]))[1]
 
     def best(truth: np.ndarray, z: np.ndarray) -> tuple[float, float]:
-        grid = np.quantile(z, np.linspace(0.3, 0.95, 300))
-        scores = [f1(truth, z >= t) for t in grid]
-        k = int(np.argmax(scores))
-        return float(grid[k]), scores[k]
+        return _best_threshold(truth, z, np.quantile(z, np.linspace(0.3, 0.95, 300)))
 
     print("variant | CV AUC | CV F1 at 0 | CV best F1 (threshold) | dev-test AUC | F1 at 0 | F1 at CV threshold | best F1 | seconds")
     for name in args.variant or list(VARIANTS):
@@ -107,8 +103,8 @@ def main() -> None:
         threshold, cv_best = best(y, oof)
         everything = np.arange(len(y))
         z = np.mean([fit(everything, **m)(test_feats, np.arange(len(test_y))) for m in members], axis=0)
-        print(f"{name} | {roc_auc_score(y, oof):.3f} | {f1(y, oof >= 0):.3f} | {cv_best:.3f} ({threshold:+.2f}) | "
-              f"{roc_auc_score(test_y, z):.3f} | {f1(test_y, z >= 0):.3f} | {f1(test_y, z >= threshold):.3f} | "
+        print(f"{name} | {roc_auc_score(y, oof):.3f} | {f1_at(y, oof, 0.0):.3f} | {cv_best:.3f} ({threshold:+.2f}) | "
+              f"{roc_auc_score(test_y, z):.3f} | {f1_at(test_y, z, 0.0):.3f} | {f1_at(test_y, z, threshold):.3f} | "
               f"{best(test_y, z)[1]:.3f} | {time.perf_counter() - started:.0f}", flush=True)
 
 

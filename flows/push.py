@@ -82,7 +82,8 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
         reconciled = _reconcile(client, db, target.url, project_id, run_id)
         with connection(db) as con:
             rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
-        created = batches = 0
+        chunks = [rows[start : start + settings.push_batch_size] for start in range(0, len(rows), settings.push_batch_size)]
+        created = 0
 
         def record(chunk: list[dict], imported: Future) -> int:
             with connection(db) as con:
@@ -93,19 +94,15 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
         # raises from its result(); the batches Label Studio accepted but that were not mapped
         # are reconciled by the next attempt.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimflow-import") as importer:
-            previous: tuple[list[dict], Future] | None = None
-            for start in range(0, len(rows), settings.push_batch_size):
-                chunk = rows[start : start + settings.push_batch_size]
+            pending: list[tuple[list[dict], Future]] = []
+            for chunk in chunks:
                 payloads = [claim_task(r, threshold=settings.push_threshold) for r in chunk]
-                current = (chunk, importer.submit(client.import_tasks, project_id, payloads))
-                if previous is not None:
-                    created += record(*previous)
-                    batches += 1
-                previous = current
-            if previous is not None:
-                created += record(*previous)
-                batches += 1
-    return reconciled, len(rows), created, batches
+                pending.append((chunk, importer.submit(client.import_tasks, project_id, payloads)))
+                if len(pending) == 2:
+                    created += record(*pending.pop(0))
+            for item in pending:
+                created += record(*item)
+    return reconciled, len(rows), created, len(chunks)
 
 
 @flow(name="push")
