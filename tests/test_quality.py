@@ -209,7 +209,16 @@ def test_resolve_and_report_over_the_landed_batch(warehouse, prefect_server, tmp
     assert (resolved.claims, resolved.resolved, resolved.needs_review, resolved.open) == (3, 1, 1, 1)
     with connection(warehouse, read_only=True) as con:
         c2 = con.execute("SELECT status, verdict, agreement FROM claim_status WHERE claim_id = 'c2'").fetchone()
+        article = con.execute("SELECT * FROM article_summary").df()
+        source = con.execute("SELECT * FROM source_summary").df()
     assert c2 == ("resolved", "misleading", 1.0)
+    # One article, no source: its counts are the source's, every count column summed.
+    assert source.to_dict("records") == [{
+        "source": "(unknown)", "articles": 1,
+        **{c: int(article[c].sum()) for c in ("claims", "pushed", "resolved", "needs_review", "open", "supported", "refuted",
+                                              "misleading", "not_enough_info", "not_checkable")},
+    }]
+    assert (source.loc[0, "resolved"], source.loc[0, "needs_review"], source.loc[0, "misleading"]) == (1, 1, 1)
 
     output = report_flow(out=str(tmp_path / "report"))
     page = output.page.read_text()
