@@ -158,6 +158,38 @@ def test_timestamps_in_the_future_or_out_of_order_fail():
     assert result.failures == {0: ["updated_not_before_created"], 1: ["created_at_sane", "updated_at_sane"]}
 
 
+def _label(aid, **values):
+    row = {"annotation_id": aid, "task_id": 1, "project_id": 7, "claim_id": f"c{aid}", "annotator_id": 1,
+           "verdict": "supported", "confidence": 3, "lead_time": 2.5, "evidence_urls": ["https://example.org/a"],
+           "created_at": datetime(2026, 1, 1), "updated_at": datetime(2026, 1, 1), "was_cancelled": False}
+    return row | values
+
+
+@pytest.mark.parametrize(("batch", "objects"), [
+    # Values of one type per column (typed columns): bad values of the right type, missing ones.
+    ([_label(1), _label(2, verdict="probably"), _label(3, confidence=9), _label(4, confidence=None, lead_time=None),
+     _label(4), _label(6, annotator_id=None), _label(7, annotator_id=0), _label(8, evidence_urls=["not a url"]),
+     _label(9, verdict=None), _label(10, claim_id=None), _label(11, lead_time=-1)], 0),
+    # Values of the wrong type among them (object columns, checked value by value).
+    ([_label(1), _label(2, confidence="high"), _label(3, confidence=True), _label(4, lead_time="slow"),
+     _label(5, verdict=5), _label(6, task_id="6"), _label(7, task_id=2**70), _label(8, claim_id=8),
+     _label(9, annotator_id=False), _label(10, lead_time=float("nan"), confidence=float("nan"))], 6),
+])
+def test_typed_columns_fail_the_same_rows_as_values_checked_one_by_one(batch, objects, monkeypatch):
+    """label_frame builds typed columns where it can (much faster to validate); a frame of the
+    same values as they came fails exactly the same rows for the same expectations."""
+    import expectations.labels as labels
+    from expectations.gate import validate
+
+    frame = labels.label_frame(batch)
+    typed = validate("labels", frame, now=datetime(2026, 11, 21))
+    monkeypatch.setattr(labels, "_column", lambda values, kind: labels._plain_series(values))
+    plain = labels.label_frame(batch)
+    assert all(plain[c].dtype == object for c in labels._KINDS)
+    assert sum(frame[c].dtype == object for c in labels._KINDS) == objects
+    assert typed.failures and typed.failures == validate("labels", plain, now=datetime(2026, 11, 21)).failures
+
+
 def test_every_suite_in_the_file_context_loads_and_names_its_expectations():
     import great_expectations as gx
 
