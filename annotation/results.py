@@ -6,13 +6,11 @@ functions; the raw JSON is never modified.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from annotation.config import ClaimControls, claim_controls
 
-_URL_SPLIT = re.compile(r"[\s,]+")
 # dict first: JSON payloads are dicts, and isinstance() on a concrete type is much cheaper than
 # on the Mapping ABC (this runs several times per annotation).
 _MAPPING = (dict, Mapping)
@@ -51,6 +49,8 @@ def _as_list(value) -> list:
 
 def _user_id(annotation: Mapping) -> int | None:
     value = annotation.get("completed_by")
+    if type(value) is int:
+        return value
     if isinstance(value, _MAPPING):
         value = value.get("id")
     try:
@@ -75,17 +75,27 @@ def _time(annotation: Mapping, field: str) -> datetime | None:
         raise MalformedAnnotation(f"annotation {annotation['id']}: {field!r} is not a timestamp: {annotation.get(field)!r}") from None
 
 
+def _texts(value: Mapping | None, key: str) -> list[str]:
+    """The control value's ``key`` entries as strings (a single value counts as a list of one)."""
+    if value is None:
+        return []
+    return [str(v) for v in _as_list(value.get(key))]
+
+
 def flatten(
     annotation: Mapping,
     *,
     claim_id: str | None,
     users: Mapping[int, str] | None = None,
     controls: ClaimControls | None = None,
+    **given,
 ) -> dict:
     """One label row from one annotation of a claim task.
 
     Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
     annotation at all, or whose times or user are not readable, raises :class:`MalformedAnnotation`.
+    ``given`` fields (``task_id``, ``project_id``: what the caller knows of the task) replace
+    the annotation's own.
     """
     if not isinstance(annotation, _MAPPING):
         raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
@@ -95,17 +105,21 @@ def flatten(
     if not isinstance(result, list):
         raise MalformedAnnotation(f"annotation {annotation['id']}: 'result' is not a list")
     controls = controls or claim_controls()
-    by_name: dict[str, dict] = {}
+    by_name: dict[str, Mapping] = {}
     for item in result:
-        if isinstance(item, _MAPPING) and isinstance(item.get("value"), _MAPPING):
-            by_name[item.get("from_name")] = item["value"]
+        if isinstance(item, _MAPPING):
+            value = item.get("value")
+            if isinstance(value, _MAPPING):
+                by_name[item.get("from_name")] = value
 
-    verdict_choices = _as_list(by_name.get(controls.verdict.name, {}).get("choices"))
-    rating = by_name.get(controls.confidence.name, {}).get("rating")
-    rationale = "\n".join(map(str, _as_list(by_name.get(controls.rationale.name, {}).get("text")))).strip()
-    evidence_text = " ".join(map(str, _as_list(by_name.get(controls.evidence.name, {}).get("text"))))
+    verdict = by_name.get(controls.verdict.name)
+    verdict_choices = _as_list(verdict.get("choices")) if verdict is not None else []
+    confidence = by_name.get(controls.confidence.name)
+    rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
+    # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
+    evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
     annotator_id = _user_id(annotation)
-    return {
+    row = {
         "annotation_id": annotation["id"],
         "task_id": annotation.get("task"),
         "project_id": annotation.get("project"),
@@ -114,14 +128,17 @@ def flatten(
         "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
         # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
         "verdict": verdict_choices[0] if len(verdict_choices) == 1 else (",".join(map(str, verdict_choices)) or None),
-        "confidence": rating,
+        "confidence": confidence.get("rating") if confidence is not None else None,
         "rationale": rationale or None,
-        "evidence_urls": [u for u in _URL_SPLIT.split(evidence_text) if u],
+        "evidence_urls": evidence_urls,
         "lead_time": annotation.get("lead_time"),
         "created_at": _time(annotation, "created_at"),
         "updated_at": _time(annotation, "updated_at"),
         "was_cancelled": _cancelled(annotation),
     }
+    if given:
+        row.update(given)
+    return row
 
 
 def annotation_result(

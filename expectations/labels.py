@@ -10,6 +10,7 @@ from importlib import resources
 from operator import itemgetter
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -58,26 +59,31 @@ def _urls(value) -> list[str]:
     return [] if value is None else [str(u) for u in value]
 
 
-# A column whose values are all of one of these types (or missing) is built with the dtype;
-# bool is not int here (type(), not isinstance()).
-_INTEGER = ("Int64", frozenset({int}))
-_TEXT = ("str", frozenset({str}))
-_REAL = ("float64", frozenset({int, float}))
+# Column kinds: the dtype when no value is missing, the dtype when some are, and the types a
+# value may have (type(), not isinstance(): a bool is not an int here).
+_INTEGER = ("int64", "Int64", frozenset({int}))
+_TEXT = ("str", "str", frozenset({str}))
+_REAL = ("float64", "float64", frozenset({int, float}))
 
 
-def _column(values: Sequence, kind: tuple[str, frozenset]):
+def _column(values: Sequence, kind: tuple[str, str, frozenset]):
     """A typed column when every value is of the kind's types or missing, else the values as
     they came in an object column. Great Expectations checks a typed column as a whole (a type
-    check reads the dtype, missing values come from the mask); an object column value by value,
-    so a bad value fails its own row. Typed columns make the labels suite about twice as fast
-    (bench/bench_quality.py); the failures are the same (tests/test_quality.py)."""
-    dtype, types = kind
-    if all(v is None or type(v) in types for v in values):
-        try:
-            return pd.array(values, dtype=dtype)
-        except (TypeError, ValueError, OverflowError):  # an integer over 64 bits
-            pass
-    return _plain_series(values)
+    check reads the dtype, missing values come from the mask, ranges of numpy numbers are
+    compared at once); an object column value by value, so a bad value fails its own row. Typed
+    columns make the labels suite about twice as fast (bench/bench_quality.py); the failures are
+    the same (tests/test_quality.py)."""
+    dense, nullable, types = kind
+    if all(type(v) in types for v in values):
+        dtype = dense
+    elif all(v is None or type(v) in types for v in values):
+        dtype = nullable
+    else:
+        return _plain_series(values)
+    try:
+        return pd.array(values, dtype=dtype) if dtype[0].isupper() or dtype == "str" else np.array(values, dtype=dtype)
+    except (TypeError, ValueError, OverflowError):  # an integer over 64 bits
+        return _plain_series(values)
 
 
 _KINDS = {
@@ -113,25 +119,31 @@ def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
     return frame
 
 
+def _text_or_none(value):
+    return value if isinstance(value, str) else None
+
+
+def _arrow(column: pd.Series, type_: pa.DataType) -> pa.Array:
+    """A frame column as Arrow: a typed column converts at once; an object column (values as
+    they came) value by value, what is not of the type becoming NULL."""
+    if column.dtype != object:
+        return pa.array(column, type_, from_pandas=True)
+    plain = _text_or_none if pa.types.is_string(type_) else _int_or_none
+    return pa.array([plain(v) for v in column], type_)
+
+
 def referential_failures(
-    con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], present: Sequence[int] = ()
+    con: duckdb.DuckDBPyConnection, ls_url: str, frame: pd.DataFrame, present: Sequence[int] = ()
 ) -> list[tuple[int, str]]:
-    """(row position, check name) for every referential check a row fails. ``present``: the
-    annotation ids the pulled tasks still have (a label of those tasks missing from it was
-    deleted in Label Studio and does not count)."""
-    if not labels:
+    """(row position, check name) for every referential check a row of the batch (as
+    :func:`label_frame` gives it) fails. ``present``: the annotation ids the pulled tasks still
+    have (a label of those tasks missing from it was deleted in Label Studio and does not count)."""
+    if frame.empty:
         return []
-    columns = {
-        ROW: range(len(labels)),
-        "ls_url": [ls_url] * len(labels),
-        "project_id": [_int_or_none(l.get("project_id")) for l in labels],
-        "task_id": [_int_or_none(l.get("task_id")) for l in labels],
-        "claim_id": [c if isinstance(c := l.get("claim_id"), str) else None for l in labels],
-        "annotation_id": [_int_or_none(l.get("annotation_id")) for l in labels],
-        "annotator_id": [_int_or_none(l.get("annotator_id")) for l in labels],
-    }
-    table = pa.Table.from_arrays([pa.array(columns[f.name], f.type) for f in _REFERENCE_SCHEMA], schema=_REFERENCE_SCHEMA)
-    con.register("batch", table)
+    rows = len(frame)
+    arrays = [pa.array(np.arange(rows), pa.int64()), pa.array([ls_url] * rows, pa.string())]
+    arrays += [_arrow(frame[f.name], f.type) for f in _REFERENCE_SCHEMA if f.name not in (ROW, "ls_url")]
+    con.register("batch", pa.Table.from_arrays(arrays, schema=_REFERENCE_SCHEMA))
     con.register("present", pa.table({"annotation_id": pa.array([p for p in present if -2**31 <= p < 2**31], pa.int32())}))
     try:
         return [(int(r), str(c)) for r, c in con.execute(_sql("labels_referential")).fetchall()]
@@ -144,8 +156,9 @@ def gate_labels(
     con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, present: Sequence[int] = (), now: datetime | None = None
 ) -> Validation:
     """Validate a batch of label rows; the result's failures name every expectation a row fails."""
-    outcome = validate(SUITE, label_frame(labels), now=now)
-    for row, check in referential_failures(con, ls_url, labels, present):
+    frame = label_frame(labels)
+    outcome = validate(SUITE, frame, now=now)
+    for row, check in referential_failures(con, ls_url, frame, present):
         outcome.add(row, check)
         outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
     return outcome

@@ -125,9 +125,11 @@ def _land(
         landed, quarantined = store.label_versions(con, ls_url, list(changed))
     raw, rows, present = [], [], []
     for t in tasks:
-        if t["id"] not in changed:
+        task_id = t["id"]
+        if task_id not in changed:
             continue
-        claim_id = state.get(t["id"], (None, None))[0] or (t.get("data") or {}).get("claim_id")
+        claim_id = state.get(task_id, (None, None))[0] or (t.get("data") or {}).get("claim_id")
+        claim_id = claim_id if isinstance(claim_id, str) else None
         for annotation in t.get("annotations") or []:
             annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
             # Only an id that fits the tables identifies the annotation here; the gate names the rest.
@@ -140,16 +142,17 @@ def _land(
                 updated = None
             if annotation_id is not None and annotation_id in landed and landed[annotation_id] == updated:
                 continue  # landed already, unchanged
+            pulled = {"task_id": task_id, "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
+                      "claim_id": claim_id}
             if annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated:
-                raw.append({"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation})
+                raw.append(pulled)  # stored raw as pulled (its first four fields)
             # else: quarantined unchanged; validated again (what it failed may have gone), not stored raw twice
-            pulled = {"task_id": t["id"], "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
-                      "claim_id": claim_id if isinstance(claim_id, str) else None}
             try:
-                label = flatten(annotation, claim_id=pulled["claim_id"], users=users) | {"task_id": t["id"], "project_id": project_id}
-                rows.append(pulled | {"label_row": label, "reasons": []})
+                pulled["label_row"] = flatten(annotation, claim_id=claim_id, users=users, task_id=task_id, project_id=project_id)
+                pulled["reasons"] = []
             except MalformedAnnotation as exc:
-                rows.append(pulled | {"label_row": {"payload_shape": str(exc)}, "reasons": ["payload_shape"]})
+                pulled["label_row"], pulled["reasons"] = {"payload_shape": str(exc)}, ["payload_shape"]
+            rows.append(pulled)
     parsed = [r for r in rows if not r["reasons"]]
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)

@@ -133,7 +133,7 @@ def land_batch(
     tasks' and the project's watermarks (to ``seen_until``, the server's clock when the pull
     began). Returns counts."""
     at = now()
-    raw_rows = [r | {"payload": _raw_json(r["payload"])} for r in raw]
+    raw_json = [_raw_json(r["payload"]) for r in raw]
     batch_of = {"run_id": run_id, "ls_url": ls_url, "project_id": project_id}
     changed_table = pa.table({"task_id": pa.array(list(changed), pa.int32()),
                               "ls_updated_at": pa.array(list(changed.values()), pa.timestamp("us"))})
@@ -145,8 +145,8 @@ def land_batch(
         for q in _numbered(quarantine)
     ]
     with transaction(con):
-        if raw_rows:
-            con.register("batch", _table(raw_rows, RAW_SCHEMA, pulled_at=at, **batch_of))
+        if raw:
+            con.register("batch", _table(raw, RAW_SCHEMA, {"payload": raw_json}, pulled_at=at, **batch_of))
             con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
             con.unregister("batch")
         existing = 0
@@ -180,20 +180,21 @@ def land_batch(
     }
 
 
-def _table(rows: list[dict], schema: pa.Schema, **constants) -> pa.Table:
+def _table(rows: list[dict], schema: pa.Schema, columns: dict[str, Sequence] | None = None, **constants) -> pa.Table:
     """Rows as a table of ``schema``, built column by column (much faster than from_pylist):
     one pass takes every row's fields as a tuple, ``zip`` turns them into columns; a field a row
-    lacks is NULL. ``constants`` fill whole columns."""
-    names = [f.name for f in schema if f.name not in constants]
-    columns: dict[str, Sequence] = dict.fromkeys(names, ())
+    lacks is NULL. ``columns`` (one value per row) and ``constants`` fill whole columns instead."""
+    built: dict[str, Sequence] = dict(columns or {})
+    names = [f.name for f in schema if f.name not in constants and f.name not in built]
+    built |= dict.fromkeys(names, ())
     if rows and names:
         get = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
         try:
             values = [get(r) for r in rows]
         except KeyError:
             values = [tuple(r.get(n) for n in names) for r in rows]
-        columns = dict(zip(names, zip(*values)))
-    arrays = [pa.array([constants[f.name]] * len(rows) if f.name in constants else columns[f.name], f.type) for f in schema]
+        built |= dict(zip(names, zip(*values)))
+    arrays = [pa.array([constants[f.name]] * len(rows) if f.name in constants else built[f.name], f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
