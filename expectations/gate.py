@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -128,12 +129,13 @@ def validate(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) ->
     if frame.empty:
         return outcome
     data = with_epochs(frame.reset_index(drop=True)).assign(**{ROW: range(len(frame))})
-    batch = _batch_definition(suite).get_batch(batch_parameters={"dataframe": data})
-    result = batch.validate(
-        _suite(suite),
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
-        expectation_parameters=parameters(now),
-    )
+    # Great Expectations leaves reference cycles behind (exceptions it catches, their tracebacks
+    # and frames). A frame links to its caller's frame, so everything the callers hold (a land's
+    # 100,000 rows: about 460,000 objects) would stay alive until the cyclic collector finds the
+    # cycle, and that collection then walks them all (0.4 s). In a thread of its own, the frames
+    # of the validation end at the thread's, and the callers' objects are freed when they are done.
+    with ThreadPoolExecutor(1, thread_name_prefix=f"gx-{suite}") as pool:
+        result = pool.submit(_run_suite, suite, data, now).result()
     for r in result.results:
         name = r.expectation_config.meta.get("name") or r.expectation_config.type
         if r.exception_info and r.exception_info.get("raised_exception"):
@@ -150,3 +152,12 @@ def validate(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) ->
             outcome.add(row, name)
         outcome.unexpected[name] = len(rows)
     return Validation(outcome.suite, outcome.rows, outcome.failures, outcome.unexpected, time.perf_counter() - started)
+
+
+def _run_suite(suite: str, data: pd.DataFrame, now: datetime | None):
+    batch = _batch_definition(suite).get_batch(batch_parameters={"dataframe": data})
+    return batch.validate(
+        _suite(suite),
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
+        expectation_parameters=parameters(now),
+    )
