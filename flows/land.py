@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,15 +16,15 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, flatten, parse_time
-from expectations.gate import prepare as prepare_gate
-from expectations.labels import SUITE as LABELS_SUITE, gate_labels
+from expectations.gate import start_worker as start_validation_worker
+from expectations.labels import SUITE as LABELS_SUITE, start_gate
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
-from flows.resolve import ResolveReport, resolve_flow
+from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow
 from flows.runs import recorded_run
 from flows.settings import get_settings
 from warehouse import annotations as store
-from warehouse.db import connection
+from warehouse.db import connection, transaction
 
 # Tasks updated this long before the last landed update are pulled again: two writes committed
 # out of order in Label Studio cannot slip past the watermark. Unchanged rows are skipped.
@@ -156,21 +155,26 @@ def _land(
     parsed = [r for r in rows if not r["reasons"]]
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
-    with connection(db) as con:  # one connection: the gate reads what the load then writes beside
-        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
+    at = store.now()
+    # The suite checks the batch in the validation process when one runs (start_worker), while
+    # the raw JSON is appended here; one connection and one transaction for all that follows.
+    pending = start_gate([r["label_row"] for r in parsed])
+    with connection(db) as con, transaction(con):
+        raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
+        gate = pending.finish(con, ls_url, present)
         for i, r in enumerate(parsed):
             r["reasons"] = gate.failures.get(i, [])
         good = [r["label_row"] for r in rows if not r["reasons"]]
         bad = [r for r in rows if r["reasons"]]
-        counts = store.land_batch(
-            con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, labels=good, quarantine=bad,
-            changed=changed, present=present, seen_until=seen_until,
+        counts = store.land_labels(
+            con, ls_url=ls_url, project_id=project_id, run_id=run_id, labels=good, quarantine=bad,
+            changed=changed, present=present, seen_until=seen_until, at=at,
         )
     failed = dict(gate.unexpected)
     unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
-    return counts | {"tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
+    return counts | {"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
                      "validation_seconds": round(gate.seconds, 3)}
 
 
@@ -184,12 +188,10 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     target = resolve_target(settings)
     report = LandReport(run_id=run_id, url=target.url)
     with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
-        # Great Expectations takes seconds to import: done in a thread while Label Studio exports.
-        warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
-        warm_up.start()
+        # Great Expectations takes seconds to import: its process starts while Label Studio exports.
+        start_validation_worker(LABELS_SUITE, VERDICTS_SUITE)
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
-        warm_up.join()
         counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
         report.tasks_changed = counts["tasks_changed"]
         report.annotations_pulled = counts["raw"]

@@ -22,6 +22,7 @@ from warehouse import quality
 from warehouse.db import connection
 
 MARKS_PER_WRITE = 100  # review marks recorded in the warehouse per write
+VERDICTS_SUITE = "verdicts"
 
 
 class VerdictsInvalid(RuntimeError):
@@ -61,7 +62,7 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
     with connection(db) as con:
         labels = quality.labels_for_resolution(con)
     verdicts = resolve(labels, policy)
-    checked = validate("verdicts", verdicts.drop(columns=["votes"]))
+    checked = validate(VERDICTS_SUITE, verdicts.drop(columns=["votes"]))
     if not checked.success:
         raise VerdictsInvalid(f"resolved verdicts failed their suite: {checked.unexpected}")
     agreement = agreement_rows(labels, claim_controls().verdict.choices)

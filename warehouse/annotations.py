@@ -113,27 +113,43 @@ def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int)
     return row[0] if row else None
 
 
-def land_batch(
+def append_raw(
+    con: duckdb.DuckDBPyConnection, *, ls_url: str, project_id: int, run_id: str, raw: list[dict], at: datetime
+) -> int:
+    """Append pulled annotations (``raw``: task_id, annotation_id, updated_at, payload) to
+    annotations_raw, each payload's JSON as Label Studio gave it; inside the caller's
+    transaction (the land's). Returns how many."""
+    if not raw:
+        return 0
+    payloads = [_raw_json(r["payload"]) for r in raw]
+    table = _table(raw, RAW_SCHEMA, {"payload": payloads}, pulled_at=at, run_id=run_id, ls_url=ls_url, project_id=project_id)
+    con.register("batch", table)
+    try:
+        con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
+    finally:
+        con.unregister("batch")
+    return len(raw)
+
+
+def land_labels(
     con: duckdb.DuckDBPyConnection,
     *,
     ls_url: str,
     project_id: int,
     run_id: str,
-    raw: list[dict],
     labels: list[dict],
     quarantine: list[dict],
     changed: dict[int, datetime],
     present: list[int],
     seen_until: datetime | None,
+    at: datetime,
 ) -> dict:
-    """In one transaction: append raw annotations, upsert the labels that passed the gate,
-    quarantine the rows that failed it (``quarantine``: task_id, annotation_id, claim_id,
-    updated_at, reasons, label_row, payload) and resolve quarantine rows of annotations that
-    now landed, mark labels deleted that the changed tasks no longer have, and move those
-    tasks' and the project's watermarks (to ``seen_until``, the server's clock when the pull
-    began). Returns counts."""
-    at = now()
-    raw_json = [_raw_json(r["payload"]) for r in raw]
+    """Inside the caller's transaction (the land's, which appended the raw annotations first):
+    upsert the labels that passed the gate, quarantine the rows that failed it (``quarantine``:
+    task_id, annotation_id, claim_id, updated_at, reasons, label_row, payload) and resolve
+    quarantine rows of annotations that now landed, mark labels deleted that the changed tasks
+    no longer have, and move those tasks' and the project's watermarks (to ``seen_until``, the
+    server's clock when the pull began). Returns counts."""
     batch_of = {"run_id": run_id, "ls_url": ls_url, "project_id": project_id}
     changed_table = pa.table({"task_id": pa.array(list(changed), pa.int32()),
                               "ls_updated_at": pa.array(list(changed.values()), pa.timestamp("us"))})
@@ -144,39 +160,33 @@ def land_batch(
          "payload": _json(q["payload"]), "label_row": _json(q["label_row"]) if q.get("label_row") is not None else None}
         for q in _numbered(quarantine)
     ]
-    with transaction(con):
-        if raw:
-            con.register("batch", _table(raw, RAW_SCHEMA, {"payload": raw_json}, pulled_at=at, **batch_of))
-            con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
-            con.unregister("batch")
-        existing = 0
-        upserted, resolved = [], []
-        if labels:
-            batch = _table(labels, LABEL_SCHEMA, landed_at=at, **batch_of)
-            con.register("batch", batch)
-            existing = con.execute(
-                "SELECT count(DISTINCT b.annotation_id) FROM batch b"
-                " SEMI JOIN labels l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
-            ).fetchone()[0]
-            con.unregister("batch")
-            upserted = _run(con, "upsert_labels", batch=batch)
-            landed = pa.table({"annotation_id": batch.column("annotation_id")})
-            resolved = _run(con, "resolve_quarantine", {"now": at, "ls_url": ls_url}, landed=landed)
-        quarantined = []
-        if quarantine_rows:
-            quarantined = _run(con, "insert_quarantine", batch=pa.Table.from_pylist(quarantine_rows, schema=QUARANTINE_SCHEMA))
-        deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, changed=changed_table, present=present_table)
-        _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, changed=changed_table)
-        if seen_until is not None:
-            con.execute(
-                "INSERT INTO land_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (ls_url, project_id) DO UPDATE"
-                " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
-                [ls_url, project_id, seen_until, at],
-            )
+    existing = 0
+    upserted, resolved = [], []
+    if labels:
+        batch = _table(labels, LABEL_SCHEMA, landed_at=at, **batch_of)
+        con.register("batch", batch)
+        existing = con.execute(
+            "SELECT count(DISTINCT b.annotation_id) FROM batch b"
+            " SEMI JOIN labels l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
+        ).fetchone()[0]
+        con.unregister("batch")
+        upserted = _run(con, "upsert_labels", batch=batch)
+        landed = pa.table({"annotation_id": batch.column("annotation_id")})
+        resolved = _run(con, "resolve_quarantine", {"now": at, "ls_url": ls_url}, landed=landed)
+    quarantined = []
+    if quarantine_rows:
+        quarantined = _run(con, "insert_quarantine", batch=pa.Table.from_pylist(quarantine_rows, schema=QUARANTINE_SCHEMA))
+    deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, changed=changed_table, present=present_table)
+    _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, changed=changed_table)
+    if seen_until is not None:
+        con.execute(
+            "INSERT INTO land_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (ls_url, project_id) DO UPDATE"
+            " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
+            [ls_url, project_id, seen_until, at],
+        )
     return {
-        "raw": len(raw), "labels_new": len(upserted) - existing, "labels_updated": existing,
-        "labels_deleted": len(deleted), "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined),
-        "quarantine_resolved": len(resolved),
+        "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted),
+        "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined), "quarantine_resolved": len(resolved),
     }
 
 
