@@ -57,6 +57,11 @@ def ls_time(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _updated_after(since: datetime) -> dict:
+    """The Data Manager filter item for tasks updated after ``since``."""
+    return {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)}
+
+
 class LabelStudioClient:
     def __init__(self, url: str, token: str, *, timeout: float = 60.0):
         from label_studio_sdk import LabelStudio
@@ -161,12 +166,11 @@ class LabelStudioClient:
 
     def _list_pages(self, project: int, since: datetime) -> Iterator[httpx.Response]:
         """Pages of {id, updated_at} of the tasks updated after ``since``."""
-        item = {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)}
         params = {
             "project": project,
             "include": "id,updated_at",
             "page_size": PULL_PAGE_SIZE,
-            "query": json.dumps({"filters": {"conjunction": "and", "items": [item]}}),
+            "query": json.dumps({"filters": {"conjunction": "and", "items": [_updated_after(since)]}}),
         }
         page = 1
         while True:
@@ -221,12 +225,20 @@ class LabelStudioClient:
             self._sdk.tasks.update(id=str(task), data=data)
         return True
 
+    def changed_task_count(self, project: int, since: datetime | None) -> int:
+        """How many tasks :meth:`changed_tasks` would pull (all of the project's if ``since`` is
+        None): one call."""
+        return self._task_count(project, [] if since is None else [_updated_after(since)])
+
     def claim_task_count(self, project: int) -> int:
         """How many tasks of the project carry a claim id in their data (claimflow's tasks; tasks
-        imported by hand into the same project do not count): one call, the Data Manager's count."""
-        item = {"filter": "filter:tasks:data.claim_id", "operator": "empty", "type": "String", "value": False}
+        imported by hand into the same project do not count): one call."""
+        return self._task_count(project, [{"filter": "filter:tasks:data.claim_id", "operator": "empty", "type": "String", "value": False}])
+
+    def _task_count(self, project: int, items: list[dict]) -> int:
+        """The Data Manager's count of the project's tasks that match every filter item."""
         params = {"project": project, "include": "id", "page_size": 1,
-                  "query": json.dumps({"filters": {"conjunction": "and", "items": [item]}})}
+                  "query": json.dumps({"filters": {"conjunction": "and", "items": items}})}
         response = self._get("api/tasks", params, "count tasks")
         return int(response.json().get("total") or 0) if response is not None else 0
 

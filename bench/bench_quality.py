@@ -6,7 +6,8 @@ Builds a warehouse with one claim and one claimflow task per pair of rows, then 
 Studio-shaped tasks (two annotators each; 1 % of the annotations broken in one of five ways)
 through the land task: flatten, the labels suite in Great Expectations, the referential checks
 in DuckDB, then the upsert and the quarantine. No Label Studio is involved: this measures
-claimflow's side of a land. As the land flow does, it starts the validation process first
+claimflow's side of a land. As the land flow does for a pull of this size (at least
+CLAIMFLOW_VALIDATION_PROCESS_MIN_TASKS tasks), it starts the validation process first
 (``--in-process``: without it, Great Expectations runs in this process). Prints:
 
 - end to end rows per second (flatten + validate + land), the time Great Expectations took
@@ -96,7 +97,7 @@ def main() -> None:
     from flows.land import land_annotations
 
     if not args.in_process:
-        start_worker(gate_module.SUITE)  # as the land flow does when it starts
+        start_worker(gate_module.SUITE)  # as the land flow does before a large pull
     tasks = payloads(args.rows, args.bad_share)
     timings = {"referential": 0.0}
     real_validate_async, real_referential = gate_module.validate_async, gate_module.referential_failures

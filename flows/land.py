@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, flatten, parse_time
-from expectations.gate import start_worker as start_validation_worker
+from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
 from expectations.labels import SUITE as LABELS_SUITE, start_gate
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
@@ -87,6 +88,15 @@ def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[d
     with target.client() as client:
         tasks, began = client.changed_tasks(project_id, since)
         return tasks, client.users(), began
+
+
+@task(cache_policy=NO_CACHE)
+def count_changed_tasks(target: Target, db: str, project_id: int) -> int:
+    """How many tasks the pull will bring (one count call, before the export)."""
+    with connection(db) as con:
+        watermark = store.land_watermark(con, target.url, project_id)
+    with target.client() as client:
+        return client.changed_task_count(project_id, watermark - WATERMARK_OVERLAP if watermark is not None else None)
 
 
 @task(cache_policy=NO_CACHE)
@@ -188,10 +198,19 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     target = resolve_target(settings)
     report = LandReport(run_id=run_id, url=target.url)
     with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
-        # Great Expectations takes seconds to import: its process starts while Label Studio exports.
-        start_validation_worker(LABELS_SUITE, VERDICTS_SUITE)
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
+        # Great Expectations takes seconds to import: done while Label Studio exports. A large
+        # pull is validated in a process of its own (on the other core, while the land appends
+        # the raw JSON), which imports it there; a small one here, imported in a thread.
+        warm_up = None
+        if with_retries(count_changed_tasks, settings)(target, str(settings.db), report.project_id) >= settings.validation_process_min_tasks:
+            start_validation_worker(LABELS_SUITE, VERDICTS_SUITE)
+        else:
+            warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
+            warm_up.start()
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
+        if warm_up is not None:
+            warm_up.join()
         counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
         report.tasks_changed = counts["tasks_changed"]
         report.annotations_pulled = counts["raw"]

@@ -116,6 +116,8 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
     project = push_flow().project_id
     with connection(db_path, read_only=True) as con:
         (task_id,) = con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 1").fetchone()
+        pushed = con.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    assert ls_client.changed_task_count(project, None) == pushed  # what a first land pulls
     dora, eli = ls_client.ensure_user("dora@desk.example"), ls_client.ensure_user("eli@desk.example")
     keep = ls_client.annotate(task_id, annotation_result(verdict="supported", confidence=3), user=dora)
     drop = ls_client.annotate(task_id, annotation_result(verdict="refuted", confidence=1), user=eli)
@@ -123,6 +125,10 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
 
     ls_client.sdk.annotations.update(id=keep, result=annotation_result(verdict="refuted", confidence=5, rationale="Checked again."))
     ls_client.sdk.annotations.delete(id=drop)
+    with connection(db_path, read_only=True) as con:
+        (since,) = con.execute("SELECT updated_at FROM land_watermarks").fetchone()
+    changed, _ = ls_client.changed_tasks(project, since)
+    assert ls_client.changed_task_count(project, since) == len(changed) >= 1  # the count the land decides on
     report = land_flow()
     assert (report.labels_updated, report.labels_deleted, report.labels_new) == (1, 1, 0)
     with connection(db_path, read_only=True) as con:
