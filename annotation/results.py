@@ -88,14 +88,15 @@ def flatten(
     claim_id: str | None,
     users: Mapping[int, str] | None = None,
     controls: ClaimControls | None = None,
-    **given,
+    task_id: int | None = None,
+    project_id: int | None = None,
 ) -> dict:
     """One label row from one annotation of a claim task.
 
     Missing controls give NULLs (a skipped annotation has no verdict); a payload that is not an
     annotation at all, or whose times or user are not readable, raises :class:`MalformedAnnotation`.
-    ``given`` fields (``task_id``, ``project_id``: what the caller knows of the task) replace
-    the annotation's own.
+    ``task_id`` and ``project_id``, when the caller knows them (the task the annotation came
+    with), replace the annotation's own ``task`` and ``project``.
     """
     if not isinstance(annotation, _MAPPING):
         raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
@@ -119,10 +120,10 @@ def flatten(
     # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
     evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
     annotator_id = _user_id(annotation)
-    row = {
+    return {
         "annotation_id": annotation["id"],
-        "task_id": annotation.get("task"),
-        "project_id": annotation.get("project"),
+        "task_id": annotation.get("task") if task_id is None else task_id,
+        "project_id": annotation.get("project") if project_id is None else project_id,
         "claim_id": claim_id,
         "annotator_id": annotator_id,
         "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
@@ -136,9 +137,6 @@ def flatten(
         "updated_at": _time(annotation, "updated_at"),
         "was_cancelled": _cancelled(annotation),
     }
-    if given:
-        row.update(given)
-    return row
 
 
 def annotation_result(

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -149,13 +149,20 @@ def start_worker(*suites: str) -> None:
             _worker.submit(int)  # the process starts now, not at the first batch
 
 
-def stop_worker() -> None:
-    """Back to validating in this process (the validation process exits)."""
+def stop_worker(only: ProcessPoolExecutor | None = None) -> None:
+    """Back to validating in this process (the validation process exits). ``only``: stop it only
+    if it is still this one (a broken process is replaced once, not its successor)."""
     global _worker
     with _worker_lock:
+        if only is not None and _worker is not only:
+            return
         worker, _worker = _worker, None
     if worker is not None:
         worker.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_running() -> bool:
+    return _worker is not None
 
 
 @dataclass
@@ -166,13 +173,14 @@ class PendingValidation:
     frame: pd.DataFrame
     now: datetime | None
     future: Future
+    worker: ProcessPoolExecutor | None = None  # where it runs; None: it ran here
 
     def result(self) -> Validation:
         try:
             return self.future.result()
-        except BrokenProcessPool as exc:
-            log.warning("the validation process died (%s); validating %s here", exc, self.suite)
-            stop_worker()
+        except (BrokenProcessPool, CancelledError) as exc:  # the process died, or was stopped meanwhile
+            log.warning("the validation process is gone (%r); validating %s here", exc, self.suite)
+            stop_worker(only=self.worker)
             return validate_here(self.suite, self.frame, now=self.now)
 
 
@@ -182,10 +190,10 @@ def validate_async(suite: str, frame: pd.DataFrame, *, now: datetime | None = No
     worker = _worker
     if worker is not None and not frame.empty:
         try:
-            return PendingValidation(suite, frame, now, worker.submit(validate_here, suite, frame, now=now))
+            return PendingValidation(suite, frame, now, worker.submit(validate_here, suite, frame, now=now), worker)
         except (BrokenProcessPool, RuntimeError) as exc:  # died, or shut down meanwhile
             log.warning("the validation process is gone (%s); validating %s here", exc, suite)
-            stop_worker()
+            stop_worker(only=worker)
     done: Future = Future()
     try:
         done.set_result(validate_here(suite, frame, now=now))

@@ -104,7 +104,8 @@ def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
         values = [tuple(row.get(c) for c in FRAME_COLUMNS) for row in labels]
     columns = dict(zip(FRAME_COLUMNS, zip(*values) if values else [()] * len(FRAME_COLUMNS)))
     data = {c: _column(v, _KINDS[c]) if c in _KINDS else _plain_series(v) for c, v in columns.items()}
-    data["evidence"] = _column([" ".join(_urls(row.get("evidence_urls"))) or None for row in labels], _TEXT)
+    # Links joined by single spaces (whitespace inside a link splits it, and the part fails).
+    data["evidence"] = _column([" ".join(" ".join(_urls(row.get("evidence_urls"))).split()) or None for row in labels], _TEXT)
     frame = pd.DataFrame(data)
     for column in ("created_at", "updated_at"):
         frame[column] = pd.to_datetime(frame[column])

@@ -18,6 +18,7 @@ from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, flatten, parse_time
 from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
+from expectations.gate import worker_running as validation_worker_running
 from expectations.labels import SUITE as LABELS_SUITE, start_gate
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
@@ -201,11 +202,13 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
         # Great Expectations takes seconds to import: done while Label Studio exports. A large
         # pull is validated in a process of its own (on the other core, while the land appends
-        # the raw JSON), which imports it there; a small one here, imported in a thread.
+        # the raw JSON), which imports it there; a small one here, imported in a thread; an
+        # empty one needs neither.
+        changing = with_retries(count_changed_tasks, settings)(target, str(settings.db), report.project_id)
         warm_up = None
-        if with_retries(count_changed_tasks, settings)(target, str(settings.db), report.project_id) >= settings.validation_process_min_tasks:
+        if changing and changing >= settings.validation_process_min_tasks:
             start_validation_worker(LABELS_SUITE, VERDICTS_SUITE)
-        else:
+        elif changing and not validation_worker_running():
             warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
             warm_up.start()
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
