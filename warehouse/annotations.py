@@ -12,7 +12,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from warehouse.db import sql, transaction
+from warehouse.db import registered, sql, transaction
 
 TASK_SCHEMA = pa.schema(
     [("ls_url", pa.string()), ("project_id", pa.int32()), ("claim_id", pa.string()), ("task_id", pa.int32()),
@@ -42,13 +42,8 @@ def now() -> datetime:
 
 
 def _run(con: duckdb.DuckDBPyConnection, statement: str, params: dict | None = None, **relations: pa.Table) -> list:
-    for name, table in relations.items():
-        con.register(name, table)
-    try:
+    with registered(con, **relations):
         return con.execute(sql(statement), params or {}).fetchall()
-    finally:
-        for name in relations:
-            con.unregister(name)
 
 
 def claims_to_push(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float) -> list[dict]:
@@ -123,11 +118,8 @@ def append_raw(
         return 0
     payloads = [_raw_json(r["payload"]) for r in raw]
     table = _table(raw, RAW_SCHEMA, {"payload": payloads}, pulled_at=at, run_id=run_id, ls_url=ls_url, project_id=project_id)
-    con.register("batch", table)
-    try:
+    with registered(con, batch=table):
         con.execute("INSERT INTO annotations_raw BY NAME SELECT * FROM batch")
-    finally:
-        con.unregister("batch")
     return len(raw)
 
 
@@ -164,12 +156,11 @@ def land_labels(
     upserted, resolved = [], []
     if labels:
         batch = _table(labels, LABEL_SCHEMA, landed_at=at, **batch_of)
-        con.register("batch", batch)
-        existing = con.execute(
-            "SELECT count(DISTINCT b.annotation_id) FROM batch b"
-            " SEMI JOIN labels l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
-        ).fetchone()[0]
-        con.unregister("batch")
+        with registered(con, batch=batch):
+            existing = con.execute(
+                "SELECT count(DISTINCT b.annotation_id) FROM batch b"
+                " SEMI JOIN labels l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
+            ).fetchone()[0]
         upserted = _run(con, "upsert_labels", batch=batch)
         landed = pa.table({"annotation_id": batch.column("annotation_id")})
         resolved = _run(con, "resolve_quarantine", {"now": at, "ls_url": ls_url}, landed=landed)

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
+from warehouse.db import registered, sql
+
 
 @dataclass(frozen=True, slots=True)
 class LoadCounts:
@@ -24,16 +26,11 @@ class LoadCounts:
 def _load(con: duckdb.DuckDBPyConnection, statement: str, batch, key: str, table: str) -> LoadCounts:
     if batch is None or len(batch) == 0:
         return LoadCounts(0, 0)
-    from warehouse.db import sql
-
-    con.register("batch", batch)
-    try:
+    with registered(con, batch=batch):
         existing = con.execute(
             f"SELECT count(DISTINCT {key}) FROM batch WHERE {key} IN (SELECT {key} FROM {table})"
         ).fetchone()[0]
         written = {row[0] for row in con.execute(sql(statement)).fetchall()}
-    finally:
-        con.unregister("batch")
     new = len(written) if statement == "upsert_articles" else len(written) - existing
     return LoadCounts(new=max(new, 0), existing=existing)
 
@@ -52,11 +49,8 @@ def existing_article_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[
     """Which of ``ids`` are already in the warehouse."""
     if not ids:
         return set()
-    con.register("wanted", pa.table({"article_id": pa.array(ids, pa.string())}))
-    try:
+    with registered(con, wanted=pa.table({"article_id": pa.array(ids, pa.string())})):
         rows = con.execute("SELECT article_id FROM articles WHERE article_id IN (SELECT article_id FROM wanted)").fetchall()
-    finally:
-        con.unregister("wanted")
     return {r[0] for r in rows}
 
 
@@ -71,11 +65,8 @@ def record_failures(con: duckdb.DuckDBPyConnection, run_id: str, failures: list[
             [("run_id", pa.string()), ("path", pa.string()), ("line", pa.int32()), ("reason", pa.string()), ("failed_at", pa.timestamp("us"))]
         ),
     )
-    con.register("batch", batch)
-    try:
+    with registered(con, batch=batch):
         con.execute("INSERT INTO ingest_failures BY NAME SELECT * FROM batch")
-    finally:
-        con.unregister("batch")
     return len(failures)
 
 

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.annotations import now
-from warehouse.db import sql, transaction
+from warehouse.db import registered, sql, transaction
 
 
 def labels_for_resolution(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -29,20 +29,15 @@ def replace_results(
         con.execute("DELETE FROM verdicts")
         con.execute("DELETE FROM agreement")
         con.execute("DELETE FROM annotator_pairs")
-        if len(v):
-            con.register("v", v)
-            con.execute(
-                "INSERT INTO verdicts BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM v"
-            )
-            con.unregister("v")
-        if len(a):
-            con.register("a", a)
-            con.execute("INSERT INTO agreement BY NAME SELECT * FROM a")
-            con.unregister("a")
-        if len(p):
-            con.register("p", p)
-            con.execute("INSERT INTO annotator_pairs BY NAME SELECT * FROM p")
-            con.unregister("p")
+        with registered(con, **{name: rows for name, rows in (("v", v), ("a", a), ("p", p)) if len(rows)}):
+            if len(v):
+                con.execute(
+                    "INSERT INTO verdicts BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM v"
+                )
+            if len(a):
+                con.execute("INSERT INTO agreement BY NAME SELECT * FROM a")
+            if len(p):
+                con.execute("INSERT INTO annotator_pairs BY NAME SELECT * FROM p")
 
 
 def review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> list[tuple[int, str]]:
@@ -75,9 +70,5 @@ def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
 
 def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
     """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
-    with transaction(con):
-        con.register("batch", batch)
-        try:
-            return len(con.execute(sql("update_scores")).fetchall())
-        finally:
-            con.unregister("batch")
+    with transaction(con), registered(con, batch=batch):
+        return len(con.execute(sql("update_scores")).fetchall())
