@@ -82,7 +82,7 @@ def _column(values: Sequence, kind: tuple[str, str, frozenset]):
     else:
         return _plain_series(values)
     try:
-        return pd.array(values, dtype=dtype) if dtype[0].isupper() or dtype == "str" else np.array(values, dtype=dtype)
+        return pd.Series(values, dtype=dtype)
     except (TypeError, ValueError, OverflowError):  # an integer over 64 bits
         return _plain_series(values)
 

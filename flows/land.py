@@ -79,13 +79,18 @@ class QuarantineLimitExceeded(RuntimeError):
     good rows landed, failing ones are in labels_quarantine with their reasons."""
 
 
+def _pull_since(url: str, db: str, project_id: int) -> datetime | None:
+    """Where the pull starts: the last land's watermark, less the overlap (None: everything)."""
+    with connection(db) as con:
+        watermark = store.land_watermark(con, url, project_id)
+    return watermark - WATERMARK_OVERLAP if watermark is not None else None
+
+
 @task(cache_policy=NO_CACHE)
 def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[dict], dict[int, str], datetime | None]:
     """Every task updated since the last land (with its annotations), the users by id, and the
     server's clock when the pull began (the next watermark)."""
-    with connection(db) as con:
-        watermark = store.land_watermark(con, target.url, project_id)
-    since = watermark - WATERMARK_OVERLAP if watermark is not None else None
+    since = _pull_since(target.url, db, project_id)
     with target.client() as client:
         tasks, began = client.changed_tasks(project_id, since)
         return tasks, client.users(), began
@@ -94,10 +99,9 @@ def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[d
 @task(cache_policy=NO_CACHE)
 def count_changed_tasks(target: Target, db: str, project_id: int) -> int:
     """How many tasks the pull will bring (one count call, before the export)."""
-    with connection(db) as con:
-        watermark = store.land_watermark(con, target.url, project_id)
+    since = _pull_since(target.url, db, project_id)
     with target.client() as client:
-        return client.changed_task_count(project_id, watermark - WATERMARK_OVERLAP if watermark is not None else None)
+        return client.changed_task_count(project_id, since)
 
 
 @task(cache_policy=NO_CACHE)

@@ -223,6 +223,18 @@ def test_typed_columns_fail_the_same_rows_as_values_checked_one_by_one(batch, ob
     assert typed.failures and typed.failures == validate("labels", plain, now=datetime(2026, 11, 21)).failures
 
 
+def test_whitespace_inside_an_evidence_link_fails_it():
+    """The evidence pattern knows only spaces: label_frame splits links at any whitespace, so a
+    tab or a no-break space inside a link leaves a part that is not a URL."""
+    from expectations.gate import validate
+    from expectations.labels import label_frame
+
+    batch = [_label(1, evidence_urls=["https://a.org/x", "https://b.org/y?q=1"]), _label(2, evidence_urls=["https://a.org\tjunk"]),
+             _label(3, evidence_urls=["https://a.org/x\u00a0y"]), _label(4, evidence_urls=[" https://a.org/x\n"])]
+    result = validate("labels", label_frame(batch), now=datetime(2026, 11, 21))
+    assert result.failures == {1: ["evidence_urls_well_formed"], 2: ["evidence_urls_well_formed"]}
+
+
 def test_every_suite_in_the_file_context_loads_and_names_its_expectations():
     import great_expectations as gx
 
