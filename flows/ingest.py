@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +16,7 @@ from prefect.utilities.annotations import quote
 from claims.errors import OffsetError
 from claims.extract import Extraction, check_offsets, extract_parallel
 from claims.records import articles_table, claims_table
-from claims.sources import Article, SourceError, expand_paths, read_articles
+from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
 from expectations.gate import validate as gate
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
@@ -38,6 +39,7 @@ class IngestReport:
     sentences: int = 0
     words: int = 0
     failures: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # passed over on purpose: link loops, other file types
     seconds: float = 0.0
 
     @property
@@ -57,6 +59,7 @@ class IngestReport:
             "claims_new": self.claims_new,
             "sentences": self.sentences,
             "failures": len(self.failures),
+            "skipped": len(self.skipped),
         }
 
 
@@ -72,19 +75,35 @@ def nlp_processes(settings: Settings, articles: int) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict]]:
-    """Expand the paths and read every article; return (files, articles, failures)."""
+def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict], list[dict]]:
+    """Expand the paths and read every article as its file is found; return (files, articles,
+    failures, skipped)."""
     logger = get_run_logger()
-    files, errors = expand_paths(paths)
     articles: list[Article] = []
-    failures = [_failure(e) for e in errors]
-    for item in read_articles(files, max_bytes):
+    failures: list[dict] = []
+    skipped: list[dict] = []
+    files = 0
+
+    def found() -> Iterator[Path]:
+        nonlocal files
+        for item in iter_inputs(paths):
+            if isinstance(item, Path):
+                files += 1
+                yield item
+            elif isinstance(item, Skipped):
+                skipped.append({"path": item.path, "reason": item.reason})
+                logger.warning("passed over %s", item)
+            else:
+                failures.append(_failure(item))
+                logger.warning("failed %s", item)
+
+    for item in read_articles(found(), max_bytes):
         if isinstance(item, SourceError):
             failures.append(_failure(item))
-            logger.warning("skipped %s", item)
+            logger.warning("failed %s", item)
         else:
             articles.append(item)
-    return len(files), articles, failures
+    return files, articles, failures, skipped
 
 
 @task(cache_policy=NO_CACHE)
@@ -164,7 +183,7 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
     report = IngestReport(run_id=run_id, db=str(settings.db))
     started = datetime.now(timezone.utc)
     with recorded_run(settings.db, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model}, report):
-        report.files, articles, read_failures = read_inputs(paths, settings.max_article_bytes)
+        report.files, articles, read_failures, report.skipped = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
         new, report.articles_known = skip_known(settings.db, quote(articles))
