@@ -2,26 +2,48 @@
 
 Connection errors and 5xx answers become :class:`LabelStudioUnavailable` (worth retrying),
 401/403 :class:`LabelStudioAuthError`, other 4xx :class:`LabelStudioRequestError`. The token is
-never part of a message. Imports are never retried here: a retried import could create a task
-twice, so the caller reconciles and resumes instead.
+never part of a message.
+
+Calls that create something (a project, a user, an annotation, tasks) are never retried blind:
+an answer lost after Label Studio committed (a 5xx from a proxy, a timeout) would make a twin.
+Each is sent once; after any error, what it would have created is looked up (a project by
+title, a user by email, an annotation by its user and result), and only an error with nothing
+found is raised, so that the caller's retry finds it. Imports are reconciled by the caller from
+the claim ids in the tasks' data.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import httpx
 import orjson
 
-from annotation.errors import LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
+from annotation.errors import AnnotationError, LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
 
 PAGE_SIZE = 500
 PULL_PAGE_SIZE = 1000  # ids of changed tasks per list page
 EXPORT_CHUNK = 200  # task ids per export request (they go in the URL)
 IMPORT_TIMEOUT = 900  # seconds; 1,000 tasks import in about 2 s
+ONCE = {"max_retries": 0}  # request options of a call that must not be sent twice
+CHECK_TIMEOUT = 10.0  # seconds for the reachability and token check
+
+
+def _transport_reason(err: BaseException) -> str:
+    """What went wrong on the way, in a few words."""
+    text = str(err).lower()
+    if "refused" in text:
+        return "connection refused"
+    if isinstance(err, httpx.TimeoutException):
+        return "timed out"
+    if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text:
+        return "unknown host"
+    first = (str(err).strip().splitlines() or [""])[0][:120]
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 @contextmanager
@@ -31,12 +53,22 @@ def _translated(what: str, url: str) -> Iterator[None]:
     try:
         yield
     except (httpx.TransportError, ConnectionError) as err:
-        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable ({what}): {type(err).__name__}") from err
+        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable ({what}): {_transport_reason(err)}") from err
     except ApiError as err:
         status = err.status_code or 0
         detail = _detail(err.body)
         if status >= 500 or status in (408, 429):
             raise LabelStudioUnavailable(f"Label Studio at {url} answered {status} ({what}){detail}") from err
+        if status in (401, 403) and "expired" in detail.lower():
+            raise LabelStudioAuthError(
+                f"the API token for Label Studio at {url} has expired; create a new personal access token there "
+                "(Account & Settings) and set it in LABEL_STUDIO_API_KEY"
+            ) from err
+        if status == 401 and "expiration" in detail.lower():
+            raise LabelStudioAuthError(
+                f"the API token for Label Studio at {url} is not a valid personal access token (it has no expiry); "
+                "create a new one there (Account & Settings) and set it in LABEL_STUDIO_API_KEY"
+            ) from err
         if status in (401, 403):
             raise LabelStudioAuthError(
                 f"Label Studio at {url} refused the API token ({status}); check LABEL_STUDIO_API_KEY "
@@ -63,36 +95,59 @@ def _updated_after(since: datetime) -> dict:
 
 
 class LabelStudioClient:
-    def __init__(self, url: str, token: str, *, timeout: float = 60.0):
+    def __init__(self, url: str, token: str, *, timeout: float = 60.0, concurrency: int = 8):
         from label_studio_sdk import LabelStudio
 
         self.url = url.rstrip("/")
-        self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
+        self.concurrency = concurrency
+        # The SDK checks a personal access token's expiry here, before any request.
+        with _translated("read the API token", self.url):
+            self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
 
     @property
     def sdk(self):
         return self._sdk
 
-    def check_auth(self) -> str:
-        """The email of the token's user; raises if the server is down or refuses the token."""
+    def check_auth(self, *, quick: bool = False) -> str:
+        """The email of the token's user; raises if the server is down or refuses the token.
+        ``quick``: one attempt with a short timeout (a server nobody serves fails at once)."""
+        options = {"max_retries": 0, "timeout_in_seconds": CHECK_TIMEOUT} if quick else None
         with _translated("who am I", self.url):
-            return self._sdk.users.whoami().email
+            return self._sdk.users.whoami(request_options=options).email
 
     # projects -----------------------------------------------------------------------------
     def find_project(self, title: str) -> int | None:
+        """The project with this title (the oldest, if there are several)."""
         with _translated("list projects", self.url):
-            for project in self._sdk.projects.list(title=title):
-                if project.title == title:
-                    return project.id
-        return None
+            ids = [p.id for p in self._sdk.projects.list(title=title) if p.title == title]
+        return min(ids) if ids else None
 
     def create_project(self, title: str, label_config: str, **options) -> int:
-        """Create a project; Label Studio validates the config and refuses a bad one."""
-        with _translated("create project", self.url):
-            return self._sdk.projects.create(title=title, label_config=label_config, **options).id
+        """Create a project, once (see the module's notes); Label Studio validates the config and
+        refuses a bad one."""
+        return self._create_once(
+            "create project",
+            lambda: self._sdk.projects.create(title=title, label_config=label_config, request_options=ONCE, **options).id,
+            lambda: self.find_project(title),
+        )
 
     def ensure_project(self, title: str, label_config: str, **options) -> int:
         return self.find_project(title) or self.create_project(title, label_config, **options)
+
+    def _create_once(self, what: str, create: Callable[[], int], find: Callable[[], int | None]) -> int:
+        """Send a create call once; after any error, what it made if Label Studio committed it
+        (else the error)."""
+        try:
+            with _translated(what, self.url):
+                return create()
+        except (LabelStudioUnavailable, LabelStudioRequestError) as err:
+            try:
+                found = find()
+            except AnnotationError:
+                raise err from None
+            if found is None:
+                raise
+            return found
 
     def set_overlap(self, project: int, annotators: int) -> bool:
         """Ask for ``annotators`` annotations per task (every task overlapped); True if changed.
@@ -253,17 +308,36 @@ class LabelStudioClient:
         with _translated("list users", self.url):
             return {u.id: u.email for u in self._sdk.users.list()}
 
+    def find_user(self, email: str) -> int | None:
+        return next((uid for uid, mail in self.users().items() if mail == email), None)
+
     def ensure_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
-        for uid, mail in self.users().items():
-            if mail == email:
-                return uid
-        with _translated("create user", self.url):
-            return self._sdk.users.create(email=email, username=email, first_name=first_name, last_name=last_name).id
+        return self.find_user(email) or self._create_once(
+            "create user",
+            lambda: self._sdk.users.create(
+                email=email, username=email, first_name=first_name, last_name=last_name, request_options=ONCE
+            ).id,
+            lambda: self.find_user(email),
+        )
 
     def annotate(self, task: int, result: list[dict], *, user: int, lead_time: float | None = None) -> int:
-        """Create an annotation on a task as ``user`` (for tests, benchmarks and scripted annotators)."""
-        with _translated("create annotation", self.url):
-            return self._sdk.annotations.create(id=task, result=result, completed_by=user, lead_time=lead_time).id
+        """Create an annotation on a task as ``user`` (for tests, benchmarks and scripted
+        annotators), once: after an error, the task's annotation by that user with that result."""
+
+        def find() -> int | None:
+            with _translated("list annotations", self.url):
+                return next(
+                    (a.id for a in self._sdk.annotations.list(id=task) if _user_id(a.completed_by) == user and a.result == result),
+                    None,
+                )
+
+        return self._create_once(
+            "create annotation",
+            lambda: self._sdk.annotations.create(
+                id=task, result=result, completed_by=user, lead_time=lead_time, request_options=ONCE
+            ).id,
+            find,
+        )
 
     def close(self) -> None:
         self._sdk._client_wrapper.httpx_client.httpx_client.close()
@@ -273,6 +347,13 @@ class LabelStudioClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _user_id(value) -> int | None:
+    """A ``completed_by`` as the SDK gives it: an id, or a user object or dict."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return getattr(value, "id", value)
 
 
 def _body(response: httpx.Response):

@@ -189,7 +189,10 @@ def _land(
     unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
-    return counts | {"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
+    # A task counts as changed when one of its annotations did: an update of its data alone
+    # (the resolve's own review mark) is pulled and checked, not counted.
+    touched = {r["task_id"] for r in raw} | set(counts.pop("deleted_task_ids"))
+    return counts | {"raw": raw_count, "tasks_changed": len(touched), "validated": len(rows), "failed_expectations": failed,
                      "validation_seconds": round(gate.seconds, 3)}
 
 
