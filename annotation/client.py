@@ -84,6 +84,15 @@ def _detail(body) -> str:
     return f": {str(body)[:300]}" if body else ""
 
 
+def check_reachable(url: str, timeout: float = CHECK_TIMEOUT) -> None:
+    """Raise :class:`LabelStudioUnavailable` unless something answers HTTP at ``url``: one GET
+    of /health, without the SDK (which takes seconds to import), so a dead server fails at once."""
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+    except httpx.TransportError as err:
+        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable: {_transport_reason(err)}") from err
+
+
 def ls_time(value: datetime) -> str:
     """A datetime in the only format Label Studio's Data Manager filters accept."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -263,22 +272,34 @@ class LabelStudioClient:
                 raise ApiError(status_code=response.status_code, body=_body(response))
         return response
 
-    def set_task_field(self, task: int, field: str, value: str) -> bool:
-        """Set one field of a task's data (its other fields kept), e.g. a review mark the Data
-        Manager can filter on. False when the task no longer exists."""
-        try:
-            with _translated("read task", self.url):
-                data = dict(self._sdk.tasks.get(id=task).data or {})
-        except LabelStudioRequestError as err:
-            if err.status == 404:
-                return False
-            raise
-        if data.get(field) == value:
-            return True
-        data[field] = value
-        with _translated("update task", self.url):
-            self._sdk.tasks.update(id=str(task), data=data)
-        return True
+    def set_task_field(self, project: int, field: str, values: dict[int, str]) -> dict[int, str]:
+        """Set one field of the data of many tasks of a project (their other fields kept), e.g.
+        a review mark the Data Manager can filter on. Their data is read in one call per
+        EXPORT_CHUNK tasks; only the tasks whose value differs are written, ``concurrency``
+        requests at once. Returns task id -> "changed", "unchanged" or "missing" (deleted in
+        Label Studio: nothing to change)."""
+        outcome: dict[int, str] = {}
+        ids = list(values)
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            chunk = ids[start : start + EXPORT_CHUNK]
+            data = self._task_data(project, chunk)
+            stale = {t: data[t] | {field: values[t]} for t in chunk if t in data and data[t].get(field) != values[t]}
+            outcome |= {t: "missing" if t not in data else "unchanged" for t in chunk if t not in stale}
+            with ThreadPoolExecutor(min(self.concurrency, max(1, len(stale))), thread_name_prefix="claimflow-ls") as pool:
+                for task, written in zip(stale, pool.map(self._write_task_data, stale, stale.values())):
+                    outcome[task] = "changed" if written else "missing"
+        return outcome
+
+    def _task_data(self, project: int, ids: list[int]) -> dict[int, dict]:
+        """task id -> data of those of ``ids`` that exist (one call)."""
+        params = {"project": project, "include": "id,data", "page_size": len(ids),
+                  "query": json.dumps({"selectedItems": {"all": False, "included": ids}})}
+        response = self._get("api/tasks", params, "read tasks")
+        return {t["id"]: dict(t.get("data") or {}) for t in (response.json().get("tasks", []) if response is not None else [])}
+
+    def _write_task_data(self, task: int, data: dict) -> bool:
+        """Replace a task's data; False when the task no longer exists."""
+        return self._request("PATCH", f"api/tasks/{task}", "update task", json={"data": data}) is not None
 
     def changed_task_count(self, project: int, since: datetime | None) -> int:
         """How many tasks :meth:`changed_tasks` would pull (all of the project's if ``since`` is

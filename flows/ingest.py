@@ -39,7 +39,7 @@ class IngestReport:
     sentences: int = 0
     words: int = 0
     failures: list[dict] = field(default_factory=list)
-    skipped: list[dict] = field(default_factory=list)  # passed over on purpose: link loops, other file types
+    passed_over: list[dict] = field(default_factory=list)  # on purpose: link loops, files of other types
     seconds: float = 0.0
 
     @property
@@ -59,7 +59,7 @@ class IngestReport:
             "claims_new": self.claims_new,
             "sentences": self.sentences,
             "failures": len(self.failures),
-            "skipped": len(self.skipped),
+            "passed_over": len(self.passed_over),
         }
 
 
@@ -77,11 +77,11 @@ def nlp_processes(settings: Settings, articles: int) -> int:
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict], list[dict]]:
     """Expand the paths and read every article as its file is found; return (files, articles,
-    failures, skipped)."""
+    failures, passed over)."""
     logger = get_run_logger()
     articles: list[Article] = []
     failures: list[dict] = []
-    skipped: list[dict] = []
+    passed_over: list[dict] = []
     files = 0
 
     def found() -> Iterator[Path]:
@@ -91,7 +91,7 @@ def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], l
                 files += 1
                 yield item
             elif isinstance(item, Skipped):
-                skipped.append({"path": item.path, "reason": item.reason})
+                passed_over.append({"path": item.path, "reason": item.reason})
                 logger.warning("passed over %s", item)
             else:
                 failures.append(_failure(item))
@@ -103,7 +103,7 @@ def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], l
             logger.warning("failed %s", item)
         else:
             articles.append(item)
-    return files, articles, failures, skipped
+    return files, articles, failures, passed_over
 
 
 @task(cache_policy=NO_CACHE)
@@ -183,7 +183,7 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
     report = IngestReport(run_id=run_id, db=str(settings.db))
     started = datetime.now(timezone.utc)
     with recorded_run(settings.db, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model}, report):
-        report.files, articles, read_failures, report.skipped = read_inputs(paths, settings.max_article_bytes)
+        report.files, articles, read_failures, report.passed_over = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
         new, report.articles_known = skip_known(settings.db, quote(articles))
