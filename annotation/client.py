@@ -283,7 +283,8 @@ class LabelStudioClient:
         for start in range(0, len(ids), EXPORT_CHUNK):
             chunk = ids[start : start + EXPORT_CHUNK]
             data = self._task_data(project, chunk)
-            stale = {t: data[t] | {field: values[t]} for t in chunk if t in data and data[t].get(field) != values[t]}
+            # Clearing a field a task does not have changes nothing.
+            stale = {t: data[t] | {field: values[t]} for t in chunk if t in data and data[t].get(field, "") != values[t]}
             outcome |= {t: "missing" if t not in data else "unchanged" for t in chunk if t not in stale}
             with ThreadPoolExecutor(min(self.concurrency, max(1, len(stale))), thread_name_prefix="claimflow-ls") as pool:
                 for task, written in zip(stale, pool.map(self._write_task_data, stale, stale.values())):

@@ -71,6 +71,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 _HINTS = {
     "ephemeral Prefect API server": "the temporary Prefect server did not start in time (a busy machine?): raise "
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running `prefect server start`",
+    "Failed to reach API at": "Prefect's API at PREFECT_API_URL does not answer: start it (`prefect server start`), "
+    "or unset PREFECT_API_URL for a temporary server",
 }
 
 
@@ -90,7 +92,7 @@ def _report_failure(exc: Exception) -> None:
     hint = next((h for key, h in _HINTS.items() if key in text), None)
     where = logs.log_file()
     details = "" if logs.verbose() else f" (the traceback is in {where})" if where else " (run with --verbose for the traceback)"
-    _fail(f"{hint or f'{type(exc).__name__}: {text}'}{details}")
+    _fail(f"{type(exc).__name__}: {text}{f'; {hint}' if hint else ''}{details}")
 
 
 def _flow(module: str, name: str, settings):
