@@ -109,6 +109,7 @@ class LabelStudioClient:
 
         self.url = url.rstrip("/")
         self.concurrency = concurrency
+        self._bulk_field_action = True  # until the server refuses the Data Manager action
         # The SDK checks a personal access token's expiry here, before any request.
         with _translated("read the API token", self.url):
             self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
@@ -274,22 +275,51 @@ class LabelStudioClient:
 
     def set_task_field(self, project: int, field: str, values: dict[int, str]) -> dict[int, str]:
         """Set one field of the data of many tasks of a project (their other fields kept), e.g.
-        a review mark the Data Manager can filter on. Their data is read in one call per
-        EXPORT_CHUNK tasks; only the tasks whose value differs are written, ``concurrency``
-        requests at once. Returns task id -> "changed", "unchanged" or "missing" (deleted in
-        Label Studio: nothing to change)."""
+        a review mark the Data Manager can filter on. Returns task id -> "changed", "unchanged"
+        or "missing" (deleted in Label Studio: nothing to change).
+
+        Their data is read in one call per EXPORT_CHUNK tasks, and only the tasks whose value
+        differs are written: all those getting the same value in one call of the Data Manager's
+        action "add_data_field" (Label Studio 1.23 registers it, marked experimental, for every
+        server; it leaves the tasks' updated_at alone, so the next land does not pull them), or,
+        where the server refuses that action, one PATCH per task, ``concurrency`` at once."""
         outcome: dict[int, str] = {}
         ids = list(values)
         for start in range(0, len(ids), EXPORT_CHUNK):
             chunk = ids[start : start + EXPORT_CHUNK]
             data = self._task_data(project, chunk)
             # Clearing a field a task does not have changes nothing.
-            stale = {t: data[t] | {field: values[t]} for t in chunk if t in data and data[t].get(field, "") != values[t]}
+            stale = {t: data[t] for t in chunk if t in data and data[t].get(field, "") != values[t]}
             outcome |= {t: "missing" if t not in data else "unchanged" for t in chunk if t not in stale}
-            with ThreadPoolExecutor(min(self.concurrency, max(1, len(stale))), thread_name_prefix="claimflow-ls") as pool:
-                for task, written in zip(stale, pool.map(self._write_task_data, stale, stale.values())):
-                    outcome[task] = "changed" if written else "missing"
+            by_value: dict[str, list[int]] = {}
+            for task in stale:
+                by_value.setdefault(values[task], []).append(task)
+            for value, tasks in by_value.items():
+                if self._set_field_in_bulk(project, field, value, tasks):
+                    outcome |= dict.fromkeys(tasks, "changed")
+                    continue
+                with ThreadPoolExecutor(min(self.concurrency, len(tasks)), thread_name_prefix="claimflow-ls") as pool:
+                    written = pool.map(self._write_task_data, tasks, [stale[t] | {field: value} for t in tasks])
+                    outcome |= {t: "changed" if ok else "missing" for t, ok in zip(tasks, written)}
         return outcome
+
+    def _set_field_in_bulk(self, project: int, field: str, value: str, tasks: list[int]) -> bool:
+        """``data[field] = value`` on these tasks in one call; False where the server refuses the
+        action (or updated fewer tasks than asked: a task deleted meanwhile), so the caller
+        writes them one by one instead."""
+        if not self._bulk_field_action:
+            return False
+        body = {"selectedItems": {"all": False, "included": tasks}, "value_name": field, "value_type": "String", "value": value}
+        with _translated("update tasks", self.url):
+            response = self._sdk._client_wrapper.httpx_client.request(
+                "api/dm/actions", method="POST", params={"id": "add_data_field", "project": project}, json=body,
+                request_options=ONCE,
+            )
+        if response.status_code != 200:  # not there, or not allowed: PATCH from now on (an outage shows there)
+            self._bulk_field_action = False
+            return False
+        body = _body(response)
+        return isinstance(body, dict) and body.get("detail") == f"Updated {len(tasks)} tasks"
 
     def _task_data(self, project: int, ids: list[int]) -> dict[int, dict]:
         """task id -> data of those of ``ids`` that exist (one call)."""

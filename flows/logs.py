@@ -22,11 +22,19 @@ class _LogFile(logging.handlers.RotatingFileHandler):
     """The command log, readable by the owner only (5 MB, three old files kept)."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         super().__init__(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8", delay=True)
         self.setLevel(logging.INFO)
         self.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+
+    def _open(self):
+        """Created on the first record (a command that logs nothing leaves no file), 0600."""
+        path = Path(self.baseFilename)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        return super()._open()
+
+    def handleError(self, record):  # an unwritable log must not stop the command
+        pass
 
 
 class QuietConsole(logging.Filter):
@@ -61,10 +69,7 @@ def capture(path: Path | None = None, *, verbose: bool | None = None) -> Path | 
             handler.close()
         mine = []
     if not mine:
-        try:
-            handler = _LogFile(path)
-        except OSError:  # an unwritable folder must not stop the command
-            return None
+        handler = _LogFile(path)
         root.handlers.insert(0, handler)  # first, so it sees every record before any filter
         errors = logging.getLogger(ERRORS)
         errors.handlers = [handler]

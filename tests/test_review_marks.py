@@ -1,7 +1,8 @@
-"""Review marks go to Label Studio in bulk: the tasks' data read 200 at a time, written several at
-once and only where the mark differs; the resolve's own marks are not changes the next land
-counts."""
+"""Review marks go to Label Studio in bulk and only where they differ: the tasks' data read 200
+at a time, written 200 at a time by a Data Manager action (or, where a server refuses it, one
+PATCH per task, several at once); the resolve's own marks are not changes the next land counts."""
 
+import json
 import re
 
 import pytest
@@ -13,31 +14,54 @@ from warehouse.db import connection
 pytestmark = pytest.mark.integration
 
 
-def test_marks_are_written_concurrently_only_where_they_differ_and_other_data_is_kept(ls_client, label_studio):
-    from annotation.client import LabelStudioClient
+@pytest.fixture
+def project_of_250(ls_client):
     from annotation.config import config_text
 
     project = ls_client.create_project("bulk marks", config_text())
     fields = dict.fromkeys(re.findall(r"\$(\w+)", config_text()), "NATO has 32 members.")
     ids = ls_client.import_tasks(project, [{"data": fields | {"claim_id": f"c{i}"}} for i in range(250)])
     ls_client.sdk.tasks.delete(id=str(ids[-1]))
+    return project, ids
+
+
+def counted(proxy, method, prefix):
+    return sum(1 for m, p, _ in proxy.seen if m == method and p.startswith(prefix))
+
+
+@pytest.mark.parametrize("bulk_action", [True, False], ids=["in-bulk", "refused-so-one-by-one"])
+def test_marks_are_written_only_where_they_differ_and_other_data_is_kept(ls_client, label_studio, project_of_250, bulk_action):
+    from annotation.client import LabelStudioClient
+
+    project, ids = project_of_250
     wanted = {t: ("needs_review" if i % 2 == 0 else "") for i, t in enumerate(ids)}
+    changed = [t for t in ids[:-1] if wanted[t]]  # an empty mark on a task that has none is no change
+    updated = {t: ls_client.sdk.tasks.get(id=str(t)).updated_at for t in changed[:3]}
 
     with FaultProxy(label_studio.url, free_port()) as proxy, LabelStudioClient(proxy.url, label_studio.credentials().token, concurrency=8) as client:
+        if not bulk_action:  # a server without the Data Manager action
+            proxy.fail_after_commit("POST", r"^/api/dm/actions", times=1_000, status=500)
         first = client.set_task_field(project, "review", wanted)
-        patches = sum(1 for m, _, _ in proxy.seen if m == "PATCH")
-        reads = sum(1 for m, p, _ in proxy.seen if m == "GET" and p.startswith("/api/tasks"))
+        writes = {"actions": counted(proxy, "POST", "/api/dm/actions"), "patches": counted(proxy, "PATCH", "/api/tasks/")}
+        reads = counted(proxy, "GET", "/api/tasks")
         second = client.set_task_field(project, "review", wanted)
-        patches_again = sum(1 for m, _, _ in proxy.seen if m == "PATCH") - patches
+        again = counted(proxy, "PATCH", "/api/tasks/") + counted(proxy, "POST", "/api/dm/actions") - sum(writes.values())
 
     assert first[ids[-1]] == "missing" and second[ids[-1]] == "missing"
-    changed = [t for t in ids[:-1] if wanted[t]]  # an empty mark on a task that has none is no change
     assert sorted(t for t, o in first.items() if o == "changed") == sorted(changed)
-    assert patches == len(changed) and reads == 2  # 250 tasks read in two calls
-    assert proxy.most_in_flight["PATCH"] > 1  # written several at once
-    assert set(second.values()) == {"unchanged", "missing"} and patches_again == 0
+    assert reads == 2  # 250 tasks read in two calls
+    if bulk_action:  # one call per 200 tasks; their updated_at untouched, so no land pulls them for it
+        assert writes == {"actions": 2, "patches": 0}
+        assert {t: ls_client.sdk.tasks.get(id=str(t)).updated_at for t in updated} == updated
+    else:  # one PATCH each, several at once, after one refused action
+        assert writes == {"actions": 1, "patches": len(changed)} and proxy.most_in_flight["PATCH"] > 1
+    assert set(second.values()) == {"unchanged", "missing"} and again == 0
     task = ls_client.sdk.tasks.get(id=str(ids[0]))
     assert task.data["review"] == "needs_review" and task.data["claim_id"] == "c0" and task.data["claim"] == "NATO has 32 members."
+    needs_review = {"filters": {"conjunction": "and", "items": [
+        {"filter": "filter:tasks:data.review", "operator": "equal", "type": "String", "value": "needs_review"}]}}
+    found = {t.id for t in ls_client.sdk.tasks.list(project=project, query=json.dumps(needs_review))}
+    assert found == set(changed)  # what a reviewer finds in the Data Manager
 
 
 @pytest.mark.usefixtures("prefect_server")
