@@ -128,12 +128,13 @@ class LabelStudioClient:
             raise LabelStudioRequestError(f"Label Studio created {len(ids)} tasks for {len(tasks)} sent")
         return ids
 
-    def task_claim_ids(self, project: int) -> dict[str, int]:
-        """claim_id -> task id for every task of the project (the first task, if a claim has several)."""
+    def task_claim_ids(self, project: int, field: str = "claim_id") -> dict[str, int]:
+        """claim_id (or the data ``field`` naming what a task is about, e.g. pair_id) -> task id
+        for every task of the project (the first task, if one has several)."""
         found: dict[str, int] = {}
         with _translated("list tasks", self.url):
             for task in self._sdk.tasks.list(project=project, include="id,data", page_size=PAGE_SIZE):
-                claim = (task.data or {}).get("claim_id")
+                claim = (task.data or {}).get(field)
                 if claim is not None and claim not in found:
                     found[claim] = task.id
         return found
@@ -230,10 +231,10 @@ class LabelStudioClient:
         None): one call."""
         return self._task_count(project, [] if since is None else [_updated_after(since)])
 
-    def claim_task_count(self, project: int) -> int:
-        """How many tasks of the project carry a claim id in their data (claimflow's tasks; tasks
-        imported by hand into the same project do not count): one call."""
-        return self._task_count(project, [{"filter": "filter:tasks:data.claim_id", "operator": "empty", "type": "String", "value": False}])
+    def claim_task_count(self, project: int, field: str = "claim_id") -> int:
+        """How many tasks of the project carry a claim id (or the data ``field``) in their data
+        (claimflow's tasks; tasks imported by hand into the same project do not count): one call."""
+        return self._task_count(project, [{"filter": f"filter:tasks:data.{field}", "operator": "empty", "type": "String", "value": False}])
 
     def _task_count(self, project: int, items: list[dict]) -> int:
         """The Data Manager's count of the project's tasks that match every filter item."""

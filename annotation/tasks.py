@@ -32,6 +32,24 @@ def source_line(row: Mapping) -> str:
 
 
 REVIEW_FIELD = "review"
+# A match at or above this contradiction is shown as one that may contradict the claim.
+MAY_CONTRADICT = 0.5
+
+
+def matches_html(matches: list[Mapping]) -> str:
+    """The claim's most similar claims from other articles (claim_pairs), escaped HTML: each with
+    its article, source and date, and whether it may contradict the claim."""
+    if not matches:
+        return "<p>No similar claim in other articles yet.</p>"
+    items = []
+    for m in matches:
+        contradiction = float(m.get("contradiction") or 0.0)
+        flag = (f'<b style="color:#b42318">may contradict ({contradiction:.2f})</b>' if contradiction >= MAY_CONTRADICT
+                else f"similar ({float(m.get('similarity') or 0.0):.2f})")
+        where = " · ".join(html.escape(str(x)) for x in (m.get("source") or "source unknown", str(m.get("published_at") or "")[:10]) if x)
+        items.append(f"<li>{flag}: “{html.escape(m.get('claim') or '')}” — "
+                     f"<i>{html.escape(m.get('article_title') or '(untitled article)')}</i> ({where})</li>")
+    return "<ul>" + "".join(items) + "</ul>"
 
 
 def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None = None) -> dict:
@@ -53,6 +71,9 @@ def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None
             "claim": row["claim"],
             "context_html": context_html(row["context"], row["claim_start_in_context"], row["claim_end_in_context"]),
             "claim_type": row["claim_type"],
+            # What other articles say of the same thing (claim_pairs), so a contradiction is
+            # seen while judging the claim.
+            "matches_html": matches_html(row.get("matches") or []),
             "score": round(float(row["score"]), 4),
             # Set by the resolve step ("needs_review" on ties and low agreement): a reviewer
             # filters on it in the Data Manager. Present from import so the column exists.

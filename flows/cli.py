@@ -28,6 +28,7 @@ ModelOption = Annotated[
     Optional[str], typer.Option("--model", help="spaCy pipeline [env CLAIMFLOW_SPACY_MODEL].")
 ]
 
+TRY_PAIRS_SQL = "SELECT round(contradiction, 2) AS contradiction, claim_a, claim_b FROM candidate_contradictions LIMIT 10"
 TRY_SQL = "SELECT article_title, round(score, 2) AS score, claim_type, claim FROM claim_overview ORDER BY score DESC LIMIT 10"
 
 
@@ -100,6 +101,7 @@ def run(
     with _annotation_errors():
         report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
     _print_ingest(report.ingest)
+    _print_counts("match", report.match.counts())
     _print_counts("push", report.push.counts())
     _print_land(report.land)
     from warehouse.db import connection
@@ -110,19 +112,76 @@ def run(
             " JOIN article_claim_summary c USING (article_id) ORDER BY s.title"
         ).fetchall()
         labels = con.execute("SELECT count(*) FROM labels WHERE NOT deleted").fetchone()[0]
-    table = Table(title=f"articles in {settings.db}", title_justify="left")
-    for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
-        table.add_column(col)
-    for title, n, mean, pushed, resolved, review in rows:
-        table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(pushed), str(resolved), str(review))
+        table = Table(title=f"articles in {settings.db}", title_justify="left")
+        for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
+            table.add_column(col)
+        for title, n, mean, pushed, resolved, review in rows:
+            table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(pushed), str(resolved), str(review))
+        pairs, candidates = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE contradiction >= ?) FROM claim_pairs", [settings.pair_push_threshold]
+        ).fetchone()
     out.print(table)
     out.print(f"Labels in the warehouse: {labels}")
+    out.print(f"Claim pairs across articles: {pairs}, of which {candidates} may contradict", highlight=False)
     out.print(f"Annotate at: {target.url}/projects/{report.push.project_id}/data", highlight=False)
+    if report.push.pairs is not None:
+        out.print(f"Judge pairs at: {target.url}/projects/{report.push.pairs.project_id}/data", highlight=False)
     _print_login(target)
     out.print(f"Then land the verdicts: claimflow land", highlight=False)
     out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
     if not report.ingest.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def match(
+    db: DbOption = None,
+    rematch: Annotated[bool, typer.Option(help="Match every claim again (after a new matcher): pairs found again get the new scores.")] = False,
+) -> None:
+    """Pair claims of different articles that speak of the same thing: each claim not matched yet gets its embedding (once) and its nearest claims of other articles, each pair a similarity, a contradiction score and the reasons for both (table claim_pairs). A re-run adds nothing."""
+    settings = _settings(db=db)
+    from flows.match import match_flow
+
+    with _named_errors():
+        report = match_flow(db=str(settings.db), rematch=rematch)
+    _print_counts("match", report.counts() | {"seconds": f"{report.seconds:.1f}"})
+    out.print(f"Try: claimflow sql \"{TRY_PAIRS_SQL}\"", highlight=False)
+
+
+@app.command("train-matcher")
+def train_matcher(
+    stance: Annotated[Optional[Path], typer.Option(help="The stance benchmark folder (stances.csv, bodies.csv) [default: ../shared/benchmarks/stance].")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the matcher [default: the shipped one, claims/models/matcher].")] = None,
+    db: DbOption = None,
+    with_pairs: Annotated[bool, typer.Option("--with-pairs/--without-pairs", help="Add the pair relations people resolved in Label Studio (from the warehouse).")] = True,
+) -> None:
+    """Fit the matcher's similarity and contradiction models on the stance benchmark's fit half (and the pair relations resolved by annotators), write it, and print its figures on the benchmark's other half, which it never saw."""
+    from claims.encoder import load_encoder
+    from claims.matcher_train import train as fit
+    from claims.pipeline import load_pipeline
+    from flows.settings import STANCE_DATA
+
+    settings = _settings(db=db)
+    folder = stance or STANCE_DATA
+    if not (folder / "stances.csv").is_file() or not (folder / "bodies.csv").is_file():
+        _fail(f"{folder} has no stances.csv and bodies.csv; pass --stance")
+    extra = None
+    if with_pairs and Path(settings.db).exists():
+        from flows.match import human_pair_examples
+
+        extra = human_pair_examples(str(settings.db), settings)
+    with err.status("extracting, embedding and fitting (a few minutes)"):
+        figures = fit(folder, model_dir or _default_matcher_dir(), nlp=load_pipeline(settings.spacy_model),
+                      encoder=load_encoder(settings.encoder, settings.encoder_threads), extra=extra)
+    _print_counts("matcher trained", figures)
+    if model_dir is not None:
+        out.print(f"Use it: CLAIMFLOW_MATCHER={model_dir}", highlight=False)
+
+
+def _default_matcher_dir() -> Path:
+    from claims.match import DEFAULT_MATCHER_DIR
+
+    return DEFAULT_MATCHER_DIR
 
 
 @app.command()
@@ -139,6 +198,8 @@ def push(
         report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
     _print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
     out.print(f"Annotate at: {target.url}/projects/{report.project_id}/data", highlight=False)
+    if report.pairs is not None:
+        out.print(f"Judge pairs at: {target.url}/projects/{report.pairs.project_id}/data", highlight=False)
     _print_login(target)
 
 
@@ -372,6 +433,22 @@ class _annotation_errors:
         from flows.land import QuarantineLimitExceeded
 
         if exc is not None and isinstance(exc, (AnnotationError, QuarantineLimitExceeded)):
+            _fail(str(exc))
+        return False
+
+
+class _named_errors:
+    """Turn the claims and warehouse packages' named errors into one line and exit 1."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from claims.errors import ClaimsError
+        from claims.match import MatcherError
+        from warehouse.errors import WarehouseError
+
+        if exc is not None and isinstance(exc, (ClaimsError, MatcherError, WarehouseError)):
             _fail(str(exc))
         return False
 

@@ -19,6 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "examples" / "articles"
 # The labelled check-worthiness data (CLEF CheckThat! 2024 task 1, English) beside the project.
 CHECKWORTHINESS_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "checkworthiness"
+# Real news headline / body pairs labelled agree, disagree, discuss, unrelated (FNC-1 training data).
+STANCE_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "stance"
 
 
 class Settings(BaseSettings):
@@ -80,6 +82,27 @@ class Settings(BaseSettings):
     dawid_skene_min_claims: int = Field(
         50, ge=1, description="Claims with full overlap needed before Dawid-Skene replaces the majority vote."
     )
+
+    # Matching claims across articles and reviewing their contradictions (issue 11).
+    encoder: str = Field(
+        "minilm-l6-int8",
+        description="Sentence encoder for matching: 'minilm-l6-int8' (all-MiniLM-L6-v2, int8 ONNX) or a folder with "
+        "model.onnx and tokenizer.json.",
+    )
+    encoder_threads: int = Field(0, ge=0, description="onnxruntime threads for the encoder; 0 lets onnxruntime choose.")
+    embed_batch_size: int = Field(1024, ge=1, description="Claims embedded and written per step (a crash keeps what was written).")
+    matcher: str = Field(
+        "model", description="Pair scorer: 'model' (shipped in claims/models/matcher) or a folder made by `claimflow train-matcher`."
+    )
+    match_neighbours: int = Field(10, ge=1, description="Nearest claims of other articles each new claim is paired with, at most.")
+    match_min_similarity: float = Field(0.5, ge=0, le=1, description="Pairs less similar than this are not kept.")
+    match_hnsw_from: int = Field(
+        100_000, ge=2, description="From this many claims the neighbour index is HNSW (approximate) instead of exact."
+    )
+    pair_push_threshold: float = Field(
+        0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
+    )
+    ls_pair_project: str = Field("claimflow pairs", description="Title of the Label Studio project for claim pairs.")
 
     @field_validator("ls_url")
     @classmethod
