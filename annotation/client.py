@@ -47,7 +47,7 @@ def _translated(what: str, url: str) -> Iterator[None]:
 
 def _detail(body) -> str:
     if isinstance(body, dict):
-        text = body.get("detail") or body.get("validation_errors") or body
+        text = " ".join(str(body[k]) for k in ("detail", "validation_errors") if body.get(k)) or body
         return f": {str(text)[:300]}"
     return f": {str(body)[:300]}" if body else ""
 

@@ -36,7 +36,7 @@ REVIEW_FIELD = "review"
 MAY_CONTRADICT = 0.5
 
 
-def matches_html(matches: list[Mapping]) -> str:
+def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT) -> str:
     """The claim's most similar claims from other articles (claim_pairs), escaped HTML: each with
     its article, source and date, and whether it may contradict the claim."""
     if not matches:
@@ -44,7 +44,7 @@ def matches_html(matches: list[Mapping]) -> str:
     items = []
     for m in matches:
         contradiction = float(m.get("contradiction") or 0.0)
-        flag = (f'<b style="color:#b42318">may contradict ({contradiction:.2f})</b>' if contradiction >= MAY_CONTRADICT
+        flag = (f'<b style="color:#b42318">may contradict ({contradiction:.2f})</b>' if contradiction >= may_contradict
                 else f"similar ({float(m.get('similarity') or 0.0):.2f})")
         where = " · ".join(html.escape(str(x)) for x in (m.get("source") or "source unknown", str(m.get("published_at") or "")[:10]) if x)
         items.append(f"<li>{flag}: “{html.escape(m.get('claim') or '')}” — "
@@ -52,7 +52,9 @@ def matches_html(matches: list[Mapping]) -> str:
     return "<ul>" + "".join(items) + "</ul>"
 
 
-def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None = None) -> dict:
+def claim_task(
+    row: Mapping, *, threshold: float, controls: ClaimControls | None = None, may_contradict: float = MAY_CONTRADICT
+) -> dict:
     """One task for one claim row (a row of the warehouse's claim_overview view).
 
     The task's data carries the claim id, so a task in Label Studio can always be traced back to
@@ -73,7 +75,7 @@ def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None
             "claim_type": row["claim_type"],
             # What other articles say of the same thing (claim_pairs), so a contradiction is
             # seen while judging the claim.
-            "matches_html": matches_html(row.get("matches") or []),
+            "matches_html": matches_html(row.get("matches") or [], may_contradict),
             "score": round(float(row["score"]), 4),
             # Set by the resolve step ("needs_review" on ties and low agreement): a reviewer
             # filters on it in the Data Manager. Present from import so the column exists.

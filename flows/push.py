@@ -122,9 +122,10 @@ def _candidates(kind: TaskKind, settings: Settings) -> tuple[Callable, Callable[
     """What to push for a kind, and how one row becomes a task."""
     if kind is PAIR:
         return (lambda con, url, project: store.pairs_to_push(con, url, project, settings.pair_push_threshold)), pair_task
+    # A match "may contradict" the claim where the pair would go to the pair project.
     return (
-        lambda con, url, project: store.claims_to_push(con, url, project, settings.push_threshold),
-        lambda row: claim_task(row, threshold=settings.push_threshold),
+        lambda con, url, project: store.claims_to_push(con, url, project, settings.push_threshold, settings.pair_push_threshold),
+        lambda row: claim_task(row, threshold=settings.push_threshold, may_contradict=settings.pair_push_threshold),
     )
 
 

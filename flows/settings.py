@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     ls_data_dir: Path = Field(Path("data/labelstudio"), description="Database, media and credentials of the local Label Studio.")
     ls_venv: Path = Field(PROJECT_ROOT / ".venv-labelstudio", description="The venv the local Label Studio runs from.")
     ls_start_timeout: float = Field(240.0, gt=0, description="Seconds to wait for the local Label Studio to answer.")
-    ls_project: str = Field("claimflow claims", description="Title of the Label Studio project for claims.")
+    ls_project: str = Field("claimflow claims", min_length=1, max_length=50, description="Title of the Label Studio project for claims.")
     push_threshold: float = Field(
         0.4, ge=0, le=1,
         description="Claims scoring at least this become tasks (the shipped model's threshold, chosen on the dev split, is 0.396).",
@@ -102,7 +102,9 @@ class Settings(BaseSettings):
     pair_push_threshold: float = Field(
         0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
     )
-    ls_pair_project: str = Field("claimflow pairs", description="Title of the Label Studio project for claim pairs.")
+    ls_pair_project: str = Field(
+        "claimflow pairs", min_length=1, max_length=50, description="Title of the Label Studio project for claim pairs."
+    )
 
     @field_validator("ls_url")
     @classmethod

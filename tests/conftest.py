@@ -87,7 +87,9 @@ def ls_env(label_studio, db_path, monkeypatch, request):
     monkeypatch.setenv("CLAIMFLOW_DB", str(db_path))
     monkeypatch.setenv("CLAIMFLOW_LS_DATA_DIR", str(label_studio.data_dir))
     monkeypatch.setenv("CLAIMFLOW_LS_PORT", str(label_studio.port))
-    monkeypatch.setenv("CLAIMFLOW_LS_PROJECT", re.sub(r"\W+", " ", request.node.name)[:50])
+    title = re.sub(r"\W+", " ", request.node.name)[:44]  # Label Studio allows 50 characters
+    monkeypatch.setenv("CLAIMFLOW_LS_PROJECT", title)
+    monkeypatch.setenv("CLAIMFLOW_LS_PAIR_PROJECT", f"{title} pairs")
     monkeypatch.setenv("CLAIMFLOW_LS_RETRY_DELAY", "0.2")
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
     monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)

@@ -77,26 +77,31 @@ def _run(
         return con.execute(tables.sql(statement), params or {}).fetchall()
 
 
-def claims_to_push(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float) -> list[dict]:
+def claims_to_push(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float, may_contradict: float = 0.5
+) -> list[dict]:
     """Claims at or above ``threshold`` not yet in the project, most check-worthy first, each
     with ``matches``: its most similar claims of other articles (see :func:`claim_matches`)."""
     cursor = con.execute(sql("claims_to_push"), {"threshold": threshold, "ls_url": ls_url, "project_id": project_id})
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    matches = claim_matches(con, [r["claim_id"] for r in rows])
+    matches = claim_matches(con, [r["claim_id"] for r in rows], may_contradict=may_contradict)
     for r in rows:
         r["matches"] = matches.get(r["claim_id"], [])
     return rows
 
 
-def claim_matches(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], limit: int = 3) -> dict[str, list[dict]]:
-    """claim id -> its ``limit`` most similar claims of other articles (claim, article_title,
-    source, published_at, similarity, contradiction), most similar first."""
+def claim_matches(
+    con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], limit: int = 3, may_contradict: float = 0.5
+) -> dict[str, list[dict]]:
+    """claim id -> ``limit`` claims of other articles paired with it (claim, article_title,
+    source, published_at, similarity, contradiction): those whose contradiction reaches
+    ``may_contradict`` first, then the most similar."""
     if not claim_ids:
         return {}
     wanted = pa.table({"claim_id": pa.array(list(claim_ids), pa.string())})
     with registered(con, wanted=wanted):
-        cursor = con.execute(sql("claim_matches"), {"limit": limit})
+        cursor = con.execute(sql("claim_matches"), {"limit": limit, "may_contradict": may_contradict})
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     found: dict[str, list[dict]] = {}
