@@ -14,8 +14,12 @@ from dataclasses import dataclass
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)*")
 # Numbers worth comparing: not years (those are dates), not list markers.
 _NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(%|percent|per cent|million|billion|trillion|bn|m))?(?![\w])", re.I)
-# "not only ... but also", "no doubt": not a negation of what the claim asserts.
-_NOT_NEGATION = re.compile(r"\b(?:not (?:only|just|merely|simply|least)|no (?:doubt|longer than|less than|more than)|nothing but)\b")
+# "not only ... but also", "no doubt", "does not necessarily mean": not a negation of what the
+# claim asserts (the last is a hedge, and counted as one).
+_NOT_NEGATION = re.compile(
+    r"\b(?:not (?:only|just|merely|simply|least|necessarily)|no (?:doubt|longer than|less than|more than)|nothing but)\b"
+    r"|\w+n't necessarily\b"
+)
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 
 STOPWORDS = frozenset(
@@ -133,7 +137,7 @@ def profile(text: str) -> Profile:
     return Profile(
         words=frozenset(t for t in token_set if t not in STOPWORDS and not t.isdigit() and len(t) > 1),
         negations=negations,
-        hedges=sum(1 for t in tokens if t in HEDGES),
+        hedges=sum(1 for t in tokens if t in HEDGES) + lower.count("necessarily"),
         refuting=sum(1 for t in tokens if t in REFUTING),
         axes=tuple(axes),
         numbers=numbers,

@@ -26,7 +26,7 @@ class MatchReport:
     claims_embedded: int = 0
     articles_embedded: int = 0
     claims_matched: int = 0
-    candidates: int = 0
+    pairs_kept: int = 0
     pairs_new: int = 0
     pairs_updated: int = 0
     seconds: float = 0.0
@@ -75,8 +75,8 @@ def _encoder_version(settings: Settings) -> str:
 @task(cache_policy=NO_CACHE)
 def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tuple[int, int, int, int]:
     """Pair every claim not matched yet with its nearest claims of other articles and store the
-    pairs and the claims as matched, in one transaction. Returns (claims matched, candidates
-    kept, pairs new, pairs updated)."""
+    pairs and the claims as matched, in one transaction. Returns (claims matched, pairs kept
+    (similar enough), pairs new, pairs updated)."""
     from claims.match import load_matcher, match
 
     encoder = _encoder_version(settings)
@@ -152,7 +152,7 @@ def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
         report.encoder = _encoder_version(settings)
         report.matcher = load_matcher(settings.matcher).version
         report.claims_embedded, report.articles_embedded = embed(str(settings.db), settings, run_id)
-        report.claims_matched, report.candidates, report.pairs_new, report.pairs_updated = pair_claims(
+        report.claims_matched, report.pairs_kept, report.pairs_new, report.pairs_updated = pair_claims(
             str(settings.db), settings, run_id, rematch
         )
         report.seconds = time.perf_counter() - started

@@ -57,3 +57,8 @@ def test_numbers_keep_their_unit():
 
 def test_every_pair_cue_is_reported():
     assert set(cues("a b c d.", "e f g h.")) == set(PAIR_CUES)
+
+
+def test_not_necessarily_is_a_hedge_not_a_negation():
+    p = profile("The shift doesn’t necessarily mean the end of NATO.")
+    assert p.negations == 0 and p.hedges == 1
