@@ -113,7 +113,7 @@ def claim_set(
 
 # -- 1. candidates -------------------------------------------------------------------------------
 
-def build_index(vectors: np.ndarray, *, hnsw_from: int = 100_000, threads: int = 0):
+def build_index(vectors: np.ndarray, *, hnsw_from: int = 20_000, threads: int = 0):
     """A faiss inner-product index over unit vectors: exact (flat) below ``hnsw_from`` vectors,
     HNSW (M=32, efSearch 128) above, where a flat search grows with the square of the claims."""
     import faiss
@@ -154,10 +154,10 @@ def neighbours(
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
     i, j, cos = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos)
     # One row per unordered pair: order by claim id (the warehouse's claim_id_a < claim_id_b).
-    ids = np.array(claims.claim_ids, dtype=object)
-    swap = ids[i] > ids[j]
+    rank = _codes(claims.claim_ids)  # a claim's position in claim id order
+    swap = rank[i] > rank[j]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
-    _, first = np.unique(np.stack([i, j], axis=1), axis=0, return_index=True)
+    _, first = np.unique(i * len(claims) + j, return_index=True)
     first.sort()
     return i[first], j[first], cos[first]
 
@@ -181,10 +181,30 @@ class PairFeatures:
         return np.stack([self.values[n] for n in names], axis=1) if len(self.i) else np.zeros((0, len(names)))
 
 
-def _jaccard(a: frozenset, b: frozenset) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def _jaccard(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """|A & B| / |A | B| of the sets of rows i[k] and j[k] (0 where either is empty), through a
+    sparse incidence matrix rather than set operations pair by pair."""
+    from scipy.sparse import csr_matrix
+
+    vocabulary: dict = {}
+    columns = [vocabulary.setdefault(x, len(vocabulary)) for s in sets for x in s]
+    sizes = np.fromiter((len(s) for s in sets), np.int64, len(sets))
+    if not len(i) or not columns:
+        return np.zeros(len(i))
+    indptr = np.concatenate([[0], np.cumsum(sizes)])
+    matrix = csr_matrix((np.ones(len(columns), np.float32), np.array(columns), indptr), shape=(len(sets), len(vocabulary)))
+    common = np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
+    union = sizes[i] + sizes[j] - common
+    return np.where((sizes[i] > 0) & (sizes[j] > 0), common / np.maximum(union, 1), 0.0)
+
+
+def _disjoint(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """1 where both rows' sets are non-empty and share nothing (checked only for those pairs)."""
+    filled = np.fromiter((bool(s) for s in sets), bool, len(sets))
+    out = np.zeros(len(i))
+    for k in np.nonzero(filled[i] & filled[j])[0]:
+        out[k] = float(not (sets[i[k]] & sets[j[k]]))
+    return out
 
 
 def pair_features(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None = None) -> PairFeatures:
@@ -193,19 +213,22 @@ def pair_features(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarra
     if cos is None:
         cos = np.einsum("ij,ij->i", claims.vectors[i], claims.vectors[j]) if len(i) else np.zeros(0)
     cos = np.clip(np.asarray(cos, dtype=np.float64), -1, 1)
-    title = np.einsum("ij,ij->i", claims.title_vectors[i], claims.title_vectors[j]) if len(i) else np.zeros(0)
+    # Titles belong to articles: each pair of articles' cosine is computed once.
+    articles = _codes(claims.article_ids)
+    first_row = np.zeros(articles.max() + 1 if len(articles) else 0, np.int64)
+    first_row[articles] = np.arange(len(articles))  # any row of an article: they share its title
+    keys, inverse = np.unique(articles[i] * (len(first_row) + 1) + articles[j], return_inverse=True)
+    ta, tb = first_row[keys // (len(first_row) + 1)], first_row[keys % (len(first_row) + 1)]
+    title = np.einsum("ij,ij->i", claims.title_vectors[ta], claims.title_vectors[tb])[inverse] if len(i) else np.zeros(0)
     p = claims.profiles
     axes = np.array([q.axes for q in p], dtype=np.int8).reshape(len(p), len(AXES))
     neg = np.array([q.negations > 0 for q in p])
     hedge = np.array([q.hedges > 0 for q in p])
     refuting = np.array([min(q.refuting, 3) for q in p], dtype=np.float64)
-    entity = np.fromiter((_jaccard(claims.entities[a], claims.entities[b]) for a, b in zip(i, j)), np.float64, len(i))
-    words = np.fromiter((_jaccard(p[a].words, p[b].words) for a, b in zip(i, j)), np.float64, len(i))
-    numbers = np.fromiter(
-        (bool(p[a].numbers and p[b].numbers and not (p[a].numbers & p[b].numbers)) for a, b in zip(i, j)), np.float64, len(i)
-    )
-    times = claims.times
-    dates = np.fromiter((bool(times[a] and times[b] and not (times[a] & times[b])) for a, b in zip(i, j)), np.float64, len(i))
+    entity = _jaccard(claims.entities, i, j)
+    words = _jaccard([q.words for q in p], i, j)
+    numbers = _disjoint([q.numbers for q in p], i, j)
+    dates = _disjoint(claims.times, i, j)
     one_side_refutes = (refuting[i] > 0) != (refuting[j] > 0)
     values = {
         "cos": cos,
@@ -289,43 +312,52 @@ class Matcher:
         score's logit). Contradiction cues are listed only where they push towards contradiction;
         a date that only one claim gives is listed as ``date_unconfirmed``."""
         sim, contra = self.contributions(features, refutation)
+        v = {name: values.tolist() for name, values in features.values.items()}
+        sim = {name: values.round(3).tolist() for name, values in sim.items()}
+        contra = {name: values.round(3).tolist() for name, values in contra.items()}
         out = []
-        for k, (a, b) in enumerate(zip(features.i, features.j)):
-            pa, pb = claims.profiles[a], claims.profiles[b]
-            items = [{"cue": "similar_wording", "detail": f"sentence cosine {features.values['cos'][k]:.2f}",
-                      "score": "similarity", "weight": round(float(sim["cos"][k]), 3)}]
-            if features.values["cos_title"][k] >= 0.5:
-                items.append({"cue": "same_topic", "detail": f"article titles cosine {features.values['cos_title'][k]:.2f}",
-                              "score": "similarity", "weight": round(float(sim["cos_title"][k]), 3)})
-            shared = sorted(claims.entities[a] & claims.entities[b])
-            if shared:
+        for k, (a, b) in enumerate(zip(features.i.tolist(), features.j.tolist())):
+            items = [{"cue": "similar_wording", "detail": f"sentence cosine {v['cos'][k]:.2f}", "score": "similarity",
+                      "weight": sim["cos"][k]}]
+            if v["cos_title"][k] >= 0.5:
+                items.append({"cue": "same_topic", "detail": f"article titles cosine {v['cos_title'][k]:.2f}",
+                              "score": "similarity", "weight": sim["cos_title"][k]})
+            if v["entity_overlap"][k] > 0:
+                shared = sorted(claims.entities[a] & claims.entities[b])
                 items.append({"cue": "shared_names", "detail": ", ".join(shared[:6]), "score": "similarity",
-                              "weight": round(float(sim["entity_overlap"][k]), 3)})
-            details = {
-                "antonym": lambda: "; ".join(_axis_words(name, pa, pb, claims.texts[a], claims.texts[b])
-                                             for name in _opposite(pa, pb)),
-                "negation_mismatch": lambda: "one claim is negated, the other is not",
-                "refuting": lambda: "refuting words on one side only",
-                "hedge_mismatch": lambda: "one claim is hedged, the other asserted",
-                "number_mismatch": lambda: f"{', '.join(sorted(pa.numbers))} against {', '.join(sorted(pb.numbers))}",
-                "date_differs": lambda: f"{_years(claims.times[a])} against {_years(claims.times[b])}",
-                "refutation": lambda: "worded like a denial or debunking",
-            }
+                              "weight": sim["entity_overlap"][k]})
             for cue in CUE_FEATURES:
-                weight = float(contra[cue][k])
-                if weight > 0.05 and (cue == "refutation" or features.values[cue][k] > 0):
-                    items.append({"cue": cue, "detail": details[cue](), "score": "contradiction", "weight": round(weight, 3)})
-            if features.values["date_differs"][k]:
+                weight = contra[cue][k]
+                if weight > 0.05 and (cue == "refutation" or v[cue][k] > 0):
+                    items.append({"cue": cue, "detail": _cue_detail(cue, claims, a, b), "score": "contradiction", "weight": weight})
+            if v["date_differs"][k]:
                 items.append({"cue": "different_dates", "detail": f"{_years(claims.times[a])} against {_years(claims.times[b])}: "
-                              "perhaps different events", "score": "similarity", "weight": round(float(sim["date_differs"][k]), 3)})
+                              "perhaps different events", "score": "similarity", "weight": sim["date_differs"][k]})
             elif bool(claims.times[a]) != bool(claims.times[b]):
-                dated, undated = (a, b) if claims.times[a] else (b, a)
+                dated = a if claims.times[a] else b
                 items.append({"cue": "date_unconfirmed", "detail": f"one claim speaks of {_years(claims.times[dated])} "
                               f"({'its own words' if claims.time_sources[dated] == 'claim' else 'from its article'}), "
                               "the other gives no year: check that they are the same event",
                               "score": "similarity", "weight": 0.0})
             out.append(items)
         return out
+
+
+def _cue_detail(cue: str, claims: ClaimSet, a: int, b: int) -> str:
+    """What a contradiction cue found in claims a and b, in words."""
+    pa, pb = claims.profiles[a], claims.profiles[b]
+    if cue == "antonym":
+        return "; ".join(_axis_words(name, pa, pb, claims.texts[a], claims.texts[b]) for name in _opposite(pa, pb))
+    if cue == "number_mismatch":
+        return f"{', '.join(sorted(pa.numbers))} against {', '.join(sorted(pb.numbers))}"
+    if cue == "date_differs":
+        return f"{_years(claims.times[a])} against {_years(claims.times[b])}"
+    return {
+        "negation_mismatch": "one claim is negated, the other is not",
+        "refuting": "refuting words on one side only",
+        "hedge_mismatch": "one claim is hedged, the other asserted",
+        "refutation": "worded like a denial or debunking",
+    }[cue]
 
 
 def _opposite(a: Profile, b: Profile) -> list[str]:
@@ -388,7 +420,7 @@ def load_matcher(name: str = MATCHER) -> Matcher:
 
 def match(
     claims: ClaimSet, queries: np.ndarray, matcher: Matcher, *, k: int = 10, min_similarity: float = 0.5,
-    hnsw_from: int = 100_000, threads: int = 0,
+    hnsw_from: int = 20_000, threads: int = 0,
 ) -> list[dict]:
     """Match the ``queries`` rows against every claim of other articles: one dict per pair
     kept (similarity at least ``min_similarity``), with the warehouse's claim_pairs columns
@@ -403,21 +435,25 @@ def match(
     similarity, contradiction = matcher.score(features, refutation)
     keep = np.nonzero(similarity >= min_similarity)[0]
     kept = PairFeatures(features.i[keep], features.j[keep], {n: v[keep] for n, v in features.values.items()})
+    import orjson
+
     reasons = matcher.reasons(claims, kept, refutation)
     cue_values = dict(kept.values)
     cue_values["refutation"] = (refutation[kept.i] + refutation[kept.j]) / 2 if len(keep) else np.zeros(0)
+    names = list(cue_values)
+    table = np.round(np.stack([cue_values[n] for n in names], axis=1), 4).tolist() if len(keep) else []
+    sims, cons = similarity[keep].round(6).tolist(), contradiction[keep].round(6).tolist()
+    cosines, dated = kept.values["cos"].round(6).tolist(), kept.values["date_differs"].tolist()
+    ids, arts = claims.claim_ids, claims.article_ids
     rows = []
-    for n, k_ in enumerate(keep):
-        a, b = int(kept.i[n]), int(kept.j[n])
+    for n, (a, b) in enumerate(zip(kept.i.tolist(), kept.j.tolist())):
         rows.append({
-            "pair_id": pair_id(claims.claim_ids[a], claims.claim_ids[b]),
-            "claim_id_a": claims.claim_ids[a], "claim_id_b": claims.claim_ids[b],
-            "article_id_a": claims.article_ids[a], "article_id_b": claims.article_ids[b],
-            "similarity": round(float(similarity[k_]), 6), "contradiction": round(float(contradiction[k_]), 6),
-            "relation": matcher.relation(float(similarity[k_]), float(contradiction[k_]), bool(kept.values["date_differs"][n])),
-            "cosine": round(float(kept.values["cos"][n]), 6),
-            "reasons": json.dumps(reasons[n], ensure_ascii=False),
-            "features": json.dumps({name: round(float(v[n]), 4) for name, v in cue_values.items()}),
+            "pair_id": pair_id(ids[a], ids[b]),
+            "claim_id_a": ids[a], "claim_id_b": ids[b], "article_id_a": arts[a], "article_id_b": arts[b],
+            "similarity": sims[n], "contradiction": cons[n], "relation": matcher.relation(sims[n], cons[n], bool(dated[n])),
+            "cosine": cosines[n],
+            "reasons": orjson.dumps(reasons[n]).decode(),
+            "features": orjson.dumps(dict(zip(names, table[n]))).decode(),
             "matcher": matcher.version,
         })
     return rows

@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     match_neighbours: int = Field(10, ge=1, description="Nearest claims of other articles each new claim is paired with, at most.")
     match_min_similarity: float = Field(0.5, ge=0, le=1, description="Pairs less similar than this are not kept.")
     match_hnsw_from: int = Field(
-        100_000, ge=2, description="From this many claims the neighbour index is HNSW (approximate) instead of exact."
+        20_000, ge=2, description="From this many claims the neighbour index is HNSW (approximate) instead of exact."
     )
     pair_push_threshold: float = Field(
         0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
