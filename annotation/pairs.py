@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 
 from annotation.config import PairControls, pair_controls
-from annotation.results import MalformedAnnotation, _MAPPING, _cancelled, _time, _texts, _user_id
+from annotation.results import _texts, chosen, common_fields, result_values
 from annotation.tasks import context_html
 
 RELATION_NAMES = {
@@ -109,35 +109,14 @@ def flatten_pair(
 ) -> dict:
     """One pair label row from one annotation of a pair task (see annotation.results.flatten:
     the same rules for what is malformed)."""
-    if not isinstance(annotation, _MAPPING):
-        raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
-    if not isinstance(annotation.get("id"), int):
-        raise MalformedAnnotation("annotation has no integer 'id'")
-    result = annotation.get("result") or []
-    if not isinstance(result, list):
-        raise MalformedAnnotation(f"annotation {annotation['id']}: 'result' is not a list")
     controls = controls or pair_controls()
-    by_name = {item.get("from_name"): item.get("value") for item in result
-               if isinstance(item, _MAPPING) and isinstance(item.get("value"), _MAPPING)}
-    chosen = by_name.get(controls.relation.name)
-    choices = chosen.get("choices") if chosen is not None else None
-    choices = choices if isinstance(choices, list) else ([choices] if choices is not None else [])
+    by_name = result_values(annotation)
     rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
-    annotator_id = _user_id(annotation)
-    return {
-        "annotation_id": annotation["id"],
-        "task_id": annotation.get("task") if task_id is None else task_id,
-        "project_id": annotation.get("project") if project_id is None else project_id,
+    return common_fields(annotation, users=users, task_id=task_id, project_id=project_id) | {
         "pair_id": pair_id,
-        "annotator_id": annotator_id,
-        "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
         # Kept as given: the pair_labels suite decides what is a valid relation.
-        "relation": choices[0] if len(choices) == 1 else (",".join(map(str, choices)) or None),
+        "relation": chosen(by_name.get(controls.relation.name)),
         "rationale": rationale or None,
-        "lead_time": annotation.get("lead_time"),
-        "created_at": _time(annotation, "created_at"),
-        "updated_at": _time(annotation, "updated_at"),
-        "was_cancelled": _cancelled(annotation),
     }
 
 

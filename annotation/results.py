@@ -98,6 +98,26 @@ def flatten(
     ``task_id`` and ``project_id``, when the caller knows them (the task the annotation came
     with), replace the annotation's own ``task`` and ``project``.
     """
+    controls = controls or claim_controls()
+    by_name = result_values(annotation)
+    verdict = by_name.get(controls.verdict.name)
+    confidence = by_name.get(controls.confidence.name)
+    rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
+    # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
+    evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
+    return common_fields(annotation, users=users, task_id=task_id, project_id=project_id) | {
+        "claim_id": claim_id,
+        # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
+        "verdict": chosen(verdict),
+        "confidence": confidence.get("rating") if confidence is not None else None,
+        "rationale": rationale or None,
+        "evidence_urls": evidence_urls,
+    }
+
+
+def result_values(annotation: Mapping) -> dict[str, Mapping]:
+    """The annotation's control values by control name (``from_name``); raises
+    :class:`MalformedAnnotation` for a payload that is not an annotation at all."""
     if not isinstance(annotation, _MAPPING):
         raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
     if not isinstance(annotation.get("id"), int):
@@ -105,33 +125,33 @@ def flatten(
     result = annotation.get("result") or []
     if not isinstance(result, list):
         raise MalformedAnnotation(f"annotation {annotation['id']}: 'result' is not a list")
-    controls = controls or claim_controls()
     by_name: dict[str, Mapping] = {}
     for item in result:
         if isinstance(item, _MAPPING):
             value = item.get("value")
             if isinstance(value, _MAPPING):
                 by_name[item.get("from_name")] = value
+    return by_name
 
-    verdict = by_name.get(controls.verdict.name)
-    verdict_choices = _as_list(verdict.get("choices")) if verdict is not None else []
-    confidence = by_name.get(controls.confidence.name)
-    rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
-    # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
-    evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
+
+def chosen(value: Mapping | None) -> str | None:
+    """A Choices control's value: the one choice, several joined by commas (for the suite to
+    fail), or None."""
+    choices = _as_list(value.get("choices")) if value is not None else []
+    return choices[0] if len(choices) == 1 else (",".join(map(str, choices)) or None)
+
+
+def common_fields(
+    annotation: Mapping, *, users: Mapping[int, str] | None, task_id: int | None, project_id: int | None
+) -> dict:
+    """What every label row has, whatever the task is about: ids, annotator, times, cancelled."""
     annotator_id = _user_id(annotation)
     return {
         "annotation_id": annotation["id"],
         "task_id": annotation.get("task") if task_id is None else task_id,
         "project_id": annotation.get("project") if project_id is None else project_id,
-        "claim_id": claim_id,
         "annotator_id": annotator_id,
         "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
-        # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
-        "verdict": verdict_choices[0] if len(verdict_choices) == 1 else (",".join(map(str, verdict_choices)) or None),
-        "confidence": confidence.get("rating") if confidence is not None else None,
-        "rationale": rationale or None,
-        "evidence_urls": evidence_urls,
         "lead_time": annotation.get("lead_time"),
         "created_at": _time(annotation, "created_at"),
         "updated_at": _time(annotation, "updated_at"),

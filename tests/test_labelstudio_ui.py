@@ -30,6 +30,18 @@ def browser():
         browser.close()
 
 
+def logged_in(browser, server, creds, size: tuple[int, int]):
+    """A page of Label Studio's web UI, logged in with ``creds``."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.set_default_timeout(60_000)
+    page.goto(f"{server.url}/user/login")
+    page.fill("input[name=email]", creds.email)
+    page.fill("input[name=password]", creds.password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
 def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ls_env, db_path, browser, tmp_path):
     from flows.ingest import ingest_flow
     from flows.land import land_flow
@@ -43,14 +55,7 @@ def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ls_
             "WHERE o.context <> o.claim ORDER BY t.task_id LIMIT 1"
         ).fetchone()
     creds = ls_env.credentials()
-
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(60_000)
-    page.goto(f"{ls_env.url}/user/login")
-    page.fill("input[name=email]", creds.email)
-    page.fill("input[name=password]", creds.password)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    page = logged_in(browser, ls_env, creds, (1400, 1000))
 
     page.goto(f"{ls_env.url}/projects/{pushed.project_id}/data?task={task_id}")
     mark = page.locator("mark").filter(has_text=claim[:40]).first
@@ -90,13 +95,7 @@ def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lan
             " ORDER BY t.task_id LIMIT 1"
         ).fetchone()
     creds = ls_env.credentials()
-    page = browser.new_page(viewport={"width": 1500, "height": 1200})
-    page.set_default_timeout(60_000)
-    page.goto(f"{ls_env.url}/user/login")
-    page.fill("input[name=email]", creds.email)
-    page.fill("input[name=password]", creds.password)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(lambda url: "/login" not in url)
+    page = logged_in(browser, ls_env, creds, (1500, 1200))
 
     page.goto(f"{ls_env.url}/projects/{pushed.pairs.project_id}/data?task={task_id}")
     first = page.get_by_text(claim_a[:50], exact=False).first

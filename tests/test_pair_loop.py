@@ -103,6 +103,14 @@ def test_two_people_judge_a_pair_their_labels_land_and_the_pair_resolves(matched
     again = land_flow()
     assert (again.pairs.annotations_pulled, again.pairs.labels_new) == (0, 0)
 
+    # The resolved relation becomes a training example for the matcher (the tied pair does not).
+    from flows.match import human_pair_examples
+    from flows.settings import get_settings
+
+    examples = human_pair_examples(str(db_path), get_settings())
+    assert list(examples.related) == [True] and list(examples.contradicts) == [True]
+    assert examples.con_X.shape == (1, 7 + 384)
+
 
 def test_malformed_pair_annotations_are_quarantined_with_their_reasons(matched, ls_client, db_path):
     from annotation.pairs import pair_result
