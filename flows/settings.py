@@ -37,8 +37,14 @@ class Settings(BaseSettings):
     context_sentences: int = Field(1, ge=0, description="Sentences on each side kept as a claim's context.")
     scorer: str = Field(
         "model",
-        description="Check-worthiness scorer: 'model' (the model shipped in claims/models/checkworthy), "
-        "the folder of a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+        description="Check-worthiness scorer: 'model' (check-worthiness v2, the fine-tuned encoder shipped in "
+        "claims/models/checkworthy-minilm), 'tfidf' (the TF-IDF model in claims/models/checkworthy), the folder of "
+        "a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+    )
+    # Check-worthiness v2 (issue 14): the venv `claimflow train` fine-tunes the encoder in.
+    train_venv: Path = Field(
+        PROJECT_ROOT / ".venv-train",
+        description="The training venv (torch, transformers) that `claimflow train` sets up from requirements/train.lock.",
     )
 
     # Label Studio: an external server when both are set, else the local embedded one.
