@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from claims.checkworthy_encoder import CalibratedModel, read_meta
 from claims.score import text_features
 
 if TYPE_CHECKING:
@@ -135,12 +136,11 @@ class _Block:
     coef: np.ndarray
 
 
-class CheckworthyModel:
-    """A loaded model: ``score(texts)`` gives calibrated probabilities in [0, 1]."""
+class CheckworthyModel(CalibratedModel):
+    """A loaded TF-IDF model: ``score(texts)`` gives calibrated probabilities in [0, 1]."""
 
     def __init__(self, model_dir: str | Path):
-        self.path = Path(model_dir)
-        self.meta = _read_meta(self.path)
+        super().__init__(model_dir)
         arrays = np.load(self.path / WEIGHTS_FILE)
         vocab = json.loads((self.path / VOCAB_FILE).read_text(encoding="utf-8"))
         self._blocks = (
@@ -149,16 +149,6 @@ class CheckworthyModel:
         )
         self._rule_coef = arrays["rule_coef"]
         self._intercept = float(arrays["intercept"][0])
-        cal = self.meta["calibration"]
-        self._cal_a, self._cal_b = float(cal["a"]), float(cal["b"])
-
-    @property
-    def version(self) -> str:
-        return self.meta["version"]
-
-    @property
-    def threshold(self) -> float:
-        return float(self.meta["threshold"])
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """The uncalibrated linear score (log-odds of the class-balanced regression)."""
@@ -186,20 +176,6 @@ class CheckworthyModel:
             z += np.divide(dot, norm, out=np.zeros(n), where=norm > 0)
         z += np.asarray([rule_vector(t) for t in texts]) @ self._rule_coef
         return z
-
-    def calibrate(self, z: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self._cal_a * z + self._cal_b)))
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities that each text is a check-worthy factual claim."""
-        return self.calibrate(self.decision(list(texts)))
-
-
-def _read_meta(path: Path) -> dict:
-    file = path / META_FILE
-    if not file.is_file():
-        raise FileNotFoundError(f"no check-worthiness model at {path} (missing {META_FILE}); train one with `claimflow train`")
-    return json.loads(file.read_text(encoding="utf-8"))
 
 
 def model_dir(model: str | Path | None = None) -> Path:
@@ -236,7 +212,7 @@ def load_model(model: str | Path | None = None):
 
 def model_meta(model: str | Path | None = None) -> dict:
     """The model's meta.json (version, threshold, metrics) without loading its weights."""
-    return _read_meta(model_dir(model))
+    return read_meta(model_dir(model))
 
 
 def model_version(model: str | Path | None = None) -> str:

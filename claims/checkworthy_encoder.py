@@ -58,13 +58,14 @@ def model_files(folder: str | Path, meta: dict | None = None) -> EncoderFiles:
     return EncoderFiles(meta["version"], folder / MODEL_FILE, path, int(meta["max_length"]))
 
 
-class EncoderCheckworthyModel:
-    """A loaded model: ``score(texts)`` gives calibrated probabilities in [0, 1]."""
+class CalibratedModel:
+    """What every check-worthiness model folder gives: its meta.json (``version``,
+    ``threshold``, Platt ``calibration``) and ``score(texts)``, calibrated probabilities in
+    [0, 1], from the ``decision(texts)`` of the kind of model."""
 
-    def __init__(self, folder: str | Path, *, threads: int = 1):
+    def __init__(self, folder: str | Path):
         self.path = Path(folder)
         self.meta = read_meta(self.path)
-        self.model = OnnxTextModel(model_files(self.path, self.meta), threads=threads)
         cal = self.meta["calibration"]
         self._cal_a, self._cal_b = float(cal["a"]), float(cal["b"])
 
@@ -77,8 +78,7 @@ class EncoderCheckworthyModel:
         return float(self.meta["threshold"])
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
-        """The model's logit for each text (uncalibrated log-odds)."""
-        return logits(self.model, texts)
+        raise NotImplementedError
 
     def calibrate(self, z: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self._cal_a * z + self._cal_b)))
@@ -86,6 +86,18 @@ class EncoderCheckworthyModel:
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probabilities that each text is a check-worthy factual claim."""
         return self.calibrate(self.decision(list(texts)))
+
+
+class EncoderCheckworthyModel(CalibratedModel):
+    """A loaded encoder model (one onnxruntime thread by default: ingest runs one per process)."""
+
+    def __init__(self, folder: str | Path, *, threads: int = 1):
+        super().__init__(folder)
+        self.model = OnnxTextModel(model_files(self.path, self.meta), threads=threads)
+
+    def decision(self, texts: Sequence[str]) -> np.ndarray:
+        """The model's logit for each text (uncalibrated log-odds)."""
+        return logits(self.model, texts)
 
 
 def logits(model: OnnxTextModel, texts: Sequence[str]) -> np.ndarray:

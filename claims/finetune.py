@@ -44,6 +44,7 @@ log = logging.getLogger("claims.finetune")
 SPEC_FILE = "spec.json"
 ROWS_FILE = "rows.jsonl"
 RESULT_FILE = "result.json"
+DONE_FILE = "done.json"
 OUTPUT = "logit"
 
 
@@ -79,11 +80,20 @@ def _log_to_stderr() -> None:
 
 
 def run_job(job_dir: str, name: str) -> dict:
-    """Train one model (``final`` or ``fold-K``), export it, and score its held-out fold."""
+    """Train one model (``final`` or ``fold-K``), export it, and score its held-out fold. A job
+    already done (its ``done.json`` written last) is not run again: a re-run of a stopped
+    training with the same job folder finishes the rest."""
     _log_to_stderr()
+    job = Path(job_dir)
+    done = job / name / DONE_FILE
+    key = fingerprint(job)
+    if done.is_file():
+        result = json.loads(done.read_text(encoding="utf-8"))
+        if result.get("fingerprint") == key:
+            log.info("%s: already done (%s)", name, done)
+            return result
     import torch
 
-    job = Path(job_dir)
     spec = json.loads((job / SPEC_FILE).read_text(encoding="utf-8"))
     torch.set_num_threads(int(spec["threads"]))
     rows = [json.loads(line) for line in (job / ROWS_FILE).read_text(encoding="utf-8").splitlines() if line]
@@ -97,7 +107,7 @@ def run_job(job_dir: str, name: str) -> dict:
     model = train_model(spec, [rows[i]["text"] for i in train_idx], [rows[i]["label"] for i in train_idx], seed, name)
     trained = time.perf_counter() - started
     export_int8(model, out / "model.onnx", spec)
-    result = {"rows": len(train_idx), "train_seconds": round(trained, 1)}
+    result = {"rows": len(train_idx), "train_seconds": round(trained, 1), "fingerprint": key}
     if name == spec["ship"]:
         sample = [r["text"] for r in rows[:: max(1, len(rows) // 512)]][:512]
         torch_logits = torch_scores(model, spec, sample)
@@ -115,8 +125,23 @@ def run_job(job_dir: str, name: str) -> dict:
         np.save(out / "logits.npy", logits.astype(np.float64))
         result["held_out"] = int(len(held))
     result["seconds"] = round(time.perf_counter() - started, 1)
+    done.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     log.info("%s: done in %.0f s (%s)", name, result["seconds"], result)
     return result
+
+
+# Options that do not change what a job computes.
+_NOT_IN_FINGERPRINT = {"workers", "jobs", "ship", "log_every", "keep_fp32"}
+
+
+def fingerprint(job: Path) -> str:
+    """sha256 of the rows and of the options that decide what a job computes."""
+    import hashlib
+
+    spec = json.loads((job / SPEC_FILE).read_text(encoding="utf-8"))
+    digest = hashlib.sha256(json.dumps({k: v for k, v in spec.items() if k not in _NOT_IN_FINGERPRINT}, sort_keys=True).encode())
+    digest.update((job / ROWS_FILE).read_bytes())
+    return digest.hexdigest()
 
 
 def _scorer_module(spec: dict):

