@@ -23,8 +23,9 @@ from claims.pipeline import model_label
 from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features
 from claims.sources import Article
 
-# The check-worthiness scorer: the learned model shipped in claims/models/checkworthy (MODEL), a
-# folder made by `claimflow train`, or the hand-set rules (RULES, "rules-v1").
+# The check-worthiness scorer: the learned model shipped with claimflow (MODEL: the fine-tuned
+# encoder; "tfidf": the TF-IDF model), a folder made by `claimflow train`, or the hand-set rules
+# (RULES, "rules-v1"). See claims.checkworthy.
 MODEL = "model"
 
 MIN_CLAIM_WORDS = 4
@@ -184,12 +185,13 @@ def scoring(scorer: str = MODEL) -> ScoreClaims:
     if scorer == RULES:
         return lambda texts, feats: ([score(f) for f in feats], RULES)
     from claims import checkworthy
+    from claims.errors import ClaimsError
 
     folder = None if scorer == MODEL else scorer
     try:
         version = checkworthy.model_version(folder)
         checkworthy.load_model(folder)
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, ClaimsError) as err:
         warnings.warn(f"check-worthiness model {scorer!r} unusable ({err}); scoring with {RULES}", ScorerFallbackWarning, stacklevel=2)
         return scoring(RULES)
     return lambda texts, feats: (checkworthy.score_texts(texts, folder), version)

@@ -247,7 +247,7 @@ def report(
 @app.command()
 def rescore(
     db: DbOption = None,
-    scorer: Annotated[Optional[str], typer.Option(help="'model', a model folder, or 'rules-v1' [env CLAIMFLOW_SCORER, default model].")] = None,
+    scorer: Annotated[Optional[str], typer.Option(help="'model' (the shipped encoder), 'tfidf', a model folder, or 'rules-v1' [env CLAIMFLOW_SCORER, default model].")] = None,
 ) -> None:
     """Score every claim in the warehouse again (after `claimflow train`, say). Pushed claims keep their tasks; the next push sends the claims that now reach the threshold."""
     settings = _settings(db=db, scorer=scorer)
@@ -263,18 +263,25 @@ TsvArgument = Annotated[Path, typer.Argument(help="A TSV with the header Sentenc
 @app.command()
 def train(
     train_file: Annotated[Optional[Path], typer.Option("--train", help="Training TSV [default: ct24_train.tsv of ../shared/benchmarks/checkworthiness].")] = None,
-    dev_file: Annotated[Optional[Path], typer.Option("--dev", help="TSV the threshold and calibration are chosen on [default: ct24_dev.tsv there].")] = None,
+    dev_file: Annotated[Optional[Path], typer.Option("--dev", help="Dev TSV [default: ct24_dev.tsv there]: pooled with train for the encoder; the TF-IDF model's threshold is chosen on it.")] = None,
     extra: Annotated[Optional[list[Path]], typer.Option("--extra", help="More training rows, e.g. from `claimflow export-training` (repeatable).")] = None,
-    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model [default: the shipped model, claims/models/checkworthy].")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model [default: the shipped model of that kind, claims/models/checkworthy-minilm or claims/models/checkworthy].")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 0,
+    kind: Annotated[str, typer.Option(help="'encoder' (check-worthiness v2, fine-tuned MiniLM, in .venv-train) or 'tfidf' (the TF-IDF model).")] = "encoder",
+    epochs: Annotated[Optional[float], typer.Option(help="Encoder: passes over the training rows [default 0.6].")] = None,
+    calibration: Annotated[Optional[str], typer.Option(help="Encoder: 'refit' (a model without fold 0 of 3 for out-of-debate scores, and the shipped one on all rows, side by side) or 'holdout' (only the model without fold 0, shipped) [default refit].")] = None,
+    calibration_folds: Annotated[Optional[int], typer.Option(help="Encoder, refit: folds of debates left out in turn for the out-of-debate scores (3 is a full cross-validation: twice the work of 1) [default 1].")] = None,
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Encoder: keep the fine-tuning's job folder (fold models, held-out scores) here.")] = None,
 ) -> None:
-    """Train the check-worthiness model (TF-IDF word and character n-grams plus the rule cues, logistic regression, Platt calibration), choose its threshold on the dev file, and write it. About two minutes on two cores."""
+    """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from requirements/train.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 30 to 60 minutes on two cores). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
     import warnings
 
-    from claims.checkworthy import DEFAULT_MODEL_DIR
-    from claims.train import DatasetError, RepairedRowWarning, read_tsv, train as fit
+    from claims.checkworthy import ENCODER_MODEL_DIR, TFIDF_MODEL_DIR
+    from claims.train import DatasetError, RepairedRowWarning, TrainingError, read_tsv, train as fit, train_encoder
     from flows.settings import CHECKWORTHINESS_DATA
 
+    if kind not in ("encoder", "tfidf"):
+        _fail(f"--kind must be 'encoder' or 'tfidf', not {kind!r}")
     files = {"train": train_file or CHECKWORTHINESS_DATA / "ct24_train.tsv", "dev": dev_file or CHECKWORTHINESS_DATA / "ct24_dev.tsv"}
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -285,40 +292,68 @@ def train(
         _fail(str(exc))
     for w in caught:
         err.print(f"[yellow]repaired:[/yellow] {w.message}", highlight=False)
-    out_dir = model_dir or DEFAULT_MODEL_DIR
+    out_dir = model_dir or (ENCODER_MODEL_DIR if kind == "encoder" else TFIDF_MODEL_DIR)
     try:
-        with err.status(f"training on {len(rows['train']) + len(extra_rows):,} rows"):
-            metrics = fit(rows["train"], rows["dev"], out_dir, extra_rows=extra_rows, seed=seed)
-    except ValueError as exc:
+        if kind == "tfidf":
+            with err.status(f"training on {len(rows['train']) + len(extra_rows):,} rows"):
+                metrics = fit(rows["train"], rows["dev"], out_dir, extra_rows=extra_rows, seed=seed)
+        else:
+            python = _training_venv(_settings())
+            options = {k: v for k, v in {"epochs": epochs, "calibration": calibration, "calibration_folds": calibration_folds}.items()
+                       if v is not None}
+            metrics = train_encoder(rows["train"], rows["dev"], out_dir, python=python, extra_rows=extra_rows, seed=seed,
+                                    work_dir=work_dir, progress=lambda line: err.print(line, highlight=False, markup=False), **options)
+    except (ValueError, TypeError) as exc:
         _fail(f"cannot train on {files['train']} and {files['dev']}: {exc}")
-    dev = metrics["dev_out_of_debate"]
-    _print_counts("trained", {
-        "model": metrics["version"], "written to": str(out_dir), "train rows": metrics["train_rows"],
-        "extra rows": len(extra_rows), "threshold": metrics["threshold"], "dev F1 (out of debate)": dev["f1"],
-        "dev ROC AUC (out of debate)": dev["roc_auc"], "seconds": metrics["train_seconds"],
-    })
+    except TrainingError as exc:
+        _fail(str(exc))
+    dev = metrics["dev_out_of_debate"] or {}
+    counts = {"model": metrics["version"], "written to": str(out_dir), "train rows": metrics["train_rows"],
+              "extra rows": len(extra_rows), "threshold": metrics["threshold"]}
+    if kind == "encoder":
+        held = metrics["out_of_debate"]
+        counts |= {"F1 (out of debate)": held["f1"], "ROC AUC (out of debate)": held["roc_auc"], "ECE (out of debate)": held["ece"]}
+    counts |= {"dev F1 (out of debate)": dev.get("f1"), "dev ROC AUC (out of debate)": dev.get("roc_auc"), "seconds": metrics["train_seconds"]}
+    _print_counts("trained", counts)
     if model_dir is not None:
         out.print(f"Use it: CLAIMFLOW_SCORER={out_dir}", highlight=False)
+
+
+def _training_venv(settings) -> Path:
+    """Set up the training venv (scripts/setup_train.sh, idempotent) and return its python."""
+    import os
+    import subprocess
+
+    from flows.settings import PROJECT_ROOT
+
+    script = PROJECT_ROOT / "scripts" / "setup_train.sh"
+    env = {**os.environ, "CLAIMFLOW_TRAIN_VENV": str(settings.train_venv)}
+    done = subprocess.run(["bash", str(script)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("setup:") or done.returncode]
+    for line in lines[-10:]:
+        err.print(line, highlight=False, markup=False)
+    if done.returncode:
+        _fail(f"could not set up the training venv {settings.train_venv} ({script} exited {done.returncode})")
+    return Path(settings.train_venv) / "bin" / "python"
 
 
 @app.command()
 def evaluate(
     file: TsvArgument,
-    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model folder [default: CLAIMFLOW_SCORER if a folder, else the shipped model].")] = None,
+    model_dir: Annotated[Optional[str], typer.Option("--model", help="'model' (the shipped encoder), 'tfidf', or a model folder [default: CLAIMFLOW_SCORER unless it is rules-v1].")] = None,
     threshold: Annotated[Optional[float], typer.Option(help="Decision threshold [default: the model's own].")] = None,
 ) -> None:
     """Score every sentence of a labelled TSV with the model and print precision, recall and F1 of the Yes class at the threshold, ROC AUC, Brier score and calibration error."""
-    from claims.checkworthy import DEFAULT_MODEL_DIR
+    from claims.checkworthy import model_dir as folder_of
+    from claims.encoder import EncoderError
     from claims.train import DatasetError, evaluate as measure, read_tsv
 
     settings = _settings()
-    folder = model_dir or (Path(settings.scorer) if settings.scorer not in ("model", "rules-v1") else DEFAULT_MODEL_DIR)
+    folder = folder_of(model_dir or (settings.scorer if settings.scorer != "rules-v1" else None))
     try:
         rows = read_tsv(file)
         metrics = measure(folder, rows, threshold)
-    except DatasetError as exc:
-        _fail(str(exc))
-    except FileNotFoundError as exc:
+    except (DatasetError, EncoderError, FileNotFoundError) as exc:
         _fail(str(exc))
     _print_counts(f"{file} ({metrics['n']} sentences, {metrics['positives']} Yes)", {
         k: metrics[k] for k in ("threshold", "precision", "recall", "f1", "roc_auc", "brier", "ece")

@@ -39,8 +39,14 @@ class Settings(BaseSettings):
     context_sentences: int = Field(1, ge=0, description="Sentences on each side kept as a claim's context.")
     scorer: str = Field(
         "model",
-        description="Check-worthiness scorer: 'model' (the model shipped in claims/models/checkworthy), "
-        "the folder of a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+        description="Check-worthiness scorer: 'model' (check-worthiness v2, the fine-tuned encoder shipped in "
+        "claims/models/checkworthy-minilm), 'tfidf' (the TF-IDF model in claims/models/checkworthy), the folder of "
+        "a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+    )
+    # Check-worthiness v2 (issue 14): the venv `claimflow train` fine-tunes the encoder in.
+    train_venv: Path = Field(
+        PROJECT_ROOT / ".venv-train",
+        description="The training venv (torch, transformers) that `claimflow train` sets up from requirements/train.lock.",
     )
 
     # Label Studio: an external server when both are set, else the local embedded one.
@@ -59,7 +65,7 @@ class Settings(BaseSettings):
     ls_project: str = Field("claimflow claims", min_length=1, max_length=50, description="Title of the Label Studio project for claims.")
     push_threshold: float = Field(
         0.4, ge=0, le=1,
-        description="Claims scoring at least this become tasks (the shipped model's threshold, chosen on the dev split, is 0.396).",
+        description="Claims scoring at least this become tasks (the shipped encoder's own threshold is 0.376, the TF-IDF model's 0.396).",
     )
     push_batch_size: int = Field(1000, ge=1, description="Tasks per import call.")
     ls_retries: int = Field(3, ge=0, description="Retries of a Label Studio call that failed with a connection error or 5xx.")
