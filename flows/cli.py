@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -344,20 +345,40 @@ def _print_login(target) -> None:
         out.print(f"Log in as {target.login_email}; the password is in {target.credentials_file} (readable by you only)", highlight=False)
 
 
+QUARANTINE_LINES = 20  # quarantined rows named one by one after a land; the rest counted
+
+
 def _print_land(report) -> None:
     counts = report.counts()
     failed = counts.pop("failed_expectations", {})
     _print_counts("land", counts | {"seconds": f"{report.seconds:.1f}"})
-    for name, n in sorted(failed.items()):
-        err.print(f"[yellow]quarantined:[/yellow] {n} row(s) failed {name}", highlight=False)
+    details = report.quarantine_details
+    for line in details[:QUARANTINE_LINES]:
+        err.print("[yellow]quarantined:[/yellow] " + escape(line), highlight=False)
+    if len(details) > QUARANTINE_LINES or (failed and not details):
+        summary = ", ".join(f"{n} {name}" for name, n in sorted(failed.items()))
+        err.print(f"[yellow]quarantined:[/yellow] {summary}; every row with its reasons is in labels_quarantine", highlight=False)
     if report.verdicts is not None:
         _print_counts("verdicts", report.verdicts.counts())
+
+
+def _cell(value) -> str:
+    """A value as a person reads it: no None, no Python dict or float repr."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "-"
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_cell(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value) or "-"
+    return str(value)
 
 
 def _print_counts(title: str, counts: dict) -> None:
     table = Table(title=title, show_header=False, title_justify="left")
     for key, value in counts.items():
-        table.add_row(key.replace("_", " "), str(value))
+        table.add_row(key.replace("_", " "), escape(_cell(value)))
     out.print(table)
 
 

@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 from annotation.results import MalformedAnnotation, flatten, parse_time
 from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
 from expectations.gate import worker_running as validation_worker_running
-from expectations.labels import SUITE as LABELS_SUITE, start_gate
+from expectations.labels import SUITE as LABELS_SUITE, describe_failure, start_gate
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
 from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow
@@ -63,11 +63,13 @@ class LandReport:
     quarantined: int = 0
     quarantine_resolved: int = 0
     failed_expectations: dict = field(default_factory=dict)
+    # One line per row newly quarantined: task, annotation, and each failed field with its value.
+    quarantine_details: list = field(default_factory=list)
     seconds: float = 0.0
     verdicts: ResolveReport | None = None  # the resolve that followed, if any
 
     def counts(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "url", "seconds", "verdicts")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "url", "seconds", "verdicts", "quarantine_details")}
 
     @property
     def quarantined_share(self) -> float:
@@ -158,7 +160,8 @@ def _land(
                 continue  # landed already, unchanged
             pulled = {"task_id": task_id, "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
                       "claim_id": claim_id}
-            if annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated:
+            pulled["new"] = annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated
+            if pulled["new"]:
                 raw.append(pulled)  # stored raw as pulled (its first four fields)
             # else: quarantined unchanged; validated again (what it failed may have gone), not stored raw twice
             try:
@@ -189,7 +192,8 @@ def _land(
     unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
-    return counts | {"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
+    details = [describe_failure(r["label_row"], r["reasons"], task_id=r["task_id"]) for r in bad if r["new"]]
+    return counts | {"quarantine_details": details,"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
                      "validation_seconds": round(gate.seconds, 3)}
 
 
@@ -226,22 +230,31 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         # Rows quarantined before and failing again are not counted twice (nor stored twice).
         report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
         report.failed_expectations = counts["failed_expectations"]
+        report.quarantine_details = counts["quarantine_details"]
         gone = with_retries(find_deleted_tasks, settings)(target, str(settings.db), report.project_id)
         if gone:
             with connection(settings.db) as con:
                 report.labels_deleted += store.mark_tasks_deleted(con, target.url, report.project_id, gone)
         report.seconds = time.perf_counter() - started
         publish_counts(report)
-        if report.quarantined_share > settings.max_quarantine_share:
+        if over_quarantine_limit(report, settings):
+            first = "; ".join(report.quarantine_details[:3])
             raise QuarantineLimitExceeded(
                 f"{report.quarantined} of {report.validated} annotations pulled ({report.quarantined_share:.0%}) failed "
-                f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%}: "
-                f"{report.failed_expectations}. Good rows landed; see labels_quarantine."
+                f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%} "
+                f"(and at least CLAIMFLOW_QUARANTINE_MIN_ROWS={settings.quarantine_min_rows}): {first}"
+                f"{'; ...' if len(report.quarantine_details) > 3 else ''}. Good rows landed; see labels_quarantine."
             )
     get_run_logger().info("land completed: %s", report.counts())
     if resolve:
         report.verdicts = resolve_flow(db=str(settings.db))
     return report
+
+
+def over_quarantine_limit(report: LandReport, settings) -> bool:
+    """More than CLAIMFLOW_MAX_QUARANTINE_SHARE of the batch newly quarantined, and at least
+    CLAIMFLOW_QUARANTINE_MIN_ROWS rows: a handful of typos never fails a land (each is named)."""
+    return report.quarantined >= max(settings.quarantine_min_rows, 1) and report.quarantined_share > settings.max_quarantine_share
 
 
 def publish_counts(report: LandReport) -> None:
