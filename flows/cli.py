@@ -118,7 +118,7 @@ def run(
         table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(pushed), str(resolved), str(review))
     out.print(table)
     out.print(f"Labels in the warehouse: {labels}")
-    out.print(f"Annotate at: {target.url}/projects/{report.push.project_id}/data", highlight=False)
+    _print_annotate_at(target, report.push.project_id)
     _print_login(target)
     out.print(f"Then land the verdicts: claimflow land", highlight=False)
     out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
@@ -139,7 +139,7 @@ def push(
     with _annotation_errors():
         report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
     _print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
-    out.print(f"Annotate at: {target.url}/projects/{report.project_id}/data", highlight=False)
+    _print_annotate_at(target, report.project_id)
     _print_login(target)
 
 
@@ -270,7 +270,7 @@ def export_training(
     out_file: Annotated[Path, typer.Option("--out", help="TSV to write.")] = Path("data/training/annotator_labels.tsv"),
     db: DbOption = None,
 ) -> None:
-    """Write the claims annotators judged as training rows (a resolved not_checkable verdict is No, any other verdict Yes), in the TSV format `claimflow train --extra` reads."""
+    """Write the claims annotators judged as training rows, in the TSV format `claimflow train --extra` reads: the majority of the annotators' "worth checking?" answers (ties left out), or for a claim without answers its resolved verdict (not_checkable is No, any other Yes)."""
     settings = _existing_warehouse(db)
     from claims.train import write_tsv
     from warehouse.db import connection, sql as query
@@ -338,6 +338,13 @@ def _label_studio(settings):
         return resolve_target(settings, start=True)
     except AnnotationError as exc:
         _fail(str(exc))
+
+
+def _print_annotate_at(target, project_id: int) -> None:
+    from annotation.client import labeling_stream_url
+
+    out.print(f"Annotate at: {labeling_stream_url(target.url, project_id)} (each annotator gets tasks of their own; "
+              "do not edit others' annotations in the Data Manager)", highlight=False)
 
 
 def _print_login(target) -> None:

@@ -9,8 +9,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from annotation.config import config_text
-from annotation.tasks import claim_task
+from annotation.config import config_text, data_fields, instructions_html
+from annotation.tasks import claim_task, hidden_columns
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
@@ -41,19 +41,36 @@ class PushReport:
         }
 
 
+# The Data Manager tab claimflow keeps on its project (raw HTML fields hidden from its table).
+CLAIMS_VIEW = "Claims"
+
+
+def project_settings() -> dict:
+    """What claimflow's project always has: the labeling config, the instructions shown to
+    annotators before they start (and behind the form's "i"), a skip button."""
+    return {
+        "label_config": config_text(),
+        "expert_instruction": instructions_html(),
+        "show_instruction": True,
+        "show_skip_button": True,
+        "show_collab_predictions": True,
+    }
+
+
 @task(cache_policy=NO_CACHE)
 def open_project(target: Target, title: str, overlap: int | None = None) -> int:
     """Find the claims project by title, or create it with the labeling config (Label Studio
-    validates it); with ``overlap``, make sure the project asks for that many annotators per task."""
+    validates it), and bring its config, instructions and Data Manager tab up to date; with
+    ``overlap``, make sure the project asks for that many annotators per task."""
+    settings = project_settings()
     with target.client() as client:
         client.check_auth()
-        project = client.ensure_project(
-            title,
-            config_text(),
+        project = client.find_project(title) or client.create_project(
+            title, settings["label_config"],
             description="Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
-            show_skip_button=True,
-            show_collab_predictions=True,
         )
+        client.sync_project(project, **settings)
+        client.ensure_view(project, CLAIMS_VIEW, hidden_columns(["article_id", *data_fields()]))
         if overlap is not None:
             client.set_overlap(project, overlap)
         return project
