@@ -62,9 +62,12 @@ def _print_ingest(report) -> None:
         table.add_row(key.replace("_", " "), str(value))
     table.add_row("seconds", f"{report.seconds:.1f}")
     out.print(table)
-    for f in report.failures:
-        where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
-        err.print(f"[yellow]failed:[/yellow] {where}: {f['reason']}", highlight=False, soft_wrap=True)
+    for label, rows in (("failed", report.failures), ("skipped", report.skipped)):
+        for f in rows:
+            where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
+            err.print(f"[yellow]{label}:[/yellow] {escape(where)}: {escape(f['reason'])}", highlight=False, soft_wrap=True)
+    for line in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
