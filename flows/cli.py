@@ -18,6 +18,8 @@ app = typer.Typer(
     "and query the verdicts in DuckDB.",
     no_args_is_help=True,
     add_completion=False,
+    # Help text is plain text: "[env CLAIMFLOW_DB, default ...]" is shown, not read as rich markup.
+    rich_markup_mode=None,
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -285,7 +287,7 @@ def export_training(
     out.print(f"{n} rows ({yes} Yes, {n - yes} No) written to {out_file}; add them with `claimflow train --extra {out_file}`", highlight=False)
 
 
-labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)
+labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(labelstudio_app, name="labelstudio")
 
 
