@@ -303,6 +303,19 @@ def test_resolve_and_report_over_the_landed_batch(warehouse, prefect_server, tmp
     assert "verdict_allowed" in page and "tie" in page and "needs review" in page
     docs = output.data_docs.read_text()
     assert output.data_docs.is_file() and "labels" in docs and "verdicts" in docs
+    # The task needing review links to Label Studio; wide tables scroll inside the page.
+    assert f'<a href="{URL}/projects/{PROJECT}/data?task=101">101</a>' in page and '<div class="scroll">' in page
+    assert "{'" not in page  # votes read "misleading 1, supported 1", not a Python dict
+    # The data docs load nothing from other hosts: styled by the stylesheet inlined in each page,
+    # and the index lists the validation pages without JavaScript.
+    import re
+
+    for html_page in output.data_docs.parent.rglob("*.html"):
+        text = html_page.read_text()
+        assert not re.search(r"""<(?:link|script|img)\b[^>]*(?:href|src)=["']https?://""", text), html_page
+        assert "claimflow: a small stylesheet" in text
+    for suite in ("claims", "labels", "verdicts"):
+        assert f'href="validations/{suite}/' in docs
 
 
 def test_export_training_writes_resolved_claims_as_yes_and_not_checkable_as_no(warehouse, tmp_path):
