@@ -48,9 +48,9 @@ CLAIMS_VIEW = "Claims"
 def project_settings() -> dict:
     """What claimflow's project always has: the labeling config, the instructions shown to
     annotators before they start (and behind the form's "i"), a skip button."""
-    return {
-        "label_config": config_text(),
-        "expert_instruction": instructions_html(),
+    return {  # stripped: Label Studio stores them without the final newline
+        "label_config": config_text().strip(),
+        "expert_instruction": instructions_html().strip(),
         "show_instruction": True,
         "show_skip_button": True,
         "show_collab_predictions": True,

@@ -85,8 +85,8 @@ def test_the_project_gets_the_instructions_the_config_and_a_tab_without_raw_html
     target = resolve_target(settings, start=False)
     project = open_project.fn(target, settings.ls_project, settings.overlap)
     stored = ls_client.sdk.projects.get(id=project)
-    assert stored.expert_instruction == instructions_html() and stored.show_instruction
-    assert stored.label_config == config_text()
+    assert stored.expert_instruction == instructions_html().strip() and stored.show_instruction
+    assert stored.label_config == config_text().strip()
     views = ls_client._get("api/dm/views", {"project": project}, "list tabs").json()
     (tab,) = [v for v in views if v["data"]["title"] == CLAIMS_VIEW]
     hidden = tab["data"]["hiddenColumns"]
@@ -96,6 +96,6 @@ def test_the_project_gets_the_instructions_the_config_and_a_tab_without_raw_html
     assert ls_client.sync_project(project, **project_settings()) == []
     ls_client.sdk.projects.update(id=project, expert_instruction="old")
     open_project.fn(target, settings.ls_project, settings.overlap)
-    assert ls_client.sdk.projects.get(id=project).expert_instruction == instructions_html()
+    assert ls_client.sdk.projects.get(id=project).expert_instruction == instructions_html().strip()
     assert len(ls_client._get("api/dm/views", {"project": project}, "list tabs").json()) == len(views)
     assert "context_html" in data_fields()
