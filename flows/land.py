@@ -193,8 +193,8 @@ def _land(
     if unreadable:
         failed["payload_shape"] = unreadable
     details = [describe_failure(r["label_row"], r["reasons"], task_id=r["task_id"]) for r in bad if r["new"]]
-    return counts | {"quarantine_details": details,"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
-                     "validation_seconds": round(gate.seconds, 3)}
+    return counts | {"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
+                     "validation_seconds": round(gate.seconds, 3), "quarantine_details": details}
 
 
 @flow(name="land")
