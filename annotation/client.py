@@ -52,6 +52,13 @@ def _detail(body) -> str:
     return f": {str(body)[:300]}" if body else ""
 
 
+def labeling_stream_url(url: str, project: int) -> str:
+    """Where annotators should work: the project's labeling stream ("Label All Tasks"), which
+    gives each annotator a fresh annotation of their own, never someone else's to edit (the Data
+    Manager opens existing annotations for editing)."""
+    return f"{url.rstrip('/')}/projects/{project}/data?labeling=1"
+
+
 def ls_time(value: datetime) -> str:
     """A datetime in the only format Label Studio's Data Manager filters accept."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -93,6 +100,44 @@ class LabelStudioClient:
 
     def ensure_project(self, title: str, label_config: str, **options) -> int:
         return self.find_project(title) or self.create_project(title, label_config, **options)
+
+    def sync_project(self, project: int, **settings) -> list[str]:
+        """Give the project these settings (label_config, expert_instruction, ...) where they
+        differ; Label Studio validates a new labeling config against the existing annotations.
+        Returns the names of the settings changed."""
+        with _translated("read project", self.url):
+            current = self._sdk.projects.get(id=project)
+        changed = {k: v for k, v in settings.items() if getattr(current, k, None) != v}
+        if changed:
+            with _translated("update project", self.url):
+                self._sdk.projects.update(id=project, **changed)
+        return sorted(changed)
+
+    def ensure_view(self, project: int, title: str, hidden_columns: list[str]) -> bool:
+        """A Data Manager tab ``title`` on the project that hides ``hidden_columns`` (ids such as
+        ``tasks:data.context_html``) in its table and in the labeling view's list; created, or
+        given these hidden columns if it has others. Other tabs are left as people set them.
+        True if it changed."""
+        views = self._get("api/dm/views", {"project": project}, "list Data Manager tabs")
+        hidden = {"explore": list(hidden_columns), "labeling": list(hidden_columns)}
+        for view in (views.json() if views is not None else []):
+            data = view.get("data") or {}
+            if data.get("title") == title:
+                if data.get("hiddenColumns") == hidden:
+                    return False
+                self._request("PATCH", f"api/dm/views/{view['id']}", "update a Data Manager tab",
+                              json={"project": project, "data": {**data, "hiddenColumns": hidden}})
+                return True
+        self._request("POST", "api/dm/views", "create a Data Manager tab",
+                      json={"project": project, "data": {"title": title, "hiddenColumns": hidden}})
+        return True
+
+    def invite_url(self) -> str:
+        """The organisation's sign-up link (Label Studio's "invite people"): a new annotator signs
+        up there and joins the organisation. It carries the organisation's token: share it only
+        with annotators."""
+        response = self._get("api/invite", {}, "read the invite link")
+        return self.url + response.json()["invite_url"]
 
     def set_overlap(self, project: int, annotators: int) -> bool:
         """Ask for ``annotators`` annotations per task (every task overlapped); True if changed.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from importlib import resources
@@ -11,11 +12,19 @@ from annotation.errors import ConfigError
 
 CLAIM_CONFIG = "claim.xml"
 PAIR_CONFIG = "pair.xml"
+INSTRUCTIONS = "instructions.html"
+PAIR_INSTRUCTIONS = "pair_instructions.html"
 
 
 def config_text(name: str = CLAIM_CONFIG) -> str:
     """The XML of ``annotation/configs/<name>``."""
     return resources.files("annotation").joinpath("configs", name).read_text(encoding="utf-8")
+
+
+def instructions_html() -> str:
+    """The project's instructions to annotators (Label Studio's expert_instruction): what each
+    verdict means, what the stars mean, how to work."""
+    return config_text(INSTRUCTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,11 @@ class ClaimControls:
     @property
     def verdicts(self) -> tuple[str, ...]:
         return self.verdict.choices
+
+
+def data_fields(xml: str | None = None) -> list[str]:
+    """The task data fields the config shows (its ``value="$field"`` attributes), in order."""
+    return list(dict.fromkeys(re.findall(r'value="\$(\w+)"', xml or config_text())))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,34 +6,59 @@ All translation from claimflow's records to Label Studio's task JSON lives here.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from annotation.config import ClaimControls, claim_controls
 
 
+def _lines(text: str) -> str:
+    """Escaped text with each line break kept as <br>: a heading stays on its own line instead of
+    running into the next sentence."""
+    return html.escape(text).replace("\n", "<br>")
+
+
 def context_html(context: str, start: int, end: int) -> str:
-    """The context as HTML with the claim (``context[start:end]``) marked; everything escaped."""
-    return (
-        html.escape(context[:start])
-        + "<mark>"
-        + html.escape(context[start:end])
-        + "</mark>"
-        + html.escape(context[end:])
-    )
+    """The context as HTML with the claim (``context[start:end]``) marked and its line breaks
+    kept; everything escaped."""
+    return _lines(context[:start]) + "<mark>" + _lines(context[start:end]) + "</mark>" + _lines(context[end:])
 
 
-def source_line(row: Mapping) -> str:
+def _source_parts(row: Mapping) -> list[str]:
     parts = [row.get("source") or "source unknown"]
     if row.get("published_at"):
         parts.append(str(row["published_at"])[:10])
-    if row.get("url"):
-        parts.append(str(row["url"]))
+    return parts
+
+
+def source_line(row: Mapping) -> str:
+    """Source, date and URL as plain text (a readable Data Manager column)."""
+    return " · ".join(_source_parts(row) + ([str(row["url"])] if row.get("url") else []))
+
+
+def source_html(row: Mapping) -> str:
+    """Source and date, and the URL as a link that opens in a new tab (only http and https)."""
+    parts = [html.escape(p) for p in _source_parts(row)]
+    url = str(row.get("url") or "")
+    if urlsplit(url).scheme in ("http", "https"):
+        href = html.escape(url, quote=True)
+        parts.append(f'<a href="{href}" target="_blank" rel="noopener noreferrer">{html.escape(url)}</a>')
+    elif url:
+        parts.append(html.escape(url))
     return " · ".join(parts)
 
 
 REVIEW_FIELD = "review"
 # A match at or above this contradiction is shown as one that may contradict the claim.
 MAY_CONTRADICT = 0.5
+# Data fields the Data Manager's table does not show (see hidden_columns): ids for machines, and
+# every *_html field, which it would show as raw markup.
+HIDDEN_FIELDS = ("article_id",)
+
+
+def hidden_columns(fields: Iterable[str]) -> list[str]:
+    """The Data Manager column ids of the data fields annotators need not see in its table."""
+    return [f"tasks:data.{k}" for k in dict.fromkeys(fields) if k in HIDDEN_FIELDS or k.endswith("_html")]
 
 
 def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT) -> str:
@@ -70,6 +95,7 @@ def claim_task(
             "article_id": row["article_id"],
             "article_title": row.get("article_title") or "(untitled article)",
             "source_line": source_line(row),
+            "source_html": source_html(row),
             "claim": row["claim"],
             "context_html": context_html(row["context"], row["claim_start_in_context"], row["claim_end_in_context"]),
             "claim_type": row["claim_type"],

@@ -58,6 +58,7 @@ class Extraction:
     article: Article
     claims: list[Claim] = field(default_factory=list)
     sentences: int = 0
+    boilerplate: int = 0  # lines of page furniture (claims.boilerplate) left out
     error: str | None = None
 
 
@@ -89,18 +90,24 @@ def extract(
         (a.text[b.start : b.end], (i, b.start, b.kind))
         for i, a in enumerate(articles)
         for b in blocks[i]
-        if b.kind != "heading"
+        if b.kind not in ("heading", "boilerplate")
     )
     docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size)
     pending: list[_Sentence] = []
     current = 0
+
+    def finish(i: int) -> Extraction:
+        done = _finish(articles[i], pending, label, context_sentences, score_claims)
+        done.boilerplate = sum(1 for b in blocks[i] if b.kind == "boilerplate")
+        return done
+
     for doc, (index, offset, kind) in docs:
         while current < index:  # articles before this one are complete (some have no body blocks)
-            yield _finish(articles[current], pending, label, context_sentences, score_claims)
+            yield finish(current)
             pending, current = [], current + 1
         pending.extend(_sentences(doc, offset, kind, min_words))
     while current < len(articles):
-        yield _finish(articles[current], pending, label, context_sentences, score_claims)
+        yield finish(current)
         pending, current = [], current + 1
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
 
@@ -20,11 +21,11 @@ from expectations.gate import ROW, PendingValidation, Validation, validate_async
 SUITE = "labels"
 FRAME_COLUMNS = (
     "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "verdict", "confidence",
-    "lead_time", "created_at", "updated_at", "was_cancelled",
+    "lead_time", "created_at", "updated_at", "was_cancelled", "edited_by_id", "check_worthy",
 )
 PAIR_FRAME_COLUMNS = (
     "annotation_id", "task_id", "project_id", "pair_id", "annotator_id", "relation",
-    "lead_time", "created_at", "updated_at", "was_cancelled",
+    "lead_time", "created_at", "updated_at", "was_cancelled", "edited_by_id",
 )
 
 
@@ -122,7 +123,8 @@ def _column(values: Sequence, kind: tuple[str, str, frozenset]):
 
 _KINDS = {
     "annotation_id": _INTEGER, "task_id": _INTEGER, "project_id": _INTEGER, "annotator_id": _INTEGER,
-    "claim_id": _TEXT, "verdict": _TEXT, "confidence": _INTEGER, "lead_time": _REAL, "pair_id": _TEXT, "relation": _TEXT,
+    "claim_id": _TEXT, "verdict": _TEXT, "confidence": _INTEGER, "lead_time": _REAL, "edited_by_id": _INTEGER,
+    "pair_id": _TEXT, "relation": _TEXT,
 }
 
 
@@ -221,3 +223,50 @@ def gate_labels(
 ) -> Validation:
     """Validate a batch of label rows; the result's failures name every expectation a row fails."""
     return start_gate(labels, now=now, gate=gate).finish(con, ls_url, present)
+
+
+# What a referential check (expectations/sql/labels_referential.sql) looks at.
+_REFERENTIAL_FIELDS = {
+    "claim_known": "claim_id", "pair_known": "pair_id", "task_known": "task_id",
+    "one_label_per_claim_and_annotator": "annotator", "one_label_per_pair_and_annotator": "annotator",
+}
+# Frame columns derived from a label row's field (label_frame, with_epochs) -> that field.
+_DERIVED = {"evidence": "evidence_urls", "confidence_value": "confidence", "lead_time_value": "lead_time"}
+
+
+@lru_cache(maxsize=4)
+def failure_fields(suite: str = SUITE) -> dict[str, str]:
+    """expectation name -> the label row's field it checks (the first, for a compound check;
+    the annotator, for one label per claim (or pair) and annotator)."""
+    from expectations.gate import suite_json
+
+    fields = {}
+    for e in suite_json(suite)["expectations"]:
+        kwargs = e["kwargs"]
+        column = kwargs.get("column") or kwargs.get("column_A") or (kwargs.get("column_list") or [None])[0]
+        if column:
+            column = column.removesuffix("_epoch")
+            fields[e["meta"]["name"]] = _DERIVED.get(column, column)
+    return fields | _REFERENTIAL_FIELDS
+
+
+def describe_failure(row: dict, reasons: Sequence[str], *, task_id=None, gate: LabelGate | None = None) -> str:
+    """One line naming the task, the annotation, and for each failed check the field and its
+    value: ``task 12, annotation 34: evidence_urls ['see the paper'] fails evidence_urls_well_formed``."""
+    fields = failure_fields((gate or CLAIM_GATE).suite)
+    task = row.get("task_id", task_id)
+    where = f"task {task}" + (f", annotation {row['annotation_id']}" if row.get("annotation_id") is not None else "")
+    parts = []
+    for reason in reasons:
+        if reason == "edited_only_by_author":
+            editor = row.get("updated_by") or f"user {row.get('edited_by_id')}"
+            author = row.get("annotator") or f"user {row.get('annotator_id')}"
+            parts.append(f"last changed by {editor} (user {row.get('edited_by_id')}), not by its author {author} "
+                         f"(user {row.get('annotator_id')}): fails {reason}")
+        elif reason == "payload_shape":
+            parts.append(f"{row.get('payload_shape', 'not an annotation')}: fails {reason}")
+        elif reason in fields:
+            parts.append(f"{fields[reason]} {row.get(fields[reason])!r} fails {reason}")
+        else:
+            parts.append(f"fails {reason}")
+    return f"{where}: " + "; ".join(parts)

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 app = typer.Typer(
@@ -17,6 +18,8 @@ app = typer.Typer(
     "and query the verdicts in DuckDB.",
     no_args_is_help=True,
     add_completion=False,
+    # Help text is plain text: "[env CLAIMFLOW_DB, default ...]" is shown, not read as rich markup.
+    rich_markup_mode=None,
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -62,9 +65,12 @@ def _print_ingest(report) -> None:
         table.add_row(key.replace("_", " "), str(value))
     table.add_row("seconds", f"{report.seconds:.1f}")
     out.print(table)
-    for f in report.failures:
-        where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
-        err.print(f"[yellow]failed:[/yellow] {where}: {f['reason']}", highlight=False, soft_wrap=True)
+    for label, rows in (("failed", report.failures), ("skipped", report.skipped)):
+        for f in rows:
+            where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
+            err.print(f"[yellow]{label}:[/yellow] {escape(where)}: {escape(f['reason'])}", highlight=False, soft_wrap=True)
+    for line in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -123,9 +129,9 @@ def run(
     out.print(table)
     out.print(f"Labels in the warehouse: {labels}")
     out.print(f"Claim pairs across articles: {pairs}, of which {candidates} may contradict", highlight=False)
-    out.print(f"Annotate at: {target.url}/projects/{report.push.project_id}/data", highlight=False)
+    _print_annotate_at(target, report.push.project_id)
     if report.push.pairs is not None:
-        out.print(f"Judge pairs at: {target.url}/projects/{report.push.pairs.project_id}/data", highlight=False)
+        _print_annotate_at(target, report.push.pairs.project_id, "Judge pairs at")
     _print_login(target)
     out.print(f"Then land the verdicts: claimflow land", highlight=False)
     out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
@@ -197,9 +203,9 @@ def push(
     with _annotation_errors():
         report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
     _print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
-    out.print(f"Annotate at: {target.url}/projects/{report.project_id}/data", highlight=False)
+    _print_annotate_at(target, report.project_id)
     if report.pairs is not None:
-        out.print(f"Judge pairs at: {target.url}/projects/{report.pairs.project_id}/data", highlight=False)
+        _print_annotate_at(target, report.pairs.project_id, "Judge pairs at")
     _print_login(target)
 
 
@@ -365,7 +371,7 @@ def export_training(
     out_file: Annotated[Path, typer.Option("--out", help="TSV to write.")] = Path("data/training/annotator_labels.tsv"),
     db: DbOption = None,
 ) -> None:
-    """Write the claims annotators judged as training rows (a resolved not_checkable verdict is No, any other verdict Yes), in the TSV format `claimflow train --extra` reads."""
+    """Write the claims annotators judged as training rows, in the TSV format `claimflow train --extra` reads: the majority of the annotators' "worth checking?" answers (ties left out), or for a claim without answers its resolved verdict (not_checkable is No, any other Yes)."""
     settings = _existing_warehouse(db)
     from claims.train import write_tsv
     from warehouse.db import connection, sql as query
@@ -377,7 +383,7 @@ def export_training(
     out.print(f"{n} rows ({yes} Yes, {n - yes} No) written to {out_file}; add them with `claimflow train --extra {out_file}`", highlight=False)
 
 
-labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)
+labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(labelstudio_app, name="labelstudio")
 
 
@@ -435,25 +441,52 @@ def _label_studio(settings):
         _fail(str(exc))
 
 
+def _print_annotate_at(target, project_id: int, what: str = "Annotate at") -> None:
+    from annotation.client import labeling_stream_url
+
+    out.print(f"{what}: {labeling_stream_url(target.url, project_id)} (each annotator gets tasks of their own; "
+              "do not edit others' annotations in the Data Manager)", highlight=False)
+
+
 def _print_login(target) -> None:
     if target.local:
         out.print(f"Log in as {target.login_email}; the password is in {target.credentials_file} (readable by you only)", highlight=False)
+
+
+QUARANTINE_LINES = 20  # quarantined rows named one by one after a land; the rest counted
 
 
 def _print_land(report) -> None:
     counts = report.counts()
     failed = counts.pop("failed_expectations", {})
     _print_counts("land", counts | {"seconds": f"{report.seconds:.1f}"})
-    for name, n in sorted(failed.items()):
-        err.print(f"[yellow]quarantined:[/yellow] {n} row(s) failed {name}", highlight=False)
+    details = report.quarantine_details
+    for line in details[:QUARANTINE_LINES]:
+        err.print("[yellow]quarantined:[/yellow] " + escape(line), highlight=False)
+    if len(details) > QUARANTINE_LINES or (failed and not details):
+        summary = ", ".join(f"{n} {name}" for name, n in sorted(failed.items()))
+        err.print(f"[yellow]quarantined:[/yellow] {summary}; every row with its reasons is in labels_quarantine", highlight=False)
     if report.verdicts is not None:
         _print_counts("verdicts", report.verdicts.counts())
+
+
+def _cell(value) -> str:
+    """A value as a person reads it: no None, no Python dict or float repr."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "-"
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_cell(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value) or "-"
+    return str(value)
 
 
 def _print_counts(title: str, counts: dict) -> None:
     table = Table(title=title, show_header=False, title_justify="left")
     for key, value in counts.items():
-        table.add_row(key.replace("_", " "), str(value))
+        table.add_row(key.replace("_", " "), escape(_cell(value)))
     out.print(table)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from annotation.config import CLAIM_CONFIG, PAIR_CONFIG
+from annotation.config import CLAIM_CONFIG, INSTRUCTIONS, PAIR_CONFIG, PAIR_INSTRUCTIONS
 from annotation.pairs import flatten_pair
 from annotation.results import flatten
 from expectations.labels import CLAIM_GATE, PAIR_GATE, LabelGate
@@ -32,6 +32,8 @@ class TaskKind:
     gate: LabelGate
     flatten: Callable[..., dict]  # (annotation, subject id, users=, task_id=, project_id=) -> label row
     project_setting: str          # the Settings field holding the project's title
+    instructions: str             # the annotators' instructions (HTML) in annotation/configs
+    view: str                     # the Data Manager tab claimflow keeps (raw HTML fields hidden)
 
     @property
     def subject(self) -> str:
@@ -48,10 +50,10 @@ class TaskKind:
 
 CLAIM = TaskKind(
     "claim", CLAIM_CONFIG, "Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
-    CLAIMS, CLAIM_GATE, _flatten_claim, "ls_project",
+    CLAIMS, CLAIM_GATE, _flatten_claim, "ls_project", INSTRUCTIONS, "Claims",
 )
 PAIR = TaskKind(
     "pair", PAIR_CONFIG, "Pairs of claims from different articles that claimflow matched: say whether they agree, "
     "contradict, are unrelated, or speak of different events.",
-    PAIRS, PAIR_GATE, _flatten_pair, "ls_pair_project",
+    PAIRS, PAIR_GATE, _flatten_pair, "ls_pair_project", PAIR_INSTRUCTIONS, "Pairs",
 )

@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 from annotation.results import MalformedAnnotation, parse_time
 from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
 from expectations.gate import worker_running as validation_worker_running
-from expectations.labels import PAIR_GATE, SUITE as LABELS_SUITE, start_gate
+from expectations.labels import PAIR_GATE, SUITE as LABELS_SUITE, describe_failure, start_gate
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
@@ -64,12 +64,15 @@ class LandReport:
     quarantined: int = 0
     quarantine_resolved: int = 0
     failed_expectations: dict = field(default_factory=dict)
+    # One line per row newly quarantined: task, annotation, and each failed field with its value.
+    quarantine_details: list = field(default_factory=list)
     seconds: float = 0.0
     verdicts: ResolveReport | None = None  # the resolve that followed, if any
     pairs: "LandReport | None" = None  # the pair project's land, when it has one
 
     def counts(self) -> dict:
-        counts = {k: v for k, v in self.__dict__.items() if k not in ("run_id", "url", "seconds", "verdicts", "pairs")}
+        hidden = ("run_id", "url", "seconds", "verdicts", "pairs", "quarantine_details")
+        counts = {k: v for k, v in self.__dict__.items() if k not in hidden}
         if self.pairs is not None:
             counts |= {f"pair_{k}": v for k, v in self.pairs.counts().items() if k != "failed_expectations"}
         return counts
@@ -165,7 +168,8 @@ def _land(
                 continue  # landed already, unchanged
             pulled = {"task_id": task_id, "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
                       subject: claim_id}
-            if annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated:
+            pulled["new"] = annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated
+            if pulled["new"]:
                 raw.append(pulled)  # stored raw as pulled (its first four fields)
             # else: quarantined unchanged; validated again (what it failed may have gone), not stored raw twice
             try:
@@ -196,8 +200,9 @@ def _land(
     unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
+    details = [describe_failure(r["label_row"], r["reasons"], task_id=r["task_id"], gate=kind.gate) for r in bad if r["new"]]
     return counts | {"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
-                     "validation_seconds": round(gate.seconds, 3)}
+                     "validation_seconds": round(gate.seconds, 3), "quarantine_details": details}
 
 
 def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project_id: int) -> LandReport:
@@ -226,6 +231,7 @@ def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project
     # Rows quarantined before and failing again are not counted twice (nor stored twice).
     report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
     report.failed_expectations = counts["failed_expectations"]
+    report.quarantine_details = counts["quarantine_details"]
     gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, kind)
     if gone:
         with connection(db) as con:
@@ -244,11 +250,13 @@ def find_pair_project(target: Target, db: str, title: str) -> int | None:
 
 
 def _check_quarantine_share(report: LandReport, settings, what: str) -> None:
-    if report.quarantined_share > settings.max_quarantine_share:
+    if over_quarantine_limit(report, settings):
+        first = "; ".join(report.quarantine_details[:3])
         raise QuarantineLimitExceeded(
             f"{report.quarantined} of {report.validated} {what} annotations pulled ({report.quarantined_share:.0%}) failed "
-            f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%}: "
-            f"{report.failed_expectations}. Good rows landed; see labels_quarantine."
+            f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%} "
+            f"(and at least CLAIMFLOW_QUARANTINE_MIN_ROWS={settings.quarantine_min_rows}): {first}"
+            f"{'; ...' if len(report.quarantine_details) > 3 else ''}. Good rows landed; see labels_quarantine."
         )
 
 
@@ -279,6 +287,12 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     if resolve:
         report.verdicts = resolve_flow(db=str(settings.db))
     return report
+
+
+def over_quarantine_limit(report: LandReport, settings) -> bool:
+    """More than CLAIMFLOW_MAX_QUARANTINE_SHARE of the batch newly quarantined, and at least
+    CLAIMFLOW_QUARANTINE_MIN_ROWS rows: a handful of typos never fails a land (each is named)."""
+    return report.quarantined >= max(settings.quarantine_min_rows, 1) and report.quarantined_share > settings.max_quarantine_share
 
 
 def publish_counts(report: LandReport) -> None:

@@ -11,9 +11,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from annotation.config import config_text
+from annotation.config import config_text, data_fields
 from annotation.pairs import pair_task
-from annotation.tasks import claim_task
+from annotation.tasks import claim_task, hidden_columns
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.runs import recorded_run
@@ -49,19 +49,34 @@ class PushReport:
         return counts
 
 
+# The Data Manager tab claimflow keeps on its project (raw HTML fields hidden from its table).
+
+
+def project_settings(kind: TaskKind = CLAIM) -> dict:
+    """What a claimflow project always has: the kind's labeling config, the instructions shown
+    to annotators before they start (and behind the form's "i"), a skip button."""
+    return {  # stripped: Label Studio stores them without the final newline
+        "label_config": config_text(kind.config).strip(),
+        "expert_instruction": config_text(kind.instructions).strip(),
+        "show_instruction": True,
+        "show_skip_button": True,
+        "show_collab_predictions": True,
+    }
+
+
 @task(cache_policy=NO_CACHE)
 def open_project(target: Target, title: str, overlap: int | None = None, kind: TaskKind = CLAIM) -> int:
     """Find the kind's project by title, or create it with its labeling config (Label Studio
-    validates it); with ``overlap``, make sure the project asks for that many annotators per task."""
+    validates it), and bring its config, instructions and Data Manager tab up to date; with
+    ``overlap``, make sure the project asks for that many annotators per task."""
+    settings = project_settings(kind)
     with target.client() as client:
         client.check_auth()
-        project = client.ensure_project(
-            title,
-            config_text(kind.config),
-            description=kind.description,
-            show_skip_button=True,
-            show_collab_predictions=True,
+        project = client.find_project(title) or client.create_project(
+            title, settings["label_config"], description=kind.description,
         )
+        client.sync_project(project, **settings)
+        client.ensure_view(project, kind.view, hidden_columns(["article_id", *data_fields(settings["label_config"])]))
         if overlap is not None:
             client.set_overlap(project, overlap)
         return project

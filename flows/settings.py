@@ -7,7 +7,7 @@ like to override them for one call. Nothing here is read at import time.
 from __future__ import annotations
 
 from pathlib import Path
-
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -111,6 +111,30 @@ class Settings(BaseSettings):
     ls_pair_project: str = Field(
         "claimflow pairs", min_length=1, max_length=50, description="Title of the Label Studio project for claim pairs."
     )
+
+    # Issue 12 (a day of real annotation work): the quarantine limit, languages, extraction checks.
+    quarantine_min_rows: int = Field(
+        10, ge=0,
+        description="The share limit (CLAIMFLOW_MAX_QUARANTINE_SHARE) fails a land only when it newly quarantines at least "
+        "this many rows; fewer are reported one by one and the land succeeds.",
+    )
+    languages: str = Field(
+        "en", description="Languages (ISO 639-1 codes, comma-separated) whose articles are split into claims."
+    )
+    other_languages: Literal["skip", "keep"] = Field(
+        "skip",
+        description="What happens to an article in another language: 'skip' (not landed; recorded in ingest_failures "
+        "as skipped) or 'keep' (landed with its language, without claims).",
+    )
+    min_extraction_share: float = Field(
+        0.2, ge=0, le=1,
+        description="An HTML page whose extracted article keeps less than this share of the page's text is ingested "
+        "with a warning (the extractor may have missed the article).",
+    )
+
+    @property
+    def language_set(self) -> frozenset[str]:
+        return frozenset(code.strip().lower() for code in self.languages.split(",") if code.strip())
 
     @field_validator("ls_url")
     @classmethod

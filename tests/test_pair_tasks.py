@@ -52,7 +52,19 @@ def test_a_pair_annotation_flattens_to_one_label_row():
         "annotation_id": 7, "task_id": 3, "project_id": 2, "pair_id": "p1", "annotator_id": 5, "annotator": "ana@desk.example",
         "relation": "agree", "rationale": "Same.", "lead_time": 4.5,
         "created_at": datetime(2026, 11, 30, 10, 0), "updated_at": datetime(2026, 11, 30, 10, 1), "was_cancelled": False,
+        "updated_by_id": None, "updated_by": None, "edited_by_id": None,
     }
+
+
+def test_a_pair_annotation_changed_by_someone_else_names_the_editor_and_fails_its_suite():
+    from expectations.gate import validate
+    from expectations.labels import PAIR_GATE, label_frame
+
+    edited = annotation(updated_by=9, updated_at="2026-11-30T11:00:00.000000Z")
+    row = flatten_pair(edited, pair_id="p1", users={5: "ana@desk.example", 9: "ben@desk.example"})
+    assert (row["updated_by"], row["edited_by_id"]) == ("ben@desk.example", 9)
+    outcome = validate(PAIR_GATE.suite, label_frame([row], PAIR_GATE.columns), now=datetime(2026, 12, 1))
+    assert outcome.failures == {0: ["edited_only_by_author"]}
 
 
 def test_a_skipped_pair_annotation_has_no_relation_and_two_relations_are_kept_for_the_suite():

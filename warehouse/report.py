@@ -6,7 +6,9 @@ with charts drawn by matplotlib as inline SVG, so the page works offline and by 
 
 from __future__ import annotations
 
+import html
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -135,6 +137,27 @@ def source_matrix_chart(matrix: pd.DataFrame) -> str | None:
     ax.set_yticks(range(len(sources)), short, fontsize=8)
     fig.colorbar(image, ax=ax, fraction=0.035, label="share contradicting: people's, or the model's (hatched)")
     return _svg(fig)
+def _cell_html(value) -> str:
+    """A cell as escaped HTML: no "nan" or "None", a map (votes) as "refuted 2, supported 1"."""
+    if isinstance(value, dict):
+        return html.escape(", ".join(f"{k} {v}" for k, v in value.items()))
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return ""
+    return html.escape(str(value))
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A frame as an HTML table, every cell escaped. A ``task_url`` column is not shown: it
+    makes the ``task_id`` of its row a link to the task in Label Studio."""
+    urls = frame["task_url"] if "task_url" in frame.columns else None
+    shown = frame.drop(columns=["task_url"]) if urls is not None else frame
+    cells = shown.map(_cell_html)
+    if urls is not None and "task_id" in cells.columns:
+        cells["task_id"] = [
+            f'<a href="{html.escape(str(u), quote=True)}">{c}</a>' if isinstance(u, str) and u.startswith(("http://", "https://")) else c
+            for c, u in zip(cells["task_id"], urls)
+        ]
+    return cells.to_html(index=False, classes="data", border=0, escape=False)
 
 
 def render(data: ReportData, *, data_docs: dict[str, str] | None = None) -> str:
@@ -150,7 +173,7 @@ def render(data: ReportData, *, data_docs: dict[str, str] | None = None) -> str:
     def table(frame: pd.DataFrame) -> Markup:
         if frame.empty:
             return Markup("<p class=empty>Nothing yet.</p>")
-        return Markup(frame.to_html(index=False, na_rep="", classes="data", border=0, escape=True))
+        return Markup(f'<div class="scroll">{html_table(frame)}</div>')
 
     charts = {
         "verdicts": verdicts_by_source_chart(f["sources"]),
