@@ -3,10 +3,14 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test test-unit bench lock clean
+.PHONY: setup setup-train demo test test-unit bench lock clean
 
 setup:
 	@scripts/setup.sh
+
+# The training venv (torch, transformers) of `claimflow train`, which also sets it up by itself.
+setup-train:
+	@scripts/setup_train.sh
 
 demo: setup
 	$(VENV)/bin/claimflow run
@@ -21,12 +25,16 @@ bench: setup
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_labelstudio.py
 	$(PY) bench/bench_quality.py
+	$(PY) bench/bench_match.py
+	$(PY) bench/bench_model.py
 	$(PY) bench/bench_reliability.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements/pipeline.lock
+	$(VENV)/bin/uv pip compile requirements/models.in --no-deps --generate-hashes --python-version 3.11 -q -o requirements/models.lock
 	$(VENV)/bin/uv pip compile requirements/labelstudio.in --generate-hashes --python-version 3.11 -q -o requirements/labelstudio.lock
+	$(VENV)/bin/uv pip compile requirements/train.in --generate-hashes --python-version 3.11 --find-links $${CLAIMFLOW_TORCH_WHEELS:-/opt/wheels} -q -o requirements/train.lock
 
 clean:
-	rm -rf $(VENV) .venv-labelstudio data/ .pytest_cache
+	rm -rf $(VENV) .venv-labelstudio .venv-train data/ .pytest_cache

@@ -33,7 +33,8 @@ def _crowd(labels: pd.DataFrame) -> pd.DataFrame:
 
 def resolve(labels: pd.DataFrame, policy: ResolvePolicy = ResolvePolicy()) -> pd.DataFrame:
     """One row per claim: verdict, status (open, resolved, needs_review), method, n_annotations,
-    votes, agreement (share of annotations agreeing with the verdict) and review_reason.
+    votes, agreement (share of annotations agreeing with the verdict; None with one annotation)
+    and review_reason.
 
     Ties (with either method) and agreement below ``policy.min_agreement`` need review; a tie
     has no verdict, low agreement keeps the resolved one as provisional. Claims with fewer than ``policy.overlap``
@@ -68,10 +69,11 @@ def resolve(labels: pd.DataFrame, policy: ResolvePolicy = ResolvePolicy()) -> pd
                 status = "resolved"
         # Share of the claim's annotations that agree with the verdict (a verdict nobody gave,
         # which Dawid-Skene can infer, has none); without a verdict, the largest group's share.
+        # A single label agrees with nothing: no figure (NULL), not 1.0.
         agreeing = claim_votes.get(verdict, 0) if verdict is not None else top
         rows.append({
             "claim_id": claim, "verdict": verdict, "status": status, "method": method, "n_annotations": n,
-            "votes": claim_votes, "agreement": agreeing / n, "review_reason": reason,
+            "votes": claim_votes, "agreement": agreeing / n if n >= 2 else None, "review_reason": reason,
         })
     return pd.DataFrame(rows, columns=columns)
 

@@ -79,7 +79,7 @@ def _translated(what: str, url: str) -> Iterator[None]:
 
 def _detail(body) -> str:
     if isinstance(body, dict):
-        text = body.get("detail") or body.get("validation_errors") or body
+        text = " ".join(str(body[k]) for k in ("detail", "validation_errors") if body.get(k)) or body
         return f": {str(text)[:300]}"
     return f": {str(body)[:300]}" if body else ""
 
@@ -91,6 +91,13 @@ def check_reachable(url: str, timeout: float = CHECK_TIMEOUT) -> None:
         httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
     except httpx.TransportError as err:
         raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable: {_transport_reason(err)}") from err
+
+
+def labeling_stream_url(url: str, project: int) -> str:
+    """Where annotators should work: the project's labeling stream ("Label All Tasks"), which
+    gives each annotator a fresh annotation of their own, never someone else's to edit (the Data
+    Manager opens existing annotations for editing)."""
+    return f"{url.rstrip('/')}/projects/{project}/data?labeling=1"
 
 
 def ls_time(value: datetime) -> str:
@@ -159,6 +166,52 @@ class LabelStudioClient:
                 raise
             return found
 
+    def sync_project(self, project: int, **settings) -> list[str]:
+        """Give the project these settings (label_config, expert_instruction, ...) where they
+        differ; Label Studio validates a new labeling config against the existing annotations.
+        Returns the names of the settings changed."""
+        with _translated("read project", self.url):
+            current = self._sdk.projects.get(id=project)
+        changed = {k: v for k, v in settings.items() if getattr(current, k, None) != v}
+        if changed:
+            with _translated("update project", self.url):
+                self._sdk.projects.update(id=project, **changed)
+        return sorted(changed)
+
+    def ensure_view(self, project: int, title: str, hidden_columns: list[str]) -> bool:
+        """A Data Manager tab ``title`` on the project that hides ``hidden_columns`` (ids such as
+        ``tasks:data.context_html``) in its table and in the labeling view's list; created, or
+        given these hidden columns if it has others. Other tabs are left as people set them.
+        True if it changed."""
+        hidden = {"explore": list(hidden_columns), "labeling": list(hidden_columns)}
+
+        def find() -> dict | None:
+            views = self._get("api/dm/views", {"project": project}, "list Data Manager tabs")
+            return next((v for v in (views.json() if views is not None else []) if (v.get("data") or {}).get("title") == title), None)
+
+        view = find()
+        if view is not None:
+            data = view.get("data") or {}
+            if data.get("hiddenColumns") == hidden:
+                return False
+            self._request("PATCH", f"api/dm/views/{view['id']}", "update a Data Manager tab",
+                          json={"project": project, "data": {**data, "hiddenColumns": hidden}})
+            return True
+        self._create_once(  # sent once; after an error, the tab if Label Studio made it
+            "create a Data Manager tab",
+            lambda: self._request("POST", "api/dm/views", "create a Data Manager tab", request_options=ONCE,
+                                  json={"project": project, "data": {"title": title, "hiddenColumns": hidden}}).json()["id"],
+            lambda: (find() or {}).get("id"),
+        )
+        return True
+
+    def invite_url(self) -> str:
+        """The organisation's sign-up link (Label Studio's "invite people"): a new annotator signs
+        up there and joins the organisation. It carries the organisation's token: share it only
+        with annotators."""
+        response = self._get("api/invite", {}, "read the invite link")
+        return self.url + response.json()["invite_url"]
+
     def set_overlap(self, project: int, annotators: int) -> bool:
         """Ask for ``annotators`` annotations per task (every task overlapped); True if changed.
         The community edition stores and serves the setting to annotators in the labeling stream."""
@@ -193,12 +246,13 @@ class LabelStudioClient:
             raise LabelStudioRequestError(f"Label Studio created {len(ids)} tasks for {len(tasks)} sent")
         return ids
 
-    def task_claim_ids(self, project: int) -> dict[str, int]:
-        """claim_id -> task id for every task of the project (the first task, if a claim has several)."""
+    def task_claim_ids(self, project: int, field: str = "claim_id") -> dict[str, int]:
+        """claim_id (or the data ``field`` naming what a task is about, e.g. pair_id) -> task id
+        for every task of the project (the first task, if one has several)."""
         found: dict[str, int] = {}
         with _translated("list tasks", self.url):
             for task in self._sdk.tasks.list(project=project, include="id,data", page_size=PAGE_SIZE):
-                claim = (task.data or {}).get("claim_id")
+                claim = (task.data or {}).get(field)
                 if claim is not None and claim not in found:
                     found[claim] = task.id
         return found
@@ -337,10 +391,10 @@ class LabelStudioClient:
         None): one call."""
         return self._task_count(project, [] if since is None else [_updated_after(since)])
 
-    def claim_task_count(self, project: int) -> int:
-        """How many tasks of the project carry a claim id in their data (claimflow's tasks; tasks
-        imported by hand into the same project do not count): one call."""
-        return self._task_count(project, [{"filter": "filter:tasks:data.claim_id", "operator": "empty", "type": "String", "value": False}])
+    def claim_task_count(self, project: int, field: str = "claim_id") -> int:
+        """How many tasks of the project carry a claim id (or the data ``field``) in their data
+        (claimflow's tasks; tasks imported by hand into the same project do not count): one call."""
+        return self._task_count(project, [{"filter": f"filter:tasks:data.{field}", "operator": "empty", "type": "String", "value": False}])
 
     def _task_count(self, project: int, items: list[dict]) -> int:
         """The Data Manager's count of the project's tasks that match every filter item."""

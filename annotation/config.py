@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from importlib import resources
@@ -10,11 +11,20 @@ from importlib import resources
 from annotation.errors import ConfigError
 
 CLAIM_CONFIG = "claim.xml"
+PAIR_CONFIG = "pair.xml"
+INSTRUCTIONS = "instructions.html"
+PAIR_INSTRUCTIONS = "pair_instructions.html"
 
 
 def config_text(name: str = CLAIM_CONFIG) -> str:
     """The XML of ``annotation/configs/<name>``."""
     return resources.files("annotation").joinpath("configs", name).read_text(encoding="utf-8")
+
+
+def instructions_html() -> str:
+    """The project's instructions to annotators (Label Studio's expert_instruction): what each
+    verdict means, what the stars mean, how to work."""
+    return config_text(INSTRUCTIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +55,47 @@ class ClaimControls:
         return self.verdict.choices
 
 
-@functools.lru_cache(maxsize=8)
-def claim_controls(xml: str | None = None) -> ClaimControls:
-    """Parse the config and return its controls; raise :class:`ConfigError` if one is missing."""
-    root = ET.fromstring(xml or config_text())
+def data_fields(xml: str | None = None) -> list[str]:
+    """The task data fields the config shows (its ``value="$field"`` attributes), in order."""
+    return list(dict.fromkeys(re.findall(r'value="\$(\w+)"', xml or config_text())))
+
+
+@dataclass(frozen=True, slots=True)
+class PairControls:
+    """The controls of the pair config that claimflow reads and writes."""
+
+    relation: Control
+    rationale: Control
+
+    @property
+    def relations(self) -> tuple[str, ...]:
+        return self.relation.choices
+
+
+def _controls(xml: str, wanted: dict[str, str]) -> dict[str, Control]:
+    """The config's controls named in ``wanted`` (name -> tag); :class:`ConfigError` if one is
+    missing. A choice's stored value is its ``alias`` when it has one (what people read is its
+    ``value``)."""
+    root = ET.fromstring(xml)
     found: dict[str, Control] = {}
     for el in root.iter():
         if "toName" in el.attrib and "name" in el.attrib:
             choices = tuple(c.attrib.get("alias") or c.attrib["value"] for c in el.iter("Choice"))
             found[el.attrib["name"]] = Control(el.attrib["name"], el.tag, el.attrib["toName"], choices)
-    wanted = {"verdict": "Choices", "confidence": "Rating", "rationale": "TextArea", "evidence": "TextArea", "checkworthy": "Choices"}
     for name, tag in wanted.items():
         if name not in found or found[name].tag != tag:
             raise ConfigError(f"labeling config needs a <{tag} name=\"{name}\"> control")
-    return ClaimControls(**{name: found[name] for name in wanted})
+    return {name: found[name] for name in wanted}
+
+
+@functools.lru_cache(maxsize=8)
+def claim_controls(xml: str | None = None) -> ClaimControls:
+    """Parse the claim config and return its controls; raise :class:`ConfigError` if one is missing."""
+    wanted = {"verdict": "Choices", "confidence": "Rating", "rationale": "TextArea", "evidence": "TextArea", "checkworthy": "Choices"}
+    return ClaimControls(**_controls(xml or config_text(), wanted))
+
+
+@functools.lru_cache(maxsize=8)
+def pair_controls(xml: str | None = None) -> PairControls:
+    """Parse the pair config and return its controls; raise :class:`ConfigError` if one is missing."""
+    return PairControls(**_controls(xml or config_text(PAIR_CONFIG), {"relation": "Choices", "rationale": "TextArea"}))

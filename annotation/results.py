@@ -7,7 +7,7 @@ functions; the raw JSON is never modified.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from annotation.config import ClaimControls, claim_controls
 
@@ -18,7 +18,14 @@ _MAPPING = (dict, Mapping)
 LABEL_FIELDS = (
     "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "annotator", "verdict",
     "confidence", "rationale", "evidence_urls", "lead_time", "created_at", "updated_at", "was_cancelled",
+    "updated_by_id", "updated_by", "edited_by_id", "check_worthy",
 )
+
+# Label Studio sets an annotation's ``updated_by`` to whoever wrote it last, its creator
+# included: an annotation created through the API on someone's behalf (``completed_by``) has
+# the API user as ``updated_by`` from the start, with ``updated_at`` microseconds after
+# ``created_at``. Only a write this long after the creation counts as an edit.
+EDIT_GRACE = timedelta(seconds=1)
 
 
 class MalformedAnnotation(ValueError):
@@ -47,8 +54,8 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _user_id(annotation: Mapping) -> int | None:
-    value = annotation.get("completed_by")
+def _user_id(annotation: Mapping, field: str = "completed_by") -> int | None:
+    value = annotation.get(field)
     if type(value) is int:
         return value
     if isinstance(value, _MAPPING):
@@ -56,7 +63,7 @@ def _user_id(annotation: Mapping) -> int | None:
     try:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
-        raise MalformedAnnotation(f"annotation {annotation['id']}: 'completed_by' is not a user id: {value!r}") from None
+        raise MalformedAnnotation(f"annotation {annotation['id']}: {field!r} is not a user id: {value!r}") from None
 
 
 def _cancelled(annotation: Mapping) -> bool:
@@ -98,6 +105,27 @@ def flatten(
     ``task_id`` and ``project_id``, when the caller knows them (the task the annotation came
     with), replace the annotation's own ``task`` and ``project``.
     """
+    controls = controls or claim_controls()
+    by_name = result_values(annotation)
+    verdict = by_name.get(controls.verdict.name)
+    confidence = by_name.get(controls.confidence.name)
+    rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
+    # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
+    evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
+    return common_fields(annotation, users=users, task_id=task_id, project_id=project_id) | {
+        "claim_id": claim_id,
+        # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
+        "verdict": chosen(verdict),
+        "confidence": confidence.get("rating") if confidence is not None else None,
+        "rationale": rationale or None,
+        "evidence_urls": evidence_urls,
+        "check_worthy": _check_worthy(by_name.get(controls.checkworthy.name), controls),
+    }
+
+
+def result_values(annotation: Mapping) -> dict[str, Mapping]:
+    """The annotation's control values by control name (``from_name``); raises
+    :class:`MalformedAnnotation` for a payload that is not an annotation at all."""
     if not isinstance(annotation, _MAPPING):
         raise MalformedAnnotation(f"expected an annotation object, got {type(annotation).__name__}")
     if not isinstance(annotation.get("id"), int):
@@ -105,38 +133,69 @@ def flatten(
     result = annotation.get("result") or []
     if not isinstance(result, list):
         raise MalformedAnnotation(f"annotation {annotation['id']}: 'result' is not a list")
-    controls = controls or claim_controls()
     by_name: dict[str, Mapping] = {}
     for item in result:
         if isinstance(item, _MAPPING):
             value = item.get("value")
             if isinstance(value, _MAPPING):
                 by_name[item.get("from_name")] = value
+    return by_name
 
-    verdict = by_name.get(controls.verdict.name)
-    verdict_choices = _as_list(verdict.get("choices")) if verdict is not None else []
-    confidence = by_name.get(controls.confidence.name)
-    rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
-    # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
-    evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
+
+def chosen(value: Mapping | None) -> str | None:
+    """A Choices control's value: the one choice, several joined by commas (for the suite to
+    fail), or None."""
+    choices = _as_list(value.get("choices")) if value is not None else []
+    return choices[0] if len(choices) == 1 else (",".join(map(str, choices)) or None)
+
+
+def common_fields(
+    annotation: Mapping, *, users: Mapping[int, str] | None, task_id: int | None, project_id: int | None
+) -> dict:
+    """What every label row has, whatever the task is about: ids, annotator, times, cancelled,
+    who last changed it and, when that was someone other than its author, who (``edited_by_id``)."""
     annotator_id = _user_id(annotation)
+    updated_by_id = _user_id(annotation, "updated_by")
+    created_at, updated_at = _time(annotation, "created_at"), _time(annotation, "updated_at")
+    users = users or {}
     return {
         "annotation_id": annotation["id"],
         "task_id": annotation.get("task") if task_id is None else task_id,
         "project_id": annotation.get("project") if project_id is None else project_id,
-        "claim_id": claim_id,
         "annotator_id": annotator_id,
-        "annotator": (users or {}).get(annotator_id) if annotator_id is not None else None,
-        # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
-        "verdict": verdict_choices[0] if len(verdict_choices) == 1 else (",".join(map(str, verdict_choices)) or None),
-        "confidence": confidence.get("rating") if confidence is not None else None,
-        "rationale": rationale or None,
-        "evidence_urls": evidence_urls,
+        "annotator": users.get(annotator_id) if annotator_id is not None else None,
         "lead_time": annotation.get("lead_time"),
-        "created_at": _time(annotation, "created_at"),
-        "updated_at": _time(annotation, "updated_at"),
+        "created_at": created_at,
+        "updated_at": updated_at,
         "was_cancelled": _cancelled(annotation),
+        "updated_by_id": updated_by_id,
+        "updated_by": users.get(updated_by_id) if updated_by_id is not None else None,
+        "edited_by_id": edited_by(annotator_id, updated_by_id, created_at, updated_at),
     }
+
+
+def edited_by(author: int | None, updated_by: int | None, created_at: datetime | None, updated_at: datetime | None) -> int | None:
+    """The user who edited someone else's annotation (``updated_by``, when it is not the author
+    and wrote after the creation, see :data:`EDIT_GRACE`), else None."""
+    if updated_by is None or author is None or updated_by == author:
+        return None
+    if created_at is not None and updated_at is not None and updated_at - created_at <= EDIT_GRACE:
+        return None  # created on the author's behalf, never edited
+    return updated_by
+
+
+def _check_worthy(value: Mapping | None, controls: ClaimControls):
+    """The "worth checking?" answer: True or False for the config's two choices, None when not
+    given; anything else is kept as given, for the expectation suite to refuse."""
+    choices = _as_list(value.get("choices")) if value is not None else []
+    if not choices:
+        return None
+    yes, no = controls.checkworthy.choices[:2]
+    if choices == [yes]:
+        return True
+    if choices == [no]:
+        return False
+    return ",".join(map(str, choices))
 
 
 def annotation_result(
@@ -145,6 +204,7 @@ def annotation_result(
     confidence: int | None = None,
     rationale: str | None = None,
     evidence: list[str] | None = None,
+    check_worthy: bool | None = None,
     controls: ClaimControls | None = None,
 ) -> list[dict]:
     """The ``result`` list Label Studio stores for an annotation with these values (for tests,
@@ -163,4 +223,8 @@ def annotation_result(
     if evidence:
         c = controls.evidence
         out.append({"from_name": c.name, "to_name": c.to_name, "type": c.result_type, "value": {"text": list(evidence)}})
+    if check_worthy is not None:
+        c = controls.checkworthy
+        out.append({"from_name": c.name, "to_name": c.to_name, "type": c.result_type,
+                    "value": {"choices": [c.choices[0] if check_worthy else c.choices[1]]}})
     return out

@@ -6,35 +6,80 @@ All translation from claimflow's records to Label Studio's task JSON lives here.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
 
 from annotation.config import ClaimControls, claim_controls
 
 
+def _lines(text: str) -> str:
+    """Escaped text with each line break kept as <br>: a heading stays on its own line instead of
+    running into the next sentence."""
+    return html.escape(text).replace("\n", "<br>")
+
+
 def context_html(context: str, start: int, end: int) -> str:
-    """The context as HTML with the claim (``context[start:end]``) marked; everything escaped."""
-    return (
-        html.escape(context[:start])
-        + "<mark>"
-        + html.escape(context[start:end])
-        + "</mark>"
-        + html.escape(context[end:])
-    )
+    """The context as HTML with the claim (``context[start:end]``) marked and its line breaks
+    kept; everything escaped."""
+    return _lines(context[:start]) + "<mark>" + _lines(context[start:end]) + "</mark>" + _lines(context[end:])
 
 
-def source_line(row: Mapping) -> str:
+def _source_parts(row: Mapping) -> list[str]:
     parts = [row.get("source") or "source unknown"]
     if row.get("published_at"):
         parts.append(str(row["published_at"])[:10])
-    if row.get("url"):
-        parts.append(str(row["url"]))
+    return parts
+
+
+def source_line(row: Mapping) -> str:
+    """Source, date and URL as plain text (a readable Data Manager column)."""
+    return " · ".join(_source_parts(row) + ([str(row["url"])] if row.get("url") else []))
+
+
+def source_html(row: Mapping) -> str:
+    """Source and date, and the URL as a link that opens in a new tab (only http and https)."""
+    parts = [html.escape(p) for p in _source_parts(row)]
+    url = str(row.get("url") or "")
+    if urlsplit(url).scheme in ("http", "https"):
+        href = html.escape(url, quote=True)
+        parts.append(f'<a href="{href}" target="_blank" rel="noopener noreferrer">{html.escape(url)}</a>')
+    elif url:
+        parts.append(html.escape(url))
     return " · ".join(parts)
 
 
 REVIEW_FIELD = "review"
+# A match at or above this contradiction is shown as one that may contradict the claim.
+MAY_CONTRADICT = 0.5
+# Data fields the Data Manager's table does not show (see hidden_columns): ids for machines, and
+# every *_html field, which it would show as raw markup.
+HIDDEN_FIELDS = ("article_id",)
 
 
-def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None = None) -> dict:
+def hidden_columns(fields: Iterable[str]) -> list[str]:
+    """The Data Manager column ids of the data fields annotators need not see in its table."""
+    return [f"tasks:data.{k}" for k in dict.fromkeys(fields) if k in HIDDEN_FIELDS or k.endswith("_html")]
+
+
+def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT) -> str:
+    """The claim's most similar claims from other articles (claim_pairs), escaped HTML: each with
+    its article, source and date, and whether it may contradict the claim."""
+    if not matches:
+        return "<p>No similar claim in other articles yet.</p>"
+    items = []
+    for m in matches:
+        contradiction = float(m.get("contradiction") or 0.0)
+        flag = (f'<b style="color:#b42318">may contradict ({contradiction:.2f})</b>' if contradiction >= may_contradict
+                else f"similar ({float(m.get('similarity') or 0.0):.2f})")
+        where = " · ".join(html.escape(str(x)) for x in (m.get("source") or "source unknown", str(m.get("published_at") or "")[:10]) if x)
+        items.append(f"<li>{flag}: “{html.escape(m.get('claim') or '')}” — "
+                     f"<i>{html.escape(m.get('article_title') or '(untitled article)')}</i> ({where})</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def claim_task(
+    row: Mapping, *, threshold: float, controls: ClaimControls | None = None, may_contradict: float = MAY_CONTRADICT
+) -> dict:
     """One task for one claim row (a row of the warehouse's claim_overview view).
 
     The task's data carries the claim id, so a task in Label Studio can always be traced back to
@@ -50,9 +95,13 @@ def claim_task(row: Mapping, *, threshold: float, controls: ClaimControls | None
             "article_id": row["article_id"],
             "article_title": row.get("article_title") or "(untitled article)",
             "source_line": source_line(row),
+            "source_html": source_html(row),
             "claim": row["claim"],
             "context_html": context_html(row["context"], row["claim_start_in_context"], row["claim_end_in_context"]),
             "claim_type": row["claim_type"],
+            # What other articles say of the same thing (claim_pairs), so a contradiction is
+            # seen while judging the claim.
+            "matches_html": matches_html(row.get("matches") or [], may_contradict),
             "score": round(float(row["score"]), 4),
             # Set by the resolve step ("needs_review" on ties and low agreement): a reviewer
             # filters on it in the Data Manager. Present from import so the column exists.

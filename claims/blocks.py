@@ -17,7 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-BlockKind = Literal["heading", "list_item", "paragraph"]
+from claims.boilerplate import boilerplate_kind, is_teaser_item, opens_teasers
+
+BlockKind = Literal["heading", "list_item", "paragraph", "boilerplate"]
 
 _MD_HEADING = re.compile(r"#{1,6}\s+")
 _BULLET = re.compile(r"(?:[-*+\u2022\u2013]|\d{1,3}[.)])\s+")
@@ -42,28 +44,53 @@ class Block:
 
 
 def split_blocks(text: str, max_chars: int = MAX_BLOCK_CHARS) -> list[Block]:
-    """Return the article's non-empty lines as blocks, in order; a line longer than
-    ``max_chars`` as several blocks of at most ``max_chars`` each."""
+    """Return the article's non-empty lines as blocks, in order. Page furniture (credits,
+    copyright, citation and update notes, share prompts, captions: claims.boilerplate) is a
+    ``boilerplate`` block, and so is every short line of a teaser section ("Related stories",
+    "Most read") up to the next heading or long paragraph. A line longer than ``max_chars``
+    (never furniture: it ends a teaser section) becomes several blocks of at most ``max_chars``."""
     blocks: list[Block] = []
     pos = 0
+    in_teasers = False
     for line in text.split("\n"):
         line_start, pos = pos, pos + len(line) + 1
         if not line.strip():
             continue
-        kind, marker_len = _classify(line) if len(line) <= max_chars else _classify_long(line)
+        long = len(line) > max_chars
+        kind, marker_len = _classify_long(line) if long else _classify(line)
         start = line_start + marker_len
         end = line_start + len(line.rstrip())
-        while end - start > max_chars:
-            cut = piece_end = _cut(text, start, start + max_chars)
-            while text[piece_end - 1].isspace():
-                piece_end -= 1
-            blocks.append(Block(kind, start, piece_end))
-            start = cut
-            while start < end and text[start].isspace():
-                start += 1
-        if end > start:
-            blocks.append(Block(kind, start, end))
+        if end <= start:
+            continue
+        if long:
+            in_teasers = False
+            blocks.extend(_pieces(text, kind, start, end, max_chars))
+            continue
+        content = text[start:end]
+        if kind == "heading" and (opens_teasers(content) or not in_teasers or _MD_HEADING.match(line)):
+            in_teasers = opens_teasers(content)  # a heading of its own opens or ends a teaser section
+        elif in_teasers and not is_teaser_item(content):
+            in_teasers = False  # a long paragraph: the article again
+        if in_teasers or boilerplate_kind(content):
+            kind = "boilerplate"
+        blocks.append(Block(kind, start, end))
     return blocks
+
+
+def _pieces(text: str, kind: BlockKind, start: int, end: int, max_chars: int) -> list[Block]:
+    """``text[start:end]`` as blocks of at most ``max_chars``, each without surrounding spaces."""
+    pieces = []
+    while end - start > max_chars:
+        cut = piece_end = _cut(text, start, start + max_chars)
+        while text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append(Block(kind, start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append(Block(kind, start, end))
+    return pieces
 
 
 def _cut(text: str, start: int, limit: int) -> int:
@@ -109,11 +136,13 @@ def _looks_like_heading(content: str) -> bool:
 
 
 def title_of(text: str, blocks: list[Block]) -> str | None:
-    """The article's title: its first heading, else its first line cut to 120 characters."""
+    """The article's title: its first heading, else its first line (not page furniture) cut to
+    120 characters."""
     for block in blocks:
         if block.kind == "heading":
             return text[block.start : block.end]
-    if blocks:
-        first = text[blocks[0].start : blocks[0].end]
-        return first if len(first) <= 120 else first[:117].rstrip() + "..."
+    for block in blocks:
+        if block.kind != "boilerplate":
+            first = text[block.start : block.end]
+            return first if len(first) <= 120 else first[:117].rstrip() + "..."
     return None

@@ -18,6 +18,13 @@ the sentence. :func:`claims.train.train` builds it; the artifact is plain JSON a
 Use :func:`score_texts` for lists of strings, :func:`score_spans` for the sentences extraction
 already has, or :func:`add_to_pipeline` to put the model into a spaCy pipeline as the component
 ``claimflow_checkworthy`` (``doc.cats["CHECKWORTHY"]`` and ``span._.checkworthy``).
+
+Which model: the functions here take a scorer name or a folder. :data:`MODEL` (``model``, the
+default) is check-worthiness v2, the fine-tuned sentence encoder of
+:mod:`claims.checkworthy_encoder` shipped in ``claims/models/checkworthy-minilm/``; :data:`TFIDF`
+(``tfidf``) is the TF-IDF model above, shipped in ``claims/models/checkworthy/``; a folder holds
+either kind (an encoder folder has a ``model.onnx``). Both kinds give calibrated probabilities and
+carry their own threshold.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from claims.checkworthy_encoder import CalibratedModel, read_meta
 from claims.score import text_features
 
 if TYPE_CHECKING:
@@ -40,6 +48,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MODEL_DIR",
+    "ENCODER_MODEL_DIR",
+    "MODEL",
+    "TFIDF",
+    "TFIDF_MODEL_DIR",
+    "model_dir",
+    "open_model",
     "COMPONENT",
     "CheckworthyModel",
     "add_to_pipeline",
@@ -54,7 +68,11 @@ __all__ = [
     "word_features",
 ]
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "checkworthy"
+MODEL = "model"
+TFIDF = "tfidf"
+TFIDF_MODEL_DIR = Path(__file__).resolve().parent / "models" / "checkworthy"
+ENCODER_MODEL_DIR = Path(__file__).resolve().parent / "models" / "checkworthy-minilm"
+DEFAULT_MODEL_DIR = ENCODER_MODEL_DIR
 COMPONENT = "claimflow_checkworthy"
 META_FILE = "meta.json"
 WEIGHTS_FILE = "weights.npz"
@@ -118,12 +136,11 @@ class _Block:
     coef: np.ndarray
 
 
-class CheckworthyModel:
-    """A loaded model: ``score(texts)`` gives calibrated probabilities in [0, 1]."""
+class CheckworthyModel(CalibratedModel):
+    """A loaded TF-IDF model: ``score(texts)`` gives calibrated probabilities in [0, 1]."""
 
     def __init__(self, model_dir: str | Path):
-        self.path = Path(model_dir)
-        self.meta = _read_meta(self.path)
+        super().__init__(model_dir)
         arrays = np.load(self.path / WEIGHTS_FILE)
         vocab = json.loads((self.path / VOCAB_FILE).read_text(encoding="utf-8"))
         self._blocks = (
@@ -132,16 +149,6 @@ class CheckworthyModel:
         )
         self._rule_coef = arrays["rule_coef"]
         self._intercept = float(arrays["intercept"][0])
-        cal = self.meta["calibration"]
-        self._cal_a, self._cal_b = float(cal["a"]), float(cal["b"])
-
-    @property
-    def version(self) -> str:
-        return self.meta["version"]
-
-    @property
-    def threshold(self) -> float:
-        return float(self.meta["threshold"])
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """The uncalibrated linear score (log-odds of the class-balanced regression)."""
@@ -170,49 +177,58 @@ class CheckworthyModel:
         z += np.asarray([rule_vector(t) for t in texts]) @ self._rule_coef
         return z
 
-    def calibrate(self, z: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self._cal_a * z + self._cal_b)))
 
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities that each text is a check-worthy factual claim."""
-        return self.calibrate(self.decision(list(texts)))
+def model_dir(model: str | Path | None = None) -> Path:
+    """The folder of scorer ``model``: :data:`MODEL` or None (the shipped encoder model),
+    :data:`TFIDF` (the shipped TF-IDF model), or a folder."""
+    if model is None or str(model) == MODEL:
+        return DEFAULT_MODEL_DIR
+    if str(model) == TFIDF:
+        return TFIDF_MODEL_DIR
+    return Path(model)
 
 
-def _read_meta(path: Path) -> dict:
-    file = path / META_FILE
-    if not file.is_file():
-        raise FileNotFoundError(f"no check-worthiness model at {path} (missing {META_FILE}); train one with claims.train.train")
-    return json.loads(file.read_text(encoding="utf-8"))
+def open_model(folder: str | Path):
+    """The model in ``folder``, of whichever kind it is, loaded now (not cached)."""
+    from claims import checkworthy_encoder
+
+    if checkworthy_encoder.is_encoder_model(folder):
+        return checkworthy_encoder.EncoderCheckworthyModel(folder)
+    return CheckworthyModel(folder)
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: str) -> CheckworthyModel:
-    return CheckworthyModel(path)
+def _load(path: str):
+    return open_model(path)
 
 
-def load_model(model_dir: str | Path | None = None) -> CheckworthyModel:
-    """The model in ``model_dir`` (default: the one shipped in the package), loaded once."""
-    return _load(str(Path(model_dir or DEFAULT_MODEL_DIR).resolve()))
+def load_model(model: str | Path | None = None):
+    """The model ``model`` (see :func:`model_dir`; default: the shipped encoder model), loaded
+    once per process: a :class:`CheckworthyModel` or a
+    :class:`claims.checkworthy_encoder.EncoderCheckworthyModel`. Both have ``score(texts)``,
+    ``decision(texts)``, ``calibrate(z)``, ``version`` and ``threshold``."""
+    return _load(str(model_dir(model).resolve()))
 
 
-def model_meta(model_dir: str | Path | None = None) -> dict:
+def model_meta(model: str | Path | None = None) -> dict:
     """The model's meta.json (version, threshold, metrics) without loading its weights."""
-    return _read_meta(Path(model_dir or DEFAULT_MODEL_DIR))
+    return read_meta(model_dir(model))
 
 
-def model_version(model_dir: str | Path | None = None) -> str:
-    """``cw-YYYYMMDD-<short>``: the scorer label to record with every claim it scored."""
-    return model_meta(model_dir)["version"]
+def model_version(model: str | Path | None = None) -> str:
+    """The scorer label to record with every claim it scored (``cw-YYYYMMDD-<short>`` for a
+    TF-IDF model, ``cw-minilm-YYYYMMDD-<short>`` for an encoder model)."""
+    return model_meta(model)["version"]
 
 
-def threshold(model_dir: str | Path | None = None) -> float:
-    """The decision threshold chosen on the dev split (a probability)."""
-    return float(model_meta(model_dir)["threshold"])
+def threshold(model: str | Path | None = None) -> float:
+    """The model's decision threshold (a probability), chosen when it was trained."""
+    return float(model_meta(model)["threshold"])
 
 
-def score_texts(texts: Iterable[str], model_dir: str | Path | None = None, batch_size: int = 2048) -> list[float]:
-    """Calibrated check-worthiness in [0, 1] for each text, in order."""
-    model = load_model(model_dir)
+def score_texts(texts: Iterable[str], model: str | Path | None = None, batch_size: int = 2048) -> list[float]:
+    """Calibrated check-worthiness in [0, 1] for each text, in order, by scorer ``model``."""
+    model = load_model(model)
     texts = list(texts)
     out: list[float] = []
     for i in range(0, len(texts), batch_size):
@@ -220,9 +236,9 @@ def score_texts(texts: Iterable[str], model_dir: str | Path | None = None, batch
     return out
 
 
-def score_spans(spans: Iterable[Span | Doc], model_dir: str | Path | None = None) -> list[float]:
+def score_spans(spans: Iterable[Span | Doc], model: str | Path | None = None) -> list[float]:
     """Scores of spaCy sentences (Spans) or Docs: only their text is used."""
-    return score_texts([s.text for s in spans], model_dir)
+    return score_texts([s.text for s in spans], model)
 
 
 # --- spaCy integration -------------------------------------------------------------------------

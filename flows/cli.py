@@ -43,6 +43,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help text is plain text: "[env CLAIMFLOW_DB, default ...]" is shown, not read as rich markup.
+    rich_markup_mode=None,
 )
 
 
@@ -64,6 +66,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     named: list[type[BaseException]] = [AnnotationError, ClaimsError, WarehouseError]
     if "flows.land" in sys.modules:
         named.append(sys.modules["flows.land"].QuarantineLimitExceeded)
+    if "claims.match" in sys.modules:
+        named.append(sys.modules["claims.match"].MatcherError)
     return tuple(named)
 
 
@@ -117,6 +121,7 @@ ModelOption = Annotated[
     Optional[str], typer.Option("--model", help="spaCy pipeline [env CLAIMFLOW_SPACY_MODEL].")
 ]
 
+TRY_PAIRS_SQL = "SELECT round(contradiction, 2) AS contradiction, claim_a, claim_b FROM candidate_contradictions LIMIT 10"
 TRY_SQL = "SELECT article_title, round(score, 2) AS score, claim_type, claim FROM claim_overview ORDER BY score DESC LIMIT 10"
 
 
@@ -156,11 +161,12 @@ def _print_ingest(report) -> None:
         table.add_row(key.replace("_", " "), str(value))
     table.add_row("seconds", f"{report.seconds:.1f}")
     out.print(table)
-    for f in report.failures:
-        where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
-        err.print(f"[yellow]failed:[/yellow] {escape(where)}: {escape(f['reason'])}", highlight=False, soft_wrap=True)
-    for s in report.passed_over:
-        err.print(f"[yellow]passed over:[/yellow] {escape(s['path'])}: {escape(s['reason'])}", highlight=False, soft_wrap=True)
+    for label, rows in (("failed", report.failures), ("skipped", report.skipped), ("passed over", report.passed_over)):
+        for f in rows:
+            where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
+            err.print(f"[yellow]{label}:[/yellow] {escape(where)}: {escape(f['reason'])}", highlight=False, soft_wrap=True)
+    for line in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -194,6 +200,7 @@ def run(
     run_flow = _flow("flows.main", "run_flow", settings)
     report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
     _print_ingest(report.ingest)
+    _print_counts("match", report.match.counts())
     _print_counts("push", report.push.counts())
     _print_land(report.land)
     from warehouse.db import connection
@@ -204,19 +211,75 @@ def run(
             " JOIN article_claim_summary c USING (article_id) ORDER BY s.title"
         ).fetchall()
         labels = con.execute("SELECT count(*) FROM labels WHERE NOT deleted").fetchone()[0]
-    table = Table(title=f"articles in {settings.db}", title_justify="left")
-    for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
-        table.add_column(col)
-    for title, n, mean, pushed, resolved, review in rows:
-        table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(pushed), str(resolved), str(review))
+        table = Table(title=f"articles in {settings.db}", title_justify="left")
+        for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
+            table.add_column(col)
+        for title, n, mean, pushed, resolved, review in rows:
+            table.add_row(title or "", str(n), f"{mean:.2f}" if mean is not None else "-", str(pushed), str(resolved), str(review))
+        pairs, candidates = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE contradiction >= ?) FROM claim_pairs", [settings.pair_push_threshold]
+        ).fetchone()
     out.print(table)
     out.print(f"Labels in the warehouse: {labels}")
-    out.print(f"Annotate at: {target.url}/projects/{report.push.project_id}/data", highlight=False)
+    out.print(f"Claim pairs across articles: {pairs}, of which {candidates} may contradict", highlight=False)
+    _print_annotate_at(target, report.push.project_id)
+    if report.push.pairs is not None:
+        _print_annotate_at(target, report.push.pairs.project_id, "Judge pairs at")
     _print_login(target)
     out.print(f"Then land the verdicts: claimflow land", highlight=False)
     out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
     if not report.ingest.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def match(
+    db: DbOption = None,
+    rematch: Annotated[bool, typer.Option(help="Match every claim again (after a new matcher): pairs found again get the new scores.")] = False,
+) -> None:
+    """Pair claims of different articles that speak of the same thing: each claim not matched yet gets its embedding (once) and its nearest claims of other articles, each pair a similarity, a contradiction score and the reasons for both (table claim_pairs). A re-run adds nothing."""
+    settings = _settings(db=db)
+    match_flow = _flow("flows.match", "match_flow", settings)
+    with _named_errors():
+        report = match_flow(db=str(settings.db), rematch=rematch)
+    _print_counts("match", report.counts() | {"seconds": f"{report.seconds:.1f}"})
+    out.print(f"Try: claimflow sql \"{TRY_PAIRS_SQL}\"", highlight=False)
+
+
+@app.command("train-matcher")
+def train_matcher(
+    stance: Annotated[Optional[Path], typer.Option(help="The stance benchmark folder (stances.csv, bodies.csv) [default: ../shared/benchmarks/stance].")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the matcher [default: the shipped one, claims/models/matcher].")] = None,
+    db: DbOption = None,
+    with_pairs: Annotated[bool, typer.Option("--with-pairs/--without-pairs", help="Add the pair relations people resolved in Label Studio (from the warehouse).")] = True,
+) -> None:
+    """Fit the matcher's similarity and contradiction models on the stance benchmark's fit half (and the pair relations resolved by annotators), write it, and print its figures on the benchmark's other half, which it never saw."""
+    from claims.encoder import load_encoder
+    from claims.matcher_train import train as fit
+    from claims.pipeline import load_pipeline
+    from flows.settings import STANCE_DATA
+
+    settings = _settings(db=db)
+    folder = stance or STANCE_DATA
+    if not (folder / "stances.csv").is_file() or not (folder / "bodies.csv").is_file():
+        _fail(f"{folder} has no stances.csv and bodies.csv; pass --stance")
+    extra = None
+    if with_pairs and Path(settings.db).exists():
+        from flows.match import human_pair_examples
+
+        extra = human_pair_examples(str(settings.db), settings)
+    with err.status("extracting, embedding and fitting (a few minutes)"):
+        figures = fit(folder, model_dir or _default_matcher_dir(), nlp=load_pipeline(settings.spacy_model),
+                      encoder=load_encoder(settings.encoder, settings.encoder_threads), extra=extra)
+    _print_counts("matcher trained", figures)
+    if model_dir is not None:
+        out.print(f"Use it: CLAIMFLOW_MATCHER={model_dir}", highlight=False)
+
+
+def _default_matcher_dir() -> Path:
+    from claims.match import DEFAULT_MATCHER_DIR
+
+    return DEFAULT_MATCHER_DIR
 
 
 @app.command()
@@ -230,7 +293,9 @@ def push(
     push_flow = _flow("flows.push", "push_flow", settings)
     report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
     _print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
-    out.print(f"Annotate at: {target.url}/projects/{report.project_id}/data", highlight=False)
+    _print_annotate_at(target, report.project_id)
+    if report.pairs is not None:
+        _print_annotate_at(target, report.pairs.project_id, "Judge pairs at")
     _print_login(target)
 
 
@@ -273,7 +338,7 @@ def report(
 @app.command()
 def rescore(
     db: DbOption = None,
-    scorer: Annotated[Optional[str], typer.Option(help="'model', a model folder, or 'rules-v1' [env CLAIMFLOW_SCORER, default model].")] = None,
+    scorer: Annotated[Optional[str], typer.Option(help="'model' (the shipped encoder), 'tfidf', a model folder, or 'rules-v1' [env CLAIMFLOW_SCORER, default model].")] = None,
 ) -> None:
     """Score every claim in the warehouse again (after `claimflow train`, say). Pushed claims keep their tasks; the next push sends the claims that now reach the threshold."""
     settings = _settings(db=db, scorer=scorer)
@@ -288,18 +353,25 @@ TsvArgument = Annotated[Path, typer.Argument(help="A TSV with the header Sentenc
 @app.command()
 def train(
     train_file: Annotated[Optional[Path], typer.Option("--train", help="Training TSV [default: ct24_train.tsv of ../shared/benchmarks/checkworthiness].")] = None,
-    dev_file: Annotated[Optional[Path], typer.Option("--dev", help="TSV the threshold and calibration are chosen on [default: ct24_dev.tsv there].")] = None,
+    dev_file: Annotated[Optional[Path], typer.Option("--dev", help="Dev TSV [default: ct24_dev.tsv there]: pooled with train for the encoder; the TF-IDF model's threshold is chosen on it.")] = None,
     extra: Annotated[Optional[list[Path]], typer.Option("--extra", help="More training rows, e.g. from `claimflow export-training` (repeatable).")] = None,
-    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model [default: the shipped model, claims/models/checkworthy].")] = None,
+    model_dir: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model [default: the shipped model of that kind, claims/models/checkworthy-minilm or claims/models/checkworthy].")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same data and seed give the same model.")] = 0,
+    kind: Annotated[str, typer.Option(help="'encoder' (check-worthiness v2, fine-tuned MiniLM, in .venv-train) or 'tfidf' (the TF-IDF model).")] = "encoder",
+    epochs: Annotated[Optional[float], typer.Option(help="Encoder: passes over the training rows [default 0.6].")] = None,
+    calibration: Annotated[Optional[str], typer.Option(help="Encoder: 'refit' (a model without fold 0 of 3 for out-of-debate scores, and the shipped one on all rows, side by side) or 'holdout' (only the model without fold 0, shipped) [default refit].")] = None,
+    calibration_folds: Annotated[Optional[int], typer.Option(help="Encoder, refit: folds of debates left out in turn for the out-of-debate scores (3 is a full cross-validation: twice the work of 1) [default 1].")] = None,
+    work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Encoder: keep the fine-tuning's job folder (fold models, held-out scores) here.")] = None,
 ) -> None:
-    """Train the check-worthiness model (TF-IDF word and character n-grams plus the rule cues, logistic regression, Platt calibration), choose its threshold on the dev file, and write it. About two minutes on two cores."""
+    """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from requirements/train.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 30 to 60 minutes on two cores). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
     import warnings
 
-    from claims.checkworthy import DEFAULT_MODEL_DIR
-    from claims.train import DatasetError, RepairedRowWarning, read_tsv, train as fit
+    from claims.checkworthy import ENCODER_MODEL_DIR, TFIDF_MODEL_DIR
+    from claims.train import DatasetError, RepairedRowWarning, TrainingError, read_tsv, train as fit, train_encoder
     from flows.settings import CHECKWORTHINESS_DATA
 
+    if kind not in ("encoder", "tfidf"):
+        _fail(f"--kind must be 'encoder' or 'tfidf', not {kind!r}")
     files = {"train": train_file or CHECKWORTHINESS_DATA / "ct24_train.tsv", "dev": dev_file or CHECKWORTHINESS_DATA / "ct24_dev.tsv"}
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -310,40 +382,68 @@ def train(
         _fail(str(exc))
     for w in caught:
         err.print(f"[yellow]repaired:[/yellow] {w.message}", highlight=False)
-    out_dir = model_dir or DEFAULT_MODEL_DIR
+    out_dir = model_dir or (ENCODER_MODEL_DIR if kind == "encoder" else TFIDF_MODEL_DIR)
     try:
-        with err.status(f"training on {len(rows['train']) + len(extra_rows):,} rows"):
-            metrics = fit(rows["train"], rows["dev"], out_dir, extra_rows=extra_rows, seed=seed)
-    except ValueError as exc:
+        if kind == "tfidf":
+            with err.status(f"training on {len(rows['train']) + len(extra_rows):,} rows"):
+                metrics = fit(rows["train"], rows["dev"], out_dir, extra_rows=extra_rows, seed=seed)
+        else:
+            python = _training_venv(_settings())
+            options = {k: v for k, v in {"epochs": epochs, "calibration": calibration, "calibration_folds": calibration_folds}.items()
+                       if v is not None}
+            metrics = train_encoder(rows["train"], rows["dev"], out_dir, python=python, extra_rows=extra_rows, seed=seed,
+                                    work_dir=work_dir, progress=lambda line: err.print(line, highlight=False, markup=False), **options)
+    except (ValueError, TypeError) as exc:
         _fail(f"cannot train on {files['train']} and {files['dev']}: {exc}")
-    dev = metrics["dev_out_of_debate"]
-    _print_counts("trained", {
-        "model": metrics["version"], "written to": str(out_dir), "train rows": metrics["train_rows"],
-        "extra rows": len(extra_rows), "threshold": metrics["threshold"], "dev F1 (out of debate)": dev["f1"],
-        "dev ROC AUC (out of debate)": dev["roc_auc"], "seconds": metrics["train_seconds"],
-    })
+    except TrainingError as exc:
+        _fail(str(exc))
+    dev = metrics["dev_out_of_debate"] or {}
+    counts = {"model": metrics["version"], "written to": str(out_dir), "train rows": metrics["train_rows"],
+              "extra rows": len(extra_rows), "threshold": metrics["threshold"]}
+    if kind == "encoder":
+        held = metrics["out_of_debate"]
+        counts |= {"F1 (out of debate)": held["f1"], "ROC AUC (out of debate)": held["roc_auc"], "ECE (out of debate)": held["ece"]}
+    counts |= {"dev F1 (out of debate)": dev.get("f1"), "dev ROC AUC (out of debate)": dev.get("roc_auc"), "seconds": metrics["train_seconds"]}
+    _print_counts("trained", counts)
     if model_dir is not None:
         out.print(f"Use it: CLAIMFLOW_SCORER={out_dir}", highlight=False)
+
+
+def _training_venv(settings) -> Path:
+    """Set up the training venv (scripts/setup_train.sh, idempotent) and return its python."""
+    import os
+    import subprocess
+
+    from flows.settings import PROJECT_ROOT
+
+    script = PROJECT_ROOT / "scripts" / "setup_train.sh"
+    env = {**os.environ, "CLAIMFLOW_TRAIN_VENV": str(settings.train_venv)}
+    done = subprocess.run(["bash", str(script)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("setup:") or done.returncode]
+    for line in lines[-10:]:
+        err.print(line, highlight=False, markup=False)
+    if done.returncode:
+        _fail(f"could not set up the training venv {settings.train_venv} ({script} exited {done.returncode})")
+    return Path(settings.train_venv) / "bin" / "python"
 
 
 @app.command()
 def evaluate(
     file: TsvArgument,
-    model_dir: Annotated[Optional[Path], typer.Option("--model", help="Model folder [default: CLAIMFLOW_SCORER if a folder, else the shipped model].")] = None,
+    model_dir: Annotated[Optional[str], typer.Option("--model", help="'model' (the shipped encoder), 'tfidf', or a model folder [default: CLAIMFLOW_SCORER unless it is rules-v1].")] = None,
     threshold: Annotated[Optional[float], typer.Option(help="Decision threshold [default: the model's own].")] = None,
 ) -> None:
     """Score every sentence of a labelled TSV with the model and print precision, recall and F1 of the Yes class at the threshold, ROC AUC, Brier score and calibration error."""
-    from claims.checkworthy import DEFAULT_MODEL_DIR
+    from claims.checkworthy import model_dir as folder_of
+    from claims.encoder import EncoderError
     from claims.train import DatasetError, evaluate as measure, read_tsv
 
     settings = _settings()
-    folder = model_dir or (Path(settings.scorer) if settings.scorer not in ("model", "rules-v1") else DEFAULT_MODEL_DIR)
+    folder = folder_of(model_dir or (settings.scorer if settings.scorer != "rules-v1" else None))
     try:
         rows = read_tsv(file)
         metrics = measure(folder, rows, threshold)
-    except DatasetError as exc:
-        _fail(str(exc))
-    except FileNotFoundError as exc:
+    except (DatasetError, EncoderError, FileNotFoundError) as exc:
         _fail(str(exc))
     _print_counts(f"{file} ({metrics['n']} sentences, {metrics['positives']} Yes)", {
         k: metrics[k] for k in ("threshold", "precision", "recall", "f1", "roc_auc", "brier", "ece")
@@ -355,7 +455,7 @@ def export_training(
     out_file: Annotated[Path, typer.Option("--out", help="TSV to write.")] = Path("data/training/annotator_labels.tsv"),
     db: DbOption = None,
 ) -> None:
-    """Write the claims annotators judged as training rows (a resolved not_checkable verdict is No, any other verdict Yes), in the TSV format `claimflow train --extra` reads."""
+    """Write the claims annotators judged as training rows, in the TSV format `claimflow train --extra` reads: the majority of the annotators' "worth checking?" answers (ties left out), or for a claim without answers its resolved verdict (not_checkable is No, any other Yes)."""
     settings = _existing_warehouse(db)
     from claims.train import write_tsv
     from warehouse.db import connection, sql as query
@@ -367,7 +467,7 @@ def export_training(
     out.print(f"{n} rows ({yes} Yes, {n - yes} No) written to {out_file}; add them with `claimflow train --extra {out_file}`", highlight=False)
 
 
-labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True)
+labelstudio_app = typer.Typer(help="The local Label Studio server (the embedded default).", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(labelstudio_app, name="labelstudio")
 
 
@@ -419,25 +519,52 @@ def _label_studio(settings):
     return check_target(resolve_target(settings, start=True), settings)
 
 
+def _print_annotate_at(target, project_id: int, what: str = "Annotate at") -> None:
+    from annotation.client import labeling_stream_url
+
+    out.print(f"{what}: {labeling_stream_url(target.url, project_id)} (each annotator gets tasks of their own; "
+              "do not edit others' annotations in the Data Manager)", highlight=False)
+
+
 def _print_login(target) -> None:
     if target.local:
         out.print(f"Log in as {target.login_email}; the password is in {target.credentials_file} (readable by you only)", highlight=False)
+
+
+QUARANTINE_LINES = 20  # quarantined rows named one by one after a land; the rest counted
 
 
 def _print_land(report) -> None:
     counts = report.counts()
     failed = counts.pop("failed_expectations", {})
     _print_counts("land", counts | {"seconds": f"{report.seconds:.1f}"})
-    for name, n in sorted(failed.items()):
-        err.print(f"[yellow]quarantined:[/yellow] {n} row(s) failed {name}", highlight=False)
+    details = report.quarantine_details
+    for line in details[:QUARANTINE_LINES]:
+        err.print("[yellow]quarantined:[/yellow] " + escape(line), highlight=False)
+    if len(details) > QUARANTINE_LINES or (failed and not details):
+        summary = ", ".join(f"{n} {name}" for name, n in sorted(failed.items()))
+        err.print(f"[yellow]quarantined:[/yellow] {summary}; every row with its reasons is in labels_quarantine", highlight=False)
     if report.verdicts is not None:
         _print_counts("verdicts", report.verdicts.counts())
+
+
+def _cell(value) -> str:
+    """A value as a person reads it: no None, no Python dict or float repr."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "-"
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_cell(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_cell(v) for v in value) or "-"
+    return str(value)
 
 
 def _print_counts(title: str, counts: dict) -> None:
     table = Table(title=title, show_header=False, title_justify="left")
     for key, value in counts.items():
-        table.add_row(key.replace("_", " "), str(value))
+        table.add_row(key.replace("_", " "), escape(_cell(value)))
     out.print(table)
 
 
@@ -448,6 +575,22 @@ class _annotation_errors:
         return self
 
     def __exit__(self, kind, exc, tb):
+        return False
+
+
+class _named_errors:
+    """Turn the claims and warehouse packages' named errors into one line and exit 1."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        from claims.errors import ClaimsError
+        from claims.match import MatcherError
+        from warehouse.errors import WarehouseError
+
+        if exc is not None and isinstance(exc, (ClaimsError, MatcherError, WarehouseError)):
+            _fail(str(exc))
         return False
 
 

@@ -16,6 +16,7 @@ from prefect.utilities.annotations import quote
 from claims.errors import OffsetError
 from claims.extract import Extraction, check_offsets, extract_parallel
 from claims.records import articles_table, claims_table
+from claims.language import UNDETERMINED
 from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
 from expectations.gate import validate as gate
 from flows.runs import recorded_run
@@ -39,7 +40,10 @@ class IngestReport:
     sentences: int = 0
     words: int = 0
     failures: list[dict] = field(default_factory=list)
-    passed_over: list[dict] = field(default_factory=list)  # on purpose: link loops, files of other types
+    skipped: list[dict] = field(default_factory=list)  # left out on purpose (a language not processed)
+    passed_over: list[dict] = field(default_factory=list)  # not read on purpose: link loops, files of other types
+    warnings: list[str] = field(default_factory=list)  # landed, but worth a look (a page that shrank)
+    boilerplate_lines: int = 0
     seconds: float = 0.0
 
     @property
@@ -58,8 +62,11 @@ class IngestReport:
             "articles_known": self.articles_known,
             "claims_new": self.claims_new,
             "sentences": self.sentences,
+            "boilerplate_lines": self.boilerplate_lines,
             "failures": len(self.failures),
+            "skipped": len(self.skipped),
             "passed_over": len(self.passed_over),
+            "warnings": len(self.warnings),
         }
 
 
@@ -104,6 +111,46 @@ def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], l
         else:
             articles.append(item)
     return files, articles, failures, passed_over
+
+
+# Pages with less text than this are not compared with what extraction kept.
+MIN_PAGE_CHARS = 500
+
+
+@task(cache_policy=NO_CACHE)
+def route_languages(articles: list[Article], settings: Settings) -> tuple[list[Article], list[Article], list[dict]]:
+    """Split the articles by language: those to extract claims from (a language of
+    CLAIMFLOW_LANGUAGES, or one that could not be told), those landed without claims
+    (CLAIMFLOW_OTHER_LANGUAGES=keep), and the skipped ones as ingest_failures rows of kind 'skipped'."""
+    wanted = settings.language_set
+    process, keep, skipped = [], [], []
+    for a in articles:
+        if a.language in wanted or a.language == UNDETERMINED:
+            process.append(a)
+        elif settings.other_languages == "keep":
+            keep.append(a)
+        else:
+            skipped.append({"path": a.source_path, "line": a.source_line, "kind": "skipped",
+                            "reason": f"written in {a.language!r}, not in CLAIMFLOW_LANGUAGES ({settings.languages}); "
+                                      "set CLAIMFLOW_OTHER_LANGUAGES=keep to land it without claims"})
+    if skipped or keep:
+        get_run_logger().info("languages: %d processed, %d kept without claims, %d skipped", len(process), len(keep), len(skipped))
+    return process, keep, skipped
+
+
+def extraction_warnings(extractions: list[Extraction], min_share: float) -> list[str]:
+    """A line for each HTML article that kept much less of its page's text than ``min_share``:
+    the extractor may have taken a caption or a teaser for the article."""
+    found = []
+    for ex in extractions:
+        a = ex.article
+        if a.page_chars and a.page_chars >= MIN_PAGE_CHARS and len(a.text) < min_share * a.page_chars:
+            found.append(
+                f"{a.source_path}: the article kept {len(a.text):,} of the page's {a.page_chars:,} characters of text "
+                f"({len(a.text) / a.page_chars:.0%}, under CLAIMFLOW_MIN_EXTRACTION_SHARE={min_share:.0%}); "
+                f"{len(ex.claims)} claim(s) landed: check that the page holds the article"
+            )
+    return found
 
 
 @task(cache_policy=NO_CACHE)
@@ -199,13 +246,20 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
         report.files, articles, read_failures, report.passed_over = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
-        new, report.articles_known = skip_known(settings.db, quote(articles))
-        extractions = extract_claims(quote(new), settings)
+        articles, without_claims, report.skipped = route_languages(quote(articles), settings)
+        new, report.articles_known = skip_known(settings.db, quote(articles + without_claims))
+        keep = {a.article_id for a in without_claims}
+        extractions = extract_claims(quote([a for a in new if a.article_id not in keep]), settings)
         good, bad = validate(quote(extractions))
         report.failures = read_failures + bad
         report.sentences = sum(e.sentences for e in good)
         report.words = sum(len(e.article.text.split()) for e in good)
-        report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures)
+        report.boilerplate_lines = sum(e.boilerplate for e in good)
+        report.warnings = extraction_warnings(good, settings.min_extraction_share)
+        for line in report.warnings:
+            get_run_logger().warning("%s", line)
+        good += [Extraction(a) for a in new if a.article_id in keep]
+        report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures + report.skipped)
         report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
     get_run_logger().info("ingest %s: %s", report.status, report.counts())
     return report

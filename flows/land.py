@@ -16,10 +16,11 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
-from annotation.results import MalformedAnnotation, flatten, parse_time
+from annotation.results import MalformedAnnotation, parse_time
 from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
 from expectations.gate import worker_running as validation_worker_running
-from expectations.labels import SUITE as LABELS_SUITE, start_gate
+from expectations.labels import PAIR_GATE, SUITE as LABELS_SUITE, describe_failure, start_gate
+from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
 from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow
@@ -63,11 +64,18 @@ class LandReport:
     quarantined: int = 0
     quarantine_resolved: int = 0
     failed_expectations: dict = field(default_factory=dict)
+    # One line per row newly quarantined: task, annotation, and each failed field with its value.
+    quarantine_details: list = field(default_factory=list)
     seconds: float = 0.0
     verdicts: ResolveReport | None = None  # the resolve that followed, if any
+    pairs: "LandReport | None" = None  # the pair project's land, when it has one
 
     def counts(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "url", "seconds", "verdicts")}
+        hidden = ("run_id", "url", "seconds", "verdicts", "pairs", "quarantine_details")
+        counts = {k: v for k, v in self.__dict__.items() if k not in hidden}
+        if self.pairs is not None:
+            counts |= {f"pair_{k}": v for k, v in self.pairs.counts().items() if k != "failed_expectations"}
+        return counts
 
     @property
     def quarantined_share(self) -> float:
@@ -79,7 +87,7 @@ class QuarantineLimitExceeded(RuntimeError):
     good rows landed, failing ones are in labels_quarantine with their reasons."""
 
 
-def _pull_since(url: str, db: str, project_id: int) -> datetime | None:
+def _pull_since(url: str, db: str, project_id: int) -> datetime | None:  # noqa: D401
     """Where the pull starts: the last land's watermark, less the overlap (None: everything)."""
     with connection(db) as con:
         watermark = store.land_watermark(con, url, project_id)
@@ -105,14 +113,14 @@ def count_changed_tasks(target: Target, db: str, project_id: int) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def find_deleted_tasks(target: Target, db: str, project_id: int) -> list[int]:
+def find_deleted_tasks(target: Target, db: str, project_id: int, kind: TaskKind = CLAIM) -> list[int]:
     """Mapped tasks that no longer exist in Label Studio. One cheap count call (the project's
-    tasks that carry a claim id, so tasks added by hand to the same project do not hide a
-    deletion); the full id listing only when it is lower than the warehouse's mapping."""
+    tasks that carry a claim or pair id, so tasks added by hand to the same project do not hide
+    a deletion); the full id listing only when it is lower than the warehouse's mapping."""
     with connection(db) as con:
-        mapped = store.task_state(con, target.url, project_id)
+        mapped = store.task_state(con, target.url, project_id, kind.tables)
     with target.client() as client:
-        if client.claim_task_count(project_id) >= len(mapped):
+        if client.claim_task_count(project_id, kind.subject) >= len(mapped):
             return []
         live = client.task_ids(project_id)
     return sorted(set(mapped) - live)
@@ -120,30 +128,32 @@ def find_deleted_tasks(target: Target, db: str, project_id: int) -> list[int]:
 
 @task(cache_policy=NO_CACHE)
 def land_annotations(
-    ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str
+    ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str,
+    kind: TaskKind = CLAIM,
 ) -> dict:
     """Append changed annotations raw, flatten them into label rows, gate the rows with the
     expectation suites (good rows are upserted, failing ones quarantined with every reason),
     mark deleted ones and move the watermarks; one transaction."""
     with _gc_paused():
-        return _land(ls_url, db, project_id, tasks, users, began, run_id)
+        return _land(ls_url, db, project_id, tasks, users, began, run_id, kind)
 
 
 def _land(
-    ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str
+    ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str,
+    kind: TaskKind = CLAIM,
 ) -> dict:
+    subject = kind.subject
     updated_at = {t["id"]: parse_time(t.get("updated_at")) for t in tasks}
     with connection(db) as con:
-        state = store.task_state(con, ls_url, project_id)
+        state = store.task_state(con, ls_url, project_id, kind.tables)
         changed = {tid: u for tid, u in updated_at.items() if state.get(tid, (None, None))[1] != u}
-        landed, quarantined = store.label_versions(con, ls_url, list(changed))
+        landed, quarantined = store.label_versions(con, ls_url, list(changed), kind.tables)
     raw, rows, present = [], [], []
     for t in tasks:
         task_id = t["id"]
         if task_id not in changed:
             continue
-        claim_id = state.get(task_id, (None, None))[0] or (t.get("data") or {}).get("claim_id")
-        claim_id = claim_id if isinstance(claim_id, str) else None
+        claim_id = state.get(task_id, (None, None))[0] or kind.subject_of(t.get("data"))
         for annotation in t.get("annotations") or []:
             annotation_id = annotation.get("id") if isinstance(annotation, dict) else None
             # Only an id that fits the tables identifies the annotation here; the gate names the rest.
@@ -157,12 +167,13 @@ def _land(
             if annotation_id is not None and annotation_id in landed and landed[annotation_id] == updated:
                 continue  # landed already, unchanged
             pulled = {"task_id": task_id, "annotation_id": annotation_id, "updated_at": updated, "payload": annotation,
-                      "claim_id": claim_id}
-            if annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated:
+                      subject: claim_id}
+            pulled["new"] = annotation_id is None or quarantined.get(annotation_id, _NEVER) != updated
+            if pulled["new"]:
                 raw.append(pulled)  # stored raw as pulled (its first four fields)
             # else: quarantined unchanged; validated again (what it failed may have gone), not stored raw twice
             try:
-                pulled["label_row"] = flatten(annotation, claim_id=claim_id, users=users, task_id=task_id, project_id=project_id)
+                pulled["label_row"] = kind.flatten(annotation, claim_id, users=users, task_id=task_id, project_id=project_id)
                 pulled["reasons"] = []
             except MalformedAnnotation as exc:
                 pulled["label_row"], pulled["reasons"] = {"payload_shape": str(exc)}, ["payload_shape"]
@@ -173,7 +184,7 @@ def _land(
     at = store.now()
     # The suite checks the batch in the validation process when one runs (start_worker), while
     # the raw JSON is appended here; one connection and one transaction for all that follows.
-    pending = start_gate([r["label_row"] for r in parsed])
+    pending = start_gate([r["label_row"] for r in parsed], gate=kind.gate)
     with connection(db) as con, transaction(con):
         raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
         gate = pending.finish(con, ls_url, present)
@@ -183,74 +194,116 @@ def _land(
         bad = [r for r in rows if r["reasons"]]
         counts = store.land_labels(
             con, ls_url=ls_url, project_id=project_id, run_id=run_id, labels=good, quarantine=bad,
-            changed=changed, present=present, seen_until=seen_until, at=at,
+            changed=changed, present=present, seen_until=seen_until, at=at, tables=kind.tables,
         )
     failed = dict(gate.unexpected)
     unreadable = sum(1 for r in rows if r["reasons"] == ["payload_shape"])
     if unreadable:
         failed["payload_shape"] = unreadable
+    details = [describe_failure(r["label_row"], r["reasons"], task_id=r["task_id"], gate=kind.gate) for r in bad if r["new"]]
     # A task counts as changed when one of its annotations did: an update of its data alone
     # (the resolve's own review mark) is pulled and checked, not counted.
     touched = {r["task_id"] for r in raw} | set(counts.pop("deleted_task_ids"))
     return counts | {"raw": raw_count, "tasks_changed": len(touched), "validated": len(rows), "failed_expectations": failed,
-                     "validation_seconds": round(gate.seconds, 3)}
+                     "validation_seconds": round(gate.seconds, 3), "quarantine_details": details}
+
+
+def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project_id: int) -> LandReport:
+    """Pull and land one project's changed annotations (claims or pairs); the counts."""
+    report = LandReport(run_id=run_id, url=target.url, project_id=project_id)
+    db = str(settings.db)
+    # Great Expectations takes seconds to import: done while Label Studio exports. A large
+    # pull is validated in a process of its own (on the other core, while the land appends
+    # the raw JSON), which imports it there; a small one here, imported in a thread; an
+    # empty one needs neither.
+    changing = with_retries(count_changed_tasks, settings)(target, db, project_id)
+    warm_up = None
+    if changing and changing >= settings.validation_process_min_tasks:
+        start_validation_worker(LABELS_SUITE, PAIR_GATE.suite, VERDICTS_SUITE)
+    elif changing and not validation_worker_running():
+        warm_up = threading.Thread(target=prepare_gate, args=(kind.gate.suite,), name="gx-warm-up", daemon=True)
+        warm_up.start()
+    tasks, users, began = with_retries(pull_changed_tasks, settings)(target, db, project_id)
+    if warm_up is not None:
+        warm_up.join()
+    counts = land_annotations(target.url, db, project_id, quote(tasks), users, began, run_id, kind)
+    report.tasks_changed = counts["tasks_changed"]
+    report.annotations_pulled = counts["raw"]
+    report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
+    report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
+    # Rows quarantined before and failing again are not counted twice (nor stored twice).
+    report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
+    report.failed_expectations = counts["failed_expectations"]
+    report.quarantine_details = counts["quarantine_details"]
+    gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, kind)
+    if gone:
+        with connection(db) as con:
+            report.labels_deleted += store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables)
+    return report
+
+
+@task(cache_policy=NO_CACHE)
+def find_pair_project(target: Target, db: str, title: str) -> int | None:
+    """The pair project, if claimflow has pushed pairs to it (a land never creates one)."""
+    with connection(db) as con:
+        if not store.mapped_projects(con, target.url, PAIR.tables):
+            return None
+    with target.client() as client:
+        return client.find_project(title)
+
+
+def _check_quarantine_share(report: LandReport, settings, what: str) -> None:
+    if over_quarantine_limit(report, settings):
+        first = "; ".join(report.quarantine_details[:3])
+        raise QuarantineLimitExceeded(
+            f"{report.quarantined} of {report.validated} {what} annotations pulled ({report.quarantined_share:.0%}) failed "
+            f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%} "
+            f"(and at least CLAIMFLOW_QUARANTINE_MIN_ROWS={settings.quarantine_min_rows}): {first}"
+            f"{'; ...' if len(report.quarantine_details) > 3 else ''}. Good rows landed; see labels_quarantine."
+        )
 
 
 @flow(name="land")
 def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     """Pull the annotations changed in Label Studio since the last land into the warehouse,
-    through the expectation suites; then resolve verdicts and agreement."""
+    through the expectation suites (claims, then claim pairs); then resolve verdicts, pair
+    relations and agreement."""
     settings = get_settings(db=db)
     run_id = str(flow_run.id)
     started = time.perf_counter()
     target = resolve_target(settings)
     report = LandReport(run_id=run_id, url=target.url)
-    with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
-        report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
-        # Great Expectations takes seconds to import: done while Label Studio exports. A large
-        # pull is validated in a process of its own (on the other core, while the land appends
-        # the raw JSON), which imports it there; a small one here, imported in a thread; an
-        # empty one needs neither.
-        changing = with_retries(count_changed_tasks, settings)(target, str(settings.db), report.project_id)
-        warm_up = None
-        if changing and changing >= settings.validation_process_min_tasks:
-            start_validation_worker(LABELS_SUITE, VERDICTS_SUITE)
-        elif changing and not validation_worker_running():
-            warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
-            warm_up.start()
-        tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
-        if warm_up is not None:
-            warm_up.join()
-        counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
-        report.tasks_changed = counts["tasks_changed"]
-        report.annotations_pulled = counts["raw"]
-        report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
-        report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
-        # Rows quarantined before and failing again are not counted twice (nor stored twice).
-        report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
-        report.failed_expectations = counts["failed_expectations"]
-        gone = with_retries(find_deleted_tasks, settings)(target, str(settings.db), report.project_id)
-        if gone:
-            with connection(settings.db) as con:
-                report.labels_deleted += store.mark_tasks_deleted(con, target.url, report.project_id, gone)
+    parameters = {"url": target.url, "project": settings.ls_project, "pair_project": settings.ls_pair_project}
+    with recorded_run(settings.db, run_id, "land", parameters, report):
+        project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
+        claims = _land_project(target, settings, run_id, CLAIM, project_id)
+        report.__dict__.update({k: v for k, v in claims.__dict__.items() if k not in ("run_id", "url", "pairs", "verdicts")})
+        pair_project = with_retries(find_pair_project, settings)(target, str(settings.db), settings.ls_pair_project)
+        if pair_project is not None:
+            report.pairs = _land_project(target, settings, run_id, PAIR, pair_project)
         report.seconds = time.perf_counter() - started
         publish_counts(report)
-        if report.quarantined_share > settings.max_quarantine_share:
-            raise QuarantineLimitExceeded(
-                f"{report.quarantined} of {report.validated} annotations pulled ({report.quarantined_share:.0%}) failed "
-                f"the expectation suites, more than CLAIMFLOW_MAX_QUARANTINE_SHARE={settings.max_quarantine_share:.0%}: "
-                f"{report.failed_expectations}. Good rows landed; see labels_quarantine."
-            )
+        _check_quarantine_share(report, settings, "claim")
+        if report.pairs is not None:
+            _check_quarantine_share(report.pairs, settings, "pair")
     get_run_logger().info("land completed: %s", report.counts())
     if resolve:
         report.verdicts = resolve_flow(db=str(settings.db))
     return report
 
 
+def over_quarantine_limit(report: LandReport, settings) -> bool:
+    """More than CLAIMFLOW_MAX_QUARANTINE_SHARE of the batch newly quarantined, and at least
+    CLAIMFLOW_QUARANTINE_MIN_ROWS rows: a handful of typos never fails a land (each is named)."""
+    return report.quarantined >= max(settings.quarantine_min_rows, 1) and report.quarantined_share > settings.max_quarantine_share
+
+
 def publish_counts(report: LandReport) -> None:
     """The land's counts (and every failed expectation) as a Prefect table artifact."""
     rows = [{"count": k, "value": v} for k, v in report.counts().items() if k != "failed_expectations"]
     rows += [{"count": f"failed: {name}", "value": n} for name, n in sorted(report.failed_expectations.items())]
+    if report.pairs is not None:
+        rows += [{"count": f"pair failed: {name}", "value": n} for name, n in sorted(report.pairs.failed_expectations.items())]
     create_table_artifact(
         key="land-counts", table=rows, description=f"Land of {report.url} project {report.project_id}"
     )

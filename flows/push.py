@@ -1,7 +1,9 @@
-"""The push flow: claims at or above the threshold become Label Studio tasks, exactly once."""
+"""The push flow: claims at or above the threshold become Label Studio tasks, exactly once; so do
+the claim pairs that may contradict each other, in the pair project."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -9,8 +11,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from annotation.config import config_text
-from annotation.tasks import claim_task
+from annotation.config import config_text, data_fields
+from annotation.pairs import pair_task
+from annotation.tasks import claim_task, hidden_columns
+from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
@@ -29,9 +33,10 @@ class PushReport:
     already: int = 0
     batches: int = 0
     seconds: float = 0.0
+    pairs: "PushReport | None" = None  # the pair project's push, when it ran
 
     def counts(self) -> dict:
-        return {
+        counts = {
             "project_id": self.project_id,
             "candidates": self.candidates,
             "tasks_created": self.created,
@@ -39,55 +44,78 @@ class PushReport:
             "tasks_already_mapped": self.already,
             "batches": self.batches,
         }
+        if self.pairs is not None:
+            counts |= {f"pair_{k}": v for k, v in self.pairs.counts().items()}
+        return counts
+
+
+# The Data Manager tab claimflow keeps on its project (raw HTML fields hidden from its table).
+
+
+def project_settings(kind: TaskKind = CLAIM) -> dict:
+    """What a claimflow project always has: the kind's labeling config, the instructions shown
+    to annotators before they start (and behind the form's "i"), a skip button."""
+    return {  # stripped: Label Studio stores them without the final newline
+        "label_config": config_text(kind.config).strip(),
+        "expert_instruction": config_text(kind.instructions).strip(),
+        "show_instruction": True,
+        "show_skip_button": True,
+        "show_collab_predictions": True,
+    }
 
 
 @task(cache_policy=NO_CACHE)
-def open_project(target: Target, title: str, overlap: int | None = None) -> int:
-    """Find the claims project by title, or create it with the labeling config (Label Studio
-    validates it); with ``overlap``, make sure the project asks for that many annotators per task."""
+def open_project(target: Target, title: str, overlap: int | None = None, kind: TaskKind = CLAIM) -> int:
+    """Find the kind's project by title, or create it with its labeling config (Label Studio
+    validates it), and bring its config, instructions and Data Manager tab up to date; with
+    ``overlap``, make sure the project asks for that many annotators per task."""
+    settings = project_settings(kind)
     with target.client() as client:
         client.check_auth()
-        project = client.ensure_project(
-            title,
-            config_text(),
-            description="Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
-            show_skip_button=True,
-            show_collab_predictions=True,
+        project = client.find_project(title) or client.create_project(
+            title, settings["label_config"], description=kind.description,
         )
+        client.sync_project(project, **settings)
+        client.ensure_view(project, kind.view, hidden_columns(["article_id", *data_fields(settings["label_config"])]))
         if overlap is not None:
             client.set_overlap(project, overlap)
         return project
 
 
-def _reconcile(client, db: str, url: str, project_id: int, run_id: str) -> int:
-    """Map the project's unmapped tasks from the claim ids in their data; return how many."""
+def _reconcile(client, db: str, url: str, project_id: int, run_id: str, kind: TaskKind) -> int:
+    """Map the project's unmapped tasks from the claim (or pair) ids in their data; return how many."""
     with connection(db) as con:
-        mapped = store.mapped_task_count(con, url, project_id)
-    if client.claim_task_count(project_id) == mapped:
+        mapped = store.mapped_task_count(con, url, project_id, kind.tables)
+    if client.claim_task_count(project_id, kind.subject) == mapped:
         return 0  # one cheap call when the counts agree (tasks deleted in Label Studio make them differ)
-    pairs = client.task_claim_ids(project_id).items()
+    pairs = client.task_claim_ids(project_id, kind.subject).items()
     with connection(db) as con:
-        return store.record_tasks(con, url, project_id, pairs, run_id)
+        return store.record_tasks(con, url, project_id, pairs, run_id, kind.tables)
 
 
 @task(cache_policy=NO_CACHE)
-def import_claims(target: Target, db: str, project_id: int, settings: Settings, run_id: str) -> tuple[int, int, int, int]:
-    """Import the claims not yet mapped, batch by batch, writing each batch's mapping at once.
+def import_tasks(
+    target: Target, db: str, project_id: int, settings: Settings, run_id: str, kind: TaskKind = CLAIM
+) -> tuple[int, int, int, int]:
+    """Import the claims (or pairs) not yet mapped, batch by batch, writing each batch's mapping
+    at once.
 
     Every attempt (a retry too) first reconciles: tasks that Label Studio has but the warehouse
     does not map (a push that died after the import and before the mapping was written, or an
-    import whose answer was lost) are mapped from the claim ids in their data, not sent again.
+    import whose answer was lost) are mapped from the ids in their data, not sent again.
     Returns (reconciled, candidates, created, batches)."""
+    rows_to_push, build = _candidates(kind, settings)
     with target.client() as client:
-        reconciled = _reconcile(client, db, target.url, project_id, run_id)
+        reconciled = _reconcile(client, db, target.url, project_id, run_id, kind)
         with connection(db) as con:
-            rows = store.claims_to_push(con, target.url, project_id, settings.push_threshold)
+            rows = rows_to_push(con, target.url, project_id)
         chunks = [rows[start : start + settings.push_batch_size] for start in range(0, len(rows), settings.push_batch_size)]
         created = 0
 
         def record(chunk: list[dict], imported: Future) -> int:
             with connection(db) as con:
-                return store.record_tasks(con, target.url, project_id, zip((r["claim_id"] for r in chunk), imported.result()), run_id)
+                ids = (r[kind.subject] for r in chunk)
+                return store.record_tasks(con, target.url, project_id, zip(ids, imported.result()), run_id, kind.tables)
 
         # One import at a time, in a worker thread: while Label Studio imports a batch, this
         # thread builds the next one and writes the previous one's mapping. A failed import
@@ -96,7 +124,7 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimflow-import") as importer:
             pending: list[tuple[list[dict], Future]] = []
             for chunk in chunks:
-                payloads = [claim_task(r, threshold=settings.push_threshold) for r in chunk]
+                payloads = [build(r) for r in chunk]
                 pending.append((chunk, importer.submit(client.import_tasks, project_id, payloads)))
                 if len(pending) == 2:
                     created += record(*pending.pop(0))
@@ -105,9 +133,34 @@ def import_claims(target: Target, db: str, project_id: int, settings: Settings, 
     return reconciled, len(rows), created, len(chunks)
 
 
+def _candidates(kind: TaskKind, settings: Settings) -> tuple[Callable, Callable[[dict], dict]]:
+    """What to push for a kind, and how one row becomes a task."""
+    if kind is PAIR:
+        return (lambda con, url, project: store.pairs_to_push(con, url, project, settings.pair_push_threshold)), pair_task
+    # A match "may contradict" the claim where the pair would go to the pair project.
+    return (
+        lambda con, url, project: store.claims_to_push(con, url, project, settings.push_threshold, settings.pair_push_threshold),
+        lambda row: claim_task(row, threshold=settings.push_threshold, may_contradict=settings.pair_push_threshold),
+    )
+
+
+def push_kind(target: Target, settings: Settings, run_id: str, kind: TaskKind) -> PushReport:
+    """Open the kind's project and import what it lacks; the counts."""
+    report = PushReport(run_id=run_id, url=target.url)
+    report.project_id = with_retries(open_project, settings)(target, kind.project_title(settings), settings.overlap, kind)
+    report.reconciled, report.candidates, report.created, report.batches = with_retries(import_tasks, settings)(
+        target, str(settings.db), report.project_id, settings, run_id, kind
+    )
+    with connection(settings.db) as con:
+        mapped = store.mapped_task_count(con, target.url, report.project_id, kind.tables)
+    report.already = mapped - report.created - report.reconciled
+    return report
+
+
 @flow(name="push")
-def push_flow(db: str | None = None, threshold: float | None = None) -> PushReport:
-    """Send the claims at or above the threshold to Label Studio as tasks with predictions."""
+def push_flow(db: str | None = None, threshold: float | None = None, pairs: bool = True) -> PushReport:
+    """Send the claims at or above the threshold to Label Studio as tasks with predictions, and
+    (with ``pairs``) the claim pairs that may contradict each other to the pair project."""
     import time
 
     settings = get_settings(db=db, push_threshold=threshold)
@@ -115,14 +168,19 @@ def push_flow(db: str | None = None, threshold: float | None = None) -> PushRepo
     started = time.perf_counter()
     target = resolve_target(settings)
     report = PushReport(run_id=run_id, url=target.url)
-    parameters = {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project}
+    parameters = {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project,
+                  "pair_threshold": settings.pair_push_threshold if pairs else None}
     with recorded_run(settings.db, run_id, "push", parameters, report):
-        report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
-        report.reconciled, report.candidates, report.created, report.batches = with_retries(import_claims, settings)(
-            target, str(settings.db), report.project_id, settings, run_id
-        )
-        with connection(settings.db) as con:
-            report.already = store.mapped_task_count(con, target.url, report.project_id) - report.created - report.reconciled
+        claims = push_kind(target, settings, run_id, CLAIM)
+        report.__dict__.update({k: v for k, v in claims.__dict__.items() if k not in ("run_id", "pairs")})
+        if pairs and _has_pairs_to_push(settings):
+            report.pairs = push_kind(target, settings, run_id, PAIR)
         report.seconds = time.perf_counter() - started
     get_run_logger().info("push completed: %s", report.counts())
     return report
+
+
+def _has_pairs_to_push(settings: Settings) -> bool:
+    """Whether any pair reaches the pair threshold (no pair project is made before one does)."""
+    with connection(settings.db) as con:
+        return store.pair_candidates(con, settings.pair_push_threshold) > 0

@@ -12,13 +12,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from annotation.agreement import ResolvePolicy, krippendorff_alpha, pairwise, resolve
-from annotation.config import claim_controls
+from annotation.config import claim_controls, pair_controls
 from annotation.tasks import REVIEW_FIELD
 from expectations.gate import validate
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
-from warehouse import quality
+from warehouse import annotations as store, quality
 from warehouse.db import connection
 
 MARKS_PER_WRITE = 200  # review marks read, written and recorded in the warehouse per batch
@@ -38,6 +38,11 @@ class ResolveReport:
     open: int = 0
     method: str | None = None
     project_alpha: dict = field(default_factory=dict)
+    pairs: int = 0
+    pairs_resolved: int = 0
+    pairs_needs_review: int = 0
+    pairs_open: int = 0
+    pair_alpha: dict = field(default_factory=dict)
     marks_changed: int = 0
     seconds: float = 0.0
 
@@ -45,10 +50,11 @@ class ResolveReport:
         return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "seconds")}
 
 
-def agreement_rows(labels: pd.DataFrame, verdicts: list[str]) -> pd.DataFrame:
-    """Krippendorff's alpha per project and per article."""
+def agreement_rows(labels: pd.DataFrame, verdicts: list[str], *, pairs: bool = False) -> pd.DataFrame:
+    """Krippendorff's alpha per project and per article (per pair project for pair labels)."""
     rows = []
-    scopes = [("project", labels["ls_url"] + " " + labels["project_id"].astype(str)), ("article", labels["article_id"])]
+    project = labels["ls_url"] + " " + labels["project_id"].astype(str)
+    scopes = [("pair_project", project)] if pairs else [("project", project), ("article", labels["article_id"])]
     for scope, keys in scopes:
         for key, group in labels.groupby(keys):
             alpha, n_claims = krippendorff_alpha(group, verdicts)
@@ -61,16 +67,27 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
     """Verdicts, agreement and pairs from the labels, validated, then written in one transaction."""
     with connection(db) as con:
         labels = quality.labels_for_resolution(con)
+        pair_labels = quality.pair_labels_for_resolution(con)
     verdicts = resolve(labels, policy)
     checked = validate(VERDICTS_SUITE, verdicts.drop(columns=["votes"]))
     if not checked.success:
         raise VerdictsInvalid(f"resolved verdicts failed their suite: {checked.unexpected}")
     agreement = agreement_rows(labels, claim_controls().verdict.choices)
+    # Pairs resolve as claims do: their relations are the verdicts.
+    as_claims = pair_labels.rename(columns={"pair_id": "claim_id", "relation": "verdict"})
+    pair_verdicts = resolve(as_claims, policy).rename(columns={"claim_id": "pair_id", "verdict": "relation"})
+    pair_agreement = agreement_rows(as_claims, list(pair_controls().relations), pairs=True)
     with connection(db) as con:
-        quality.replace_results(con, verdicts=verdicts, agreement=agreement, pairs=pairwise(labels), run_id=run_id)
-    report = ResolveReport(run_id=run_id, claims=len(verdicts))
+        quality.replace_results(con, verdicts=verdicts, agreement=pd.concat([agreement, pair_agreement], ignore_index=True),
+                                pairs=pairwise(labels), run_id=run_id, pair_verdicts=pair_verdicts)
+    report = ResolveReport(run_id=run_id, claims=len(verdicts), pairs=len(pair_verdicts))
     status = verdicts["status"].value_counts().to_dict()
     report.resolved, report.needs_review, report.open = (int(status.get(s, 0)) for s in ("resolved", "needs_review", "open"))
+    status = pair_verdicts["status"].value_counts().to_dict()
+    report.pairs_resolved, report.pairs_needs_review, report.pairs_open = (
+        int(status.get(s, 0)) for s in ("resolved", "needs_review", "open")
+    )
+    report.pair_alpha = {r.scope_id: r.alpha for r in pair_agreement.itertuples()}
     report.method = str(verdicts["method"].iloc[0]) if len(verdicts) else None
     report.project_alpha = {r.scope_id: r.alpha for r in agreement.itertuples() if r.scope == "project"}
     return report
@@ -80,9 +97,10 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
 def mark_reviews(target: Target, db: str, concurrency: int = 8) -> int:
     """Set data.review on the tasks whose claims need review (and clear it once they do not):
     only tasks whose recorded mark differs are read, only those whose mark in Label Studio
-    differs are written, ``concurrency`` at once. Returns how many were written."""
+    differs are written (200 in one call, or ``concurrency`` PATCHes at once on a server without
+    the bulk action: LabelStudioClient.set_task_field). Returns how many were written."""
     with connection(db) as con:
-        projects = quality.mapped_projects(con, target.url)
+        projects = store.mapped_projects(con, target.url)
         marks = {p: quality.review_marks(con, target.url, p) for p in projects}
     changed = 0
     with target.client() as client:

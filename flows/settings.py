@@ -7,7 +7,7 @@ like to override them for one call. Nothing here is read at import time.
 from __future__ import annotations
 
 from pathlib import Path
-
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
@@ -19,6 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "examples" / "articles"
 # The labelled check-worthiness data (CLEF CheckThat! 2024 task 1, English) beside the project.
 CHECKWORTHINESS_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "checkworthiness"
+# Real news headline / body pairs labelled agree, disagree, discuss, unrelated (FNC-1 training data).
+STANCE_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "stance"
 
 
 class Settings(BaseSettings):
@@ -37,8 +39,14 @@ class Settings(BaseSettings):
     context_sentences: int = Field(1, ge=0, description="Sentences on each side kept as a claim's context.")
     scorer: str = Field(
         "model",
-        description="Check-worthiness scorer: 'model' (the model shipped in claims/models/checkworthy), "
-        "the folder of a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+        description="Check-worthiness scorer: 'model' (check-worthiness v2, the fine-tuned encoder shipped in "
+        "claims/models/checkworthy-minilm), 'tfidf' (the TF-IDF model in claims/models/checkworthy), the folder of "
+        "a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
+    )
+    # Check-worthiness v2 (issue 14): the venv `claimflow train` fine-tunes the encoder in.
+    train_venv: Path = Field(
+        PROJECT_ROOT / ".venv-train",
+        description="The training venv (torch, transformers) that `claimflow train` sets up from requirements/train.lock.",
     )
 
     # Label Studio: an external server when both are set, else the local embedded one.
@@ -54,10 +62,10 @@ class Settings(BaseSettings):
     ls_data_dir: Path = Field(Path("data/labelstudio"), description="Database, media and credentials of the local Label Studio.")
     ls_venv: Path = Field(PROJECT_ROOT / ".venv-labelstudio", description="The venv the local Label Studio runs from.")
     ls_start_timeout: float = Field(240.0, gt=0, description="Seconds to wait for the local Label Studio to answer.")
-    ls_project: str = Field("claimflow claims", description="Title of the Label Studio project for claims.")
+    ls_project: str = Field("claimflow claims", min_length=1, max_length=50, description="Title of the Label Studio project for claims.")
     push_threshold: float = Field(
         0.4, ge=0, le=1,
-        description="Claims scoring at least this become tasks (the shipped model's threshold, chosen on the dev split, is 0.396).",
+        description="Claims scoring at least this become tasks (the shipped encoder's own threshold is 0.376, the TF-IDF model's 0.396).",
     )
     push_batch_size: int = Field(1000, ge=1, description="Tasks per import call.")
     ls_retries: int = Field(3, ge=0, description="Retries of a Label Studio call that failed with a connection error or 5xx.")
@@ -80,6 +88,59 @@ class Settings(BaseSettings):
     dawid_skene_min_claims: int = Field(
         50, ge=1, description="Claims with full overlap needed before Dawid-Skene replaces the majority vote."
     )
+
+    # Matching claims across articles and reviewing their contradictions (issue 11).
+    encoder: str = Field(
+        "minilm-l6-int8",
+        description="Sentence encoder for matching: 'minilm-l6-int8' (all-MiniLM-L6-v2, int8 ONNX) or a folder with "
+        "model.onnx and tokenizer.json.",
+    )
+    encoder_threads: int = Field(0, ge=0, description="onnxruntime threads for the encoder; 0 lets onnxruntime choose.")
+    embed_batch_size: int = Field(1024, ge=1, description="Claims embedded and written per step (a crash keeps what was written).")
+    matcher: str = Field(
+        "model", description="Pair scorer: 'model' (shipped in claims/models/matcher) or a folder made by `claimflow train-matcher`."
+    )
+    match_neighbours: int = Field(10, ge=1, description="Nearest claims of other articles each new claim is paired with, at most.")
+    match_min_similarity: float = Field(0.5, ge=0, le=1, description="Pairs less similar than this are not kept.")
+    match_hnsw_from: int = Field(
+        20_000, ge=2, description="From this many claims the neighbour index is HNSW (approximate) instead of exact."
+    )
+    pair_push_threshold: float = Field(
+        0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
+    )
+    ls_pair_project: str = Field(
+        "claimflow pairs", min_length=1, max_length=50, description="Title of the Label Studio project for claim pairs."
+    )
+
+    # Issue 12 (a day of real annotation work): the quarantine limit, languages, extraction checks.
+    quarantine_min_rows: int = Field(
+        10, ge=0,
+        description="The share limit (CLAIMFLOW_MAX_QUARANTINE_SHARE) fails a land only when it newly quarantines at least "
+        "this many rows; fewer are reported one by one and the land succeeds.",
+    )
+    languages: str = Field(
+        "en", description="Languages (ISO 639-1 codes, comma-separated) whose articles are split into claims."
+    )
+    other_languages: Literal["skip", "keep"] = Field(
+        "skip",
+        description="What happens to an article in another language: 'skip' (not landed; recorded in ingest_failures "
+        "as skipped) or 'keep' (landed with its language, without claims).",
+    )
+    min_extraction_share: float = Field(
+        0.2, ge=0, le=1,
+        description="An HTML page whose extracted article keeps less than this share of the page's text is ingested "
+        "with a warning (the extractor may have missed the article).",
+    )
+
+    @property
+    def language_set(self) -> frozenset[str]:
+        return frozenset(code.strip().lower() for code in self.languages.split(",") if code.strip())
+
+    @model_validator(mode="after")
+    def _two_projects(self) -> "Settings":
+        if self.ls_pair_project == self.ls_project:
+            raise ValueError("CLAIMFLOW_LS_PAIR_PROJECT must differ from CLAIMFLOW_LS_PROJECT (claims and pairs need projects of their own)")
+        return self
 
     # Reliability and containment (issue 15).
     db_lock_wait: float = Field(

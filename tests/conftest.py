@@ -87,7 +87,9 @@ def ls_env(label_studio, db_path, monkeypatch, request):
     monkeypatch.setenv("CLAIMFLOW_DB", str(db_path))
     monkeypatch.setenv("CLAIMFLOW_LS_DATA_DIR", str(label_studio.data_dir))
     monkeypatch.setenv("CLAIMFLOW_LS_PORT", str(label_studio.port))
-    monkeypatch.setenv("CLAIMFLOW_LS_PROJECT", re.sub(r"\W+", " ", request.node.name)[:50])
+    title = re.sub(r"\W+", " ", request.node.name)[:44]  # Label Studio allows 50 characters
+    monkeypatch.setenv("CLAIMFLOW_LS_PROJECT", title)
+    monkeypatch.setenv("CLAIMFLOW_LS_PAIR_PROJECT", f"{title} pairs")
     monkeypatch.setenv("CLAIMFLOW_LS_RETRY_DELAY", "0.2")
     monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
     monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
@@ -111,3 +113,24 @@ def ingested(ls_env, db_path):
     report = ingest_flow(paths=[str(SAMPLES)])
     assert report.ok
     return report
+
+
+def sign_up(admin, email: str, password: str):
+    """A new annotator, as people join Label Studio: the admin's client reads the organisation's
+    invite link through the API, the person signs up there (the sign-up form, over HTTP) and
+    takes their own API token. Returns a client acting as them (their edits carry their user)."""
+    import re
+
+    import httpx
+
+    from annotation.client import LabelStudioClient
+
+    invite = admin.invite_url()
+    with httpx.Client(follow_redirects=False, timeout=60) as browser:
+        form = browser.get(invite)
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+        signed = browser.post(invite, data={"email": email, "password": password, "csrfmiddlewaretoken": csrf},
+                              headers={"Referer": invite})
+        assert signed.status_code == 302, f"sign-up of {email} failed: {signed.status_code}"
+        token = browser.get(f"{admin.url}/api/current-user/token").json()["token"]
+    return LabelStudioClient(admin.url, token)

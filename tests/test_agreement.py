@@ -97,3 +97,11 @@ def test_pairwise_agreement_and_kappa():
     assert pairs[("ana", "cleo")]["n_common"] == 1 and pairs[("ana", "cleo")]["agreement"] == 0.0
     same = pairwise(frame([("a", "x", "supported"), ("a", "y", "supported")]))
     assert same["cohen_kappa"].isna().all() and same["agreement"].tolist() == [1.0]
+
+
+def test_a_claim_with_a_single_label_has_no_agreement_figure():
+    single = pd.DataFrame({"claim_id": ["one", "two", "two"], "annotator": ["ana", "ana", "ben"],
+                           "verdict": ["supported", "refuted", "refuted"]})
+    v = by_claim(resolve(single, ResolvePolicy(overlap=2)))
+    assert v["one"]["status"] == "open" and v["one"]["agreement"] is None
+    assert v["two"]["agreement"] == 1.0

@@ -1,5 +1,7 @@
-"""The learned check-worthiness model: reading labelled TSVs, the shipped model's scores, the
-spaCy component, and training a tiny model end to end."""
+"""The learned check-worthiness models: reading labelled TSVs, the shipped models' scores (the
+TF-IDF model by name, and the default, the fine-tuned encoder, through the same functions), the
+spaCy component, and training a tiny TF-IDF model end to end. The encoder's own tests are in
+test_checkworthy_encoder.py."""
 
 from __future__ import annotations
 
@@ -71,38 +73,52 @@ CLEAR = [
 ]
 
 
-def test_version_is_readable_without_scoring():
-    assert re.fullmatch(r"cw-\d{8}-[0-9a-f]{7}", checkworthy.model_version())
-    assert 0.0 < checkworthy.threshold() < 1.0
+SCORERS = [checkworthy.TFIDF, checkworthy.MODEL]
 
 
-def test_scores_are_probabilities_and_ordered():
-    scores = checkworthy.score_texts(CLEAR + ["", "   ", "?", "x" * 5000])
+@pytest.mark.parametrize(("scorer", "pattern"), [(checkworthy.TFIDF, r"cw-\d{8}-[0-9a-f]{7}"), (checkworthy.MODEL, r"cw-minilm-\d{8}-[0-9a-f]{7}")])
+def test_version_is_readable_without_scoring(scorer, pattern):
+    assert re.fullmatch(pattern, checkworthy.model_version(scorer))
+    assert 0.0 < checkworthy.threshold(scorer) < 1.0
+
+
+def test_the_default_scorer_is_the_encoder_and_the_tfidf_model_stays_available_by_name():
+    assert checkworthy.model_dir() == checkworthy.model_dir(checkworthy.MODEL) == checkworthy.ENCODER_MODEL_DIR
+    assert checkworthy.model_dir(checkworthy.TFIDF) == checkworthy.TFIDF_MODEL_DIR
+    assert type(checkworthy.load_model(checkworthy.TFIDF)).__name__ == "CheckworthyModel"
+    assert type(checkworthy.load_model()).__name__ == "EncoderCheckworthyModel"
+
+
+@pytest.mark.parametrize("scorer", SCORERS)
+def test_scores_are_probabilities_and_ordered(scorer):
+    scores = checkworthy.score_texts(CLEAR + ["", "   ", "?", "x" * 5000], scorer)
     assert all(0.0 <= s <= 1.0 for s in scores)
     number, revenue, question, opinion = scores[:4]
     assert number > question and number > opinion
     assert revenue > question and revenue > opinion
-    assert number >= checkworthy.threshold() > question
+    assert number >= checkworthy.threshold(scorer) > question
 
 
-def test_scores_are_deterministic_and_batch_independent():
-    one_by_one = [checkworthy.score_texts([t])[0] for t in CLEAR]
-    assert checkworthy.score_texts(CLEAR) == one_by_one == checkworthy.score_texts(CLEAR, batch_size=1)
-    assert checkworthy.score_texts([]) == []
+@pytest.mark.parametrize("scorer", SCORERS)
+def test_scores_are_deterministic_and_batch_independent(scorer):
+    one_by_one = [checkworthy.score_texts([t], scorer)[0] for t in CLEAR]
+    assert checkworthy.score_texts(CLEAR, scorer) == one_by_one == checkworthy.score_texts(CLEAR, scorer, batch_size=1)
+    assert checkworthy.score_texts([], scorer) == []
 
 
-def test_spacy_component_and_spans():
+@pytest.mark.parametrize("scorer", SCORERS)
+def test_spacy_component_and_spans(scorer):
     import spacy
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    checkworthy.add_to_pipeline(nlp)
+    checkworthy.add_to_pipeline(nlp, scorer)
     doc = nlp("Unemployment fell to 3.5% in 2019, the lowest since 1969. What should we do next?")
     sents = list(doc.sents)
     assert len(sents) == 2
     assert 0.0 <= doc.cats["CHECKWORTHY"] <= 1.0
     assert sents[0]._.checkworthy > sents[1]._.checkworthy
-    assert checkworthy.score_spans(sents) == pytest.approx([s._.checkworthy for s in sents], abs=1e-4)
+    assert checkworthy.score_spans(sents, scorer) == pytest.approx([s._.checkworthy for s in sents], abs=1e-4)
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -170,7 +186,7 @@ def test_the_cli_trains_evaluates_any_file_of_the_format_and_names_a_bad_row(tmp
     write_tsv(files["extra"], [("ann-1", "Exports fell by 9 percent in 2001.", "Yes")])
     write_tsv(files["test"], tiny_rows(60, 3, 2000))
     model = tmp_path / "model"
-    result = runner.invoke(app, ["train", "--train", str(files["train"]), "--dev", str(files["dev"]),
+    result = runner.invoke(app, ["train", "--kind", "tfidf", "--train", str(files["train"]), "--dev", str(files["dev"]),
                                  "--extra", str(files["extra"]), "--out", str(model)])
     assert result.exit_code == 0, result.output
     assert "extra rows" in result.output and f"CLAIMFLOW_SCORER={model}" in result.output

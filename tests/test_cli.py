@@ -161,3 +161,55 @@ def test_push_to_a_label_studio_that_is_down_is_one_clear_line(tmp_path, monkeyp
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == [f"error: Label Studio at {url} is unreachable (who am I): ConnectError"]
     assert "a" * 40 not in result.output
+
+
+def test_the_readme_configuration_table_is_one_table_with_every_setting():
+    from flows.settings import Settings
+
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = lines.index("| variable | default | meaning |")
+    table = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        table.append(line)
+    text = "\n".join(table)
+    for name in Settings.model_fields:
+        assert f"`CLAIMFLOW_{name.upper()}`" in text, f"CLAIMFLOW_{name.upper()} is not in the configuration table"
+
+
+def test_the_readme_names_exactly_the_commands_that_take_db():
+    import typer.main
+
+    commands = typer.main.get_command(app).commands
+    with_db = sorted(n for n, c in commands.items() if any("--db" in p.opts for p in getattr(c, "params", [])))
+    readme = (ROOT / "README.md").read_text()
+    sentence = readme.split("the commands that use the warehouse (", 1)[1].split(")", 1)[0]
+    assert sorted(re.findall(r"`([\w-]+)`", sentence)) == with_db
+
+
+@pytest.mark.parametrize("command", ["push", "land", "sql", "rescore", "ingest"])
+def test_help_shows_the_environment_variable_and_default_of_each_option(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb]" in text
+    assert "DuckDB file ." not in text
+
+
+def test_make_bench_runs_every_benchmark():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nbench:", 1)[1].split("\n\n", 1)[0]
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        assert f"bench/{script.name}" in recipe, script.name
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "-"), (0.41234, "0.412"), (1.0, "1"), ({"http://127.0.0.1:8080 3": 0.5}, "http://127.0.0.1:8080 3: 0.5"),
+     ({}, "-"), ("majority_vote", "majority_vote"), (12, "12")],
+)
+def test_tables_show_values_as_people_read_them(value, shown):
+    from flows.cli import _cell
+
+    assert _cell(value) == shown

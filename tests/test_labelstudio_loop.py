@@ -118,12 +118,15 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
         (task_id,) = con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 1").fetchone()
         pushed = con.execute("SELECT count(*) FROM tasks").fetchone()[0]
     assert ls_client.changed_task_count(project, None) == pushed  # what a first land pulls
-    dora, eli = ls_client.ensure_user("dora@desk.example"), ls_client.ensure_user("eli@desk.example")
+    from tests.conftest import sign_up
+
+    dora_herself = sign_up(ls_client, "dora.edits@desk.example", "dora-edits-her-labels")  # she edits her own below
+    dora, eli = dora_herself.sdk.users.whoami().id, ls_client.ensure_user("eli@desk.example")
     keep = ls_client.annotate(task_id, annotation_result(verdict="supported", confidence=3), user=dora)
     drop = ls_client.annotate(task_id, annotation_result(verdict="refuted", confidence=1), user=eli)
     assert land_flow().labels_new == 2
 
-    ls_client.sdk.annotations.update(id=keep, result=annotation_result(verdict="refuted", confidence=5, rationale="Checked again."))
+    dora_herself.sdk.annotations.update(id=keep, result=annotation_result(verdict="refuted", confidence=5, rationale="Checked again."))
     ls_client.sdk.annotations.delete(id=drop)
     with connection(db_path, read_only=True) as con:
         (since,) = con.execute("SELECT updated_at FROM land_watermarks").fetchone()
@@ -140,7 +143,8 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
 
     # A task deleted in Label Studio: its labels are marked deleted too, even when a task added
     # by hand to the same project keeps the project's task count as it was.
-    by_hand = {"article_title": "Notes", "source_line": "a desk", "claim": "Added by hand.", "context_html": "Added by hand.",
+    by_hand = {"article_title": "Notes", "source_line": "a desk", "source_html": "a desk", "claim": "Added by hand.",
+               "context_html": "Added by hand.",
                "claim_type": "statement", "score": 1.0, "review": ""}
     ls_client.import_tasks(project, [{"data": by_hand}])
     ls_client.sdk.tasks.delete(id=str(task_id))

@@ -20,6 +20,12 @@ from claims.normalize import article_id, claim_id, normalize_text
         ("non\u00a0breaking", "non breaking"),
         ("ﬁne ligature", "fine ligature"),
         ("bell\x07 char", "bell char"),
+        ("> A quoted claim survives without its marker.\n> > And a nested one.", "A quoted claim survives without its marker.\nAnd a nested one."),
+        ("Turnout rose > 5 points.", "Turnout rose > 5 points."),
+        (r"Footnote \[1\] and a \*literal\* star, \#hashtag", "Footnote [1] and a *literal* star, #hashtag"),
+        ("See [Munich](https://en.wikipedia.org/wiki/Munich_Security_Conference_(2025)) for more", "See Munich for more"),
+        ("See [the report](<https://example.org/a report>) now", "See the report now"),
+        ("Before ![a photo](https://example.org/p.jpg) after", "Before after"),
     ],
 )
 def test_normalize_text_cleans(raw, expected):

@@ -37,9 +37,11 @@ def _warehouse(db_path):
             )
 
 
-def annotation(aid, *, user, verdict="supported", confidence=4, evidence=None, updated="2026-11-20T10:00:00Z", **extra):
+def annotation(aid, *, user, verdict="supported", confidence=4, evidence=None, updated="2026-11-20T10:00:00Z", check_worthy=None,
+               **extra):
     return {
-        "id": aid, "completed_by": user, "result": annotation_result(verdict=verdict, confidence=confidence, evidence=evidence),
+        "id": aid, "completed_by": user,
+        "result": annotation_result(verdict=verdict, confidence=confidence, evidence=evidence, check_worthy=check_worthy),
         "lead_time": 8.0, "created_at": "2026-11-20T09:59:00Z", "updated_at": updated, "was_cancelled": False, **extra,
     }
 
@@ -241,8 +243,9 @@ def test_typed_columns_fail_the_same_rows_as_values_checked_one_by_one(batch, ob
     typed = validate("labels", frame, now=datetime(2026, 11, 21))
     monkeypatch.setattr(labels, "_column", lambda values, kind: labels._plain_series(values))
     plain = labels.label_frame(batch)
-    assert all(plain[c].dtype == object for c in labels._KINDS)
-    assert sum(frame[c].dtype == object for c in labels._KINDS) == objects
+    kinds = [c for c in labels._KINDS if c in frame]  # _KINDS covers the pair frame's columns too
+    assert all(plain[c].dtype == object for c in kinds)
+    assert sum(frame[c].dtype == object for c in kinds) == objects
     assert typed.failures and typed.failures == validate("labels", plain, now=datetime(2026, 11, 21)).failures
 
 
@@ -269,16 +272,6 @@ def test_every_suite_in_the_file_context_loads_and_names_its_expectations():
         names = expectation_names(name)
         assert len(names) == len(set(names)) > 3
         assert len(context.suites.get(name).expectations) == len(names)
-
-
-def test_pair_labels_suite_catches_an_unknown_relation():
-    from expectations.gate import validate
-
-    frame = pd.DataFrame({
-        "annotation_id": [1, 2], "pair_id": ["p1", "p1"], "annotator_id": [1, 2], "relation": ["contradicts", "maybe"],
-        "confidence": [3, 4], "was_cancelled": [False, False], "created_at": pd.to_datetime(["2026-01-01", "2026-01-01"]),
-    })
-    assert validate("pair_labels", frame).failures == {1: ["relation_allowed"]}
 
 
 def test_an_article_with_a_claim_failing_the_claims_suite_fails_alone(sample_extractions):
@@ -326,6 +319,19 @@ def test_resolve_and_report_over_the_landed_batch(warehouse, prefect_server, tmp
     assert "verdict_allowed" in page and "tie" in page and "needs review" in page
     docs = output.data_docs.read_text()
     assert output.data_docs.is_file() and "labels" in docs and "verdicts" in docs
+    # The task needing review links to Label Studio; wide tables scroll inside the page.
+    assert f'<a href="{URL}/projects/{PROJECT}/data?task=101">101</a>' in page and '<div class="scroll">' in page
+    assert "{'" not in page  # votes read "misleading 1, supported 1", not a Python dict
+    # The data docs load nothing from other hosts: styled by the stylesheet inlined in each page,
+    # and the index lists the validation pages without JavaScript.
+    import re
+
+    for html_page in output.data_docs.parent.rglob("*.html"):
+        text = html_page.read_text()
+        assert not re.search(r"""<(?:link|script|img)\b[^>]*(?:href|src)=["']https?://""", text), html_page
+        assert "claimflow: a small stylesheet" in text
+    for suite in ("claims", "labels", "verdicts"):
+        assert f'href="validations/{suite}/' in docs
 
 
 def test_export_training_writes_resolved_claims_as_yes_and_not_checkable_as_no(warehouse, tmp_path):
@@ -346,6 +352,34 @@ def test_export_training_writes_resolved_claims_as_yes_and_not_checkable_as_no(w
     result = CliRunner().invoke(app, ["export-training", "--db", str(warehouse), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert [(sid, label) for sid, _, label in read_tsv(out)] == [("c1", "Yes"), ("c2", "No")]
+
+
+def test_export_training_takes_the_annotators_check_worthy_answers_before_the_verdict(warehouse, tmp_path):
+    from typer.testing import CliRunner
+
+    from annotation.agreement import ResolvePolicy
+    from claims.train import read_tsv
+    from flows.cli import app
+    from flows.resolve import compute
+
+    land(warehouse, [
+        # Resolved "refuted", but both annotators say it is not worth checking: No.
+        task(101, [annotation(1, user=1, verdict="refuted", check_worthy=False),
+                   annotation(2, user=2, verdict="refuted", check_worthy=False)]),
+        # Answers split evenly: no row, whatever the verdict.
+        task(102, [annotation(3, user=1, verdict="supported", check_worthy=True),
+                   annotation(4, user=2, verdict="supported", check_worthy=False)]),
+        # Open (one annotation), but answered: Yes.
+        task(103, [annotation(5, user=1, verdict="not_checkable", check_worthy=True)]),
+    ])
+    with connection(warehouse, read_only=True) as con:
+        assert con.execute("SELECT annotation_id, check_worthy FROM labels ORDER BY 1").fetchall() == [
+            (1, False), (2, False), (3, True), (4, False), (5, True)]
+    compute.fn(str(warehouse), ResolvePolicy(overlap=2), "run-r")
+    out = tmp_path / "judged.tsv"
+    result = CliRunner().invoke(app, ["export-training", "--db", str(warehouse), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [(sid, label) for sid, _, label in read_tsv(out)] == [("c1", "No"), ("c3", "Yes")]
 
 
 def test_skipped_and_unrated_annotations_do_not_spoil_the_rated_ones(warehouse):

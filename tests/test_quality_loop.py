@@ -100,12 +100,16 @@ def test_too_much_bad_input_fails_the_land_keeps_every_row_and_a_fix_lands_later
 
     push_flow()
     (_, good_task), (_, bad_task), (_, worse_task) = pushed_tasks(db_path, 3)
-    (dora,) = people(ls_client, "dora@desk.example")
+    from tests.conftest import sign_up
+
+    dora_herself = sign_up(ls_client, "dora.fixes@desk.example", "dora-fixes-her-labels")  # she fixes her own below
+    dora = dora_herself.sdk.users.whoami().id
     ls_client.annotate(good_task, annotation_result(verdict="supported", confidence=4), user=dora)
     bad = ls_client.annotate(bad_task, annotation_result(verdict="probably_true", confidence=4), user=dora)
     worse = ls_client.annotate(worse_task, annotation_result(verdict="refuted", confidence=9, evidence=["see my notes"]), user=dora)
 
     monkeypatch.setenv("CLAIMFLOW_MAX_QUARANTINE_SHARE", "0.5")
+    monkeypatch.setenv("CLAIMFLOW_QUARANTINE_MIN_ROWS", "2")  # two bad rows are enough here
     with pytest.raises(QuarantineLimitExceeded, match="2 of 3 annotations"):
         land_flow()
     with connection(db_path, read_only=True) as con:
@@ -116,8 +120,8 @@ def test_too_much_bad_input_fails_the_land_keeps_every_row_and_a_fix_lands_later
     assert (labels, raw, run) == (1, 3, "failed")
     assert reasons == {bad: ["verdict_allowed"], worse: ["confidence_in_range", "evidence_urls_well_formed"]}
 
-    ls_client.sdk.annotations.update(id=bad, result=annotation_result(verdict="misleading", confidence=4))
-    ls_client.sdk.annotations.update(id=worse, result=annotation_result(verdict="refuted", confidence=5, evidence=["https://example.org/x"]))
+    dora_herself.sdk.annotations.update(id=bad, result=annotation_result(verdict="misleading", confidence=4))
+    dora_herself.sdk.annotations.update(id=worse, result=annotation_result(verdict="refuted", confidence=5, evidence=["https://example.org/x"]))
     fixed = land_flow()
     assert (fixed.labels_new, fixed.quarantined, fixed.quarantine_resolved) == (2, 0, 2)
     with connection(db_path, read_only=True) as con:

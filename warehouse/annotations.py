@@ -8,96 +8,177 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from operator import itemgetter
 
+from dataclasses import dataclass
+
 import duckdb
 import orjson
 import pyarrow as pa
 
 from warehouse.db import registered, sql, transaction
-
-TASK_SCHEMA = pa.schema(
-    [("ls_url", pa.string()), ("project_id", pa.int32()), ("claim_id", pa.string()), ("task_id", pa.int32()),
-     ("pushed_at", pa.timestamp("us")), ("ls_updated_at", pa.timestamp("us")), ("run_id", pa.string())]
-)
 RAW_SCHEMA = pa.schema(
     [("pulled_at", pa.timestamp("us")), ("run_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()),
      ("task_id", pa.int32()), ("annotation_id", pa.int32()), ("updated_at", pa.timestamp("us")), ("payload", pa.string())]
 )
 QUARANTINE_SCHEMA = pa.schema(
     [("quarantine_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()), ("task_id", pa.int32()),
-     ("annotation_id", pa.int32()), ("claim_id", pa.string()), ("updated_at", pa.timestamp("us")), ("run_id", pa.string()),
-     ("quarantined_at", pa.timestamp("us")), ("reasons", pa.list_(pa.string())), ("label_row", pa.string()),
-     ("payload", pa.string()), ("resolved_at", pa.timestamp("us"))]
+     ("annotation_id", pa.int32()), ("claim_id", pa.string()), ("pair_id", pa.string()), ("updated_at", pa.timestamp("us")),
+     ("run_id", pa.string()), ("quarantined_at", pa.timestamp("us")), ("reasons", pa.list_(pa.string())),
+     ("label_row", pa.string()), ("payload", pa.string()), ("resolved_at", pa.timestamp("us"))]
 )
 LABEL_SCHEMA = pa.schema(
     [("ls_url", pa.string()), ("annotation_id", pa.int32()), ("project_id", pa.int32()), ("task_id", pa.int32()),
      ("claim_id", pa.string()), ("annotator_id", pa.int32()), ("annotator", pa.string()), ("verdict", pa.string()),
      ("confidence", pa.int32()), ("rationale", pa.string()), ("evidence_urls", pa.list_(pa.string())),
      ("lead_time", pa.float64()), ("created_at", pa.timestamp("us")), ("updated_at", pa.timestamp("us")),
-     ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")), ("run_id", pa.string())]
+     ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")), ("run_id", pa.string()),
+     ("updated_by_id", pa.int32()), ("updated_by", pa.string()), ("check_worthy", pa.bool_())]
 )
+PAIR_LABEL_SCHEMA = pa.schema(
+    [("ls_url", pa.string()), ("annotation_id", pa.int32()), ("project_id", pa.int32()), ("task_id", pa.int32()),
+     ("pair_id", pa.string()), ("annotator_id", pa.int32()), ("annotator", pa.string()), ("relation", pa.string()),
+     ("rationale", pa.string()), ("lead_time", pa.float64()), ("created_at", pa.timestamp("us")),
+     ("updated_at", pa.timestamp("us")), ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")),
+     ("run_id", pa.string())]
+)
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Where one kind of Label Studio task lives in the warehouse: its task mapping, its label
+    rows, and the id column of what each task is about (a claim, or a pair of claims)."""
+
+    tasks: str
+    labels: str
+    subject: str
+    label_schema: pa.Schema
+
+    @property
+    def task_schema(self) -> pa.Schema:
+        return pa.schema(
+            [("ls_url", pa.string()), ("project_id", pa.int32()), (self.subject, pa.string()), ("task_id", pa.int32()),
+             ("pushed_at", pa.timestamp("us")), ("ls_updated_at", pa.timestamp("us")), ("run_id", pa.string())]
+        )
+
+    def sql(self, name: str) -> str:
+        return sql(name, tasks=self.tasks, labels=self.labels, subject=self.subject)
+
+
+CLAIMS = Tables("tasks", "labels", "claim_id", LABEL_SCHEMA)
+PAIRS = Tables("pair_tasks", "pair_labels", "pair_id", PAIR_LABEL_SCHEMA)
 
 
 def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _run(con: duckdb.DuckDBPyConnection, statement: str, params: dict | None = None, **relations: pa.Table) -> list:
+def _run(
+    con: duckdb.DuckDBPyConnection, statement: str, params: dict | None = None, *, tables: Tables = CLAIMS, **relations: pa.Table
+) -> list:
     with registered(con, **relations):
-        return con.execute(sql(statement), params or {}).fetchall()
+        return con.execute(tables.sql(statement), params or {}).fetchall()
 
 
-def claims_to_push(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float) -> list[dict]:
-    """Claims at or above ``threshold`` not yet in the project, most check-worthy first."""
+def claims_to_push(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float, may_contradict: float = 0.5
+) -> list[dict]:
+    """Claims at or above ``threshold`` not yet in the project, most check-worthy first, each
+    with ``matches``: its most similar claims of other articles (see :func:`claim_matches`)."""
     cursor = con.execute(sql("claims_to_push"), {"threshold": threshold, "ls_url": ls_url, "project_id": project_id})
+    columns = [d[0] for d in cursor.description]
+    rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    matches = claim_matches(con, [r["claim_id"] for r in rows], may_contradict=may_contradict)
+    for r in rows:
+        r["matches"] = matches.get(r["claim_id"], [])
+    return rows
+
+
+def claim_matches(
+    con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], limit: int = 3, may_contradict: float = 0.5
+) -> dict[str, list[dict]]:
+    """claim id -> ``limit`` claims of other articles paired with it (claim, article_title,
+    source, published_at, similarity, contradiction): those whose contradiction reaches
+    ``may_contradict`` first, then the most similar."""
+    if not claim_ids:
+        return {}
+    wanted = pa.table({"claim_id": pa.array(list(claim_ids), pa.string())})
+    with registered(con, wanted=wanted):
+        cursor = con.execute(sql("claim_matches"), {"limit": limit, "may_contradict": may_contradict})
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        record = dict(zip(columns, row))
+        found.setdefault(record.pop("claim_id"), []).append(record)
+    return found
+
+
+def pairs_to_push(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float) -> list[dict]:
+    """Pairs whose contradiction reaches ``threshold`` not yet in the pair project, likeliest first."""
+    cursor = con.execute(sql("pairs_to_push"), {"threshold": threshold, "ls_url": ls_url, "project_id": project_id})
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def mapped_task_count(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> int:
-    return con.execute(
-        "SELECT count(*) FROM tasks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
-    ).fetchone()[0]
+def pair_candidates(con: duckdb.DuckDBPyConnection, threshold: float) -> int:
+    """How many pairs reach the pair push threshold."""
+    return con.execute("SELECT count(*) FROM claim_pairs WHERE contradiction >= ?", [threshold]).fetchone()[0]
 
 
-def record_tasks(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, pairs: Iterable[tuple[str, int]], run_id: str) -> int:
-    """Record claim -> task mappings; return how many were new."""
+def mapped_projects(con: duckdb.DuckDBPyConnection, ls_url: str, tables: Tables = CLAIMS) -> list[int]:
+    """The projects of this server claimflow pushed tasks of this kind to."""
+    return [p for (p,) in _run(con, "mapped_projects", {"ls_url": ls_url}, tables=tables)]
+
+
+def mapped_task_count(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, tables: Tables = CLAIMS) -> int:
+    return _run(con, "mapped_task_count", {"ls_url": ls_url, "project_id": project_id}, tables=tables)[0][0]
+
+
+def record_tasks(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, pairs: Iterable[tuple[str, int]], run_id: str,
+    tables: Tables = CLAIMS,
+) -> int:
+    """Record (claim or pair id, task id) mappings; return how many were new."""
     at = now()
     rows = [
-        {"ls_url": ls_url, "project_id": project_id, "claim_id": c, "task_id": t, "pushed_at": at, "ls_updated_at": None, "run_id": run_id}
+        {"ls_url": ls_url, "project_id": project_id, tables.subject: c, "task_id": t, "pushed_at": at, "ls_updated_at": None,
+         "run_id": run_id}
         for c, t in pairs
     ]
     if not rows:
         return 0
-    return len(_run(con, "upsert_tasks", batch=pa.Table.from_pylist(rows, schema=TASK_SCHEMA)))
+    return len(_run(con, "upsert_tasks", tables=tables, batch=pa.Table.from_pylist(rows, schema=tables.task_schema)))
 
 
-def task_state(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> dict[int, tuple[str, datetime | None]]:
-    """task id -> (claim id, the task's updated_at when last landed)."""
-    rows = con.execute(
-        "SELECT task_id, claim_id, ls_updated_at FROM tasks WHERE ls_url = ? AND project_id = ?", [ls_url, project_id]
-    ).fetchall()
+def task_state(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, tables: Tables = CLAIMS
+) -> dict[int, tuple[str, datetime | None]]:
+    """task id -> (claim or pair id, the task's updated_at when last landed)."""
+    rows = _run(con, "task_state", {"ls_url": ls_url, "project_id": project_id}, tables=tables)
     return {t: (c, u) for t, c, u in rows}
 
 
 def label_versions(
-    con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[int]
+    con: duckdb.DuckDBPyConnection, ls_url: str, task_ids: list[int], tables: Tables = CLAIMS
 ) -> tuple[dict[int, datetime | None], dict[int, datetime | None]]:
     """For these tasks, annotation id -> updated_at of the labels landed (deleted ones
     excluded), and of the annotations quarantined and not resolved yet."""
     if not task_ids:
         return {}, {}
     wanted = pa.table({"task_id": pa.array(task_ids, pa.int32())})
-    landed = dict(_run(con, "landed_versions", {"ls_url": ls_url}, wanted=wanted))
+    landed = dict(_run(con, "landed_versions", {"ls_url": ls_url}, tables=tables, wanted=wanted))
     quarantined = dict(_run(con, "quarantined_versions", {"ls_url": ls_url}, wanted=wanted))
     return landed, quarantined
 
 
-def mark_tasks_deleted(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_ids: list[int]) -> int:
+def mark_tasks_deleted(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_ids: list[int], tables: Tables = CLAIMS
+) -> int:
     """Labels of tasks deleted in Label Studio are marked deleted (rows and raw JSON stay);
     returns how many labels that marked."""
     gone = pa.table({"task_id": pa.array(task_ids, pa.int32())})
     with transaction(con):
-        return len(_run(con, "mark_deleted_task_labels", {"now": now(), "ls_url": ls_url, "project_id": project_id}, gone=gone))
+        return len(_run(con, "mark_deleted_task_labels", {"now": now(), "ls_url": ls_url, "project_id": project_id},
+                        tables=tables, gone=gone))
 
 
 def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> datetime | None:
@@ -135,6 +216,7 @@ def land_labels(
     present: list[int],
     seen_until: datetime | None,
     at: datetime,
+    tables: Tables = CLAIMS,
 ) -> dict:
     """Inside the caller's transaction (the land's, which appended the raw annotations first):
     upsert the labels that passed the gate, quarantine the rows that failed it (``quarantine``:
@@ -155,20 +237,21 @@ def land_labels(
     existing = 0
     upserted, resolved = [], []
     if labels:
-        batch = _table(labels, LABEL_SCHEMA, landed_at=at, **batch_of)
+        batch = _table(labels, tables.label_schema, landed_at=at, **batch_of)
         with registered(con, batch=batch):
             existing = con.execute(
                 "SELECT count(DISTINCT b.annotation_id) FROM batch b"
-                " SEMI JOIN labels l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
+                f" SEMI JOIN {tables.labels} l ON l.ls_url = b.ls_url AND l.annotation_id = b.annotation_id"
             ).fetchone()[0]
-        upserted = _run(con, "upsert_labels", batch=batch)
+        upserted = _run(con, "upsert_labels", tables=tables, batch=batch)
         landed = pa.table({"annotation_id": batch.column("annotation_id")})
         resolved = _run(con, "resolve_quarantine", {"now": at, "ls_url": ls_url}, landed=landed)
     quarantined = []
     if quarantine_rows:
         quarantined = _run(con, "insert_quarantine", batch=pa.Table.from_pylist(quarantine_rows, schema=QUARANTINE_SCHEMA))
-    deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, changed=changed_table, present=present_table)
-    _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, changed=changed_table)
+    deleted = _run(con, "mark_deleted_labels", {"now": at, "ls_url": ls_url}, tables=tables, changed=changed_table,
+                   present=present_table)
+    _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, tables=tables, changed=changed_table)
     if seen_until is not None:
         con.execute(
             "INSERT INTO land_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (ls_url, project_id) DO UPDATE"

@@ -33,9 +33,15 @@ def set_lock_wait(seconds: float) -> None:
     _lock_wait = max(0.0, float(seconds))
 
 
-def sql(name: str) -> str:
-    """The text of ``warehouse/sql/<name>.sql``."""
-    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+def sql(name: str, **names: str) -> str:
+    """The text of ``warehouse/sql/<name>.sql``, each ``{key}`` replaced by ``names[key]`` (table
+    and column names of statements shared by claims and pairs; never values, which are bound)."""
+    text = resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    for key, value in names.items():
+        if not value.isidentifier():
+            raise ValueError(f"not an identifier: {value!r}")
+        text = text.replace("{" + key + "}", value)
+    return text
 
 
 def migrations() -> list[tuple[int, str, str]]:

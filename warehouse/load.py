@@ -57,14 +57,17 @@ def existing_article_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[
 
 
 def record_failures(con: duckdb.DuckDBPyConnection, run_id: str, failures: list[dict]) -> int:
-    """Append one row per failed input: ``{"path", "line", "reason"}``."""
+    """Append one row per failed or skipped input: ``{"path", "line", "reason"}`` and ``kind``
+    ('error', the default, or 'skipped')."""
     if not failures:
         return 0
     now = _now()
     batch = pa.Table.from_pylist(
-        [{"run_id": run_id, "path": f["path"], "line": f.get("line"), "reason": f["reason"], "failed_at": now} for f in failures],
+        [{"run_id": run_id, "path": f["path"], "line": f.get("line"), "reason": f["reason"], "failed_at": now,
+          "kind": f.get("kind", "error")} for f in failures],
         schema=pa.schema(
-            [("run_id", pa.string()), ("path", pa.string()), ("line", pa.int32()), ("reason", pa.string()), ("failed_at", pa.timestamp("us"))]
+            [("run_id", pa.string()), ("path", pa.string()), ("line", pa.int32()), ("reason", pa.string()),
+             ("failed_at", pa.timestamp("us")), ("kind", pa.string())]
         ),
     )
     with registered(con, batch=batch):

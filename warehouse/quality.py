@@ -17,23 +17,33 @@ def labels_for_resolution(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return con.execute(sql("labels_for_resolution")).df()
 
 
+def pair_labels_for_resolution(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute(sql("pair_labels_for_resolution")).df()
+
+
 def replace_results(
-    con: duckdb.DuckDBPyConnection, *, verdicts: pd.DataFrame, agreement: pd.DataFrame, pairs: pd.DataFrame, run_id: str
+    con: duckdb.DuckDBPyConnection, *, verdicts: pd.DataFrame, agreement: pd.DataFrame, pairs: pd.DataFrame, run_id: str,
+    pair_verdicts: pd.DataFrame | None = None,
 ) -> None:
-    """Replace verdicts, agreement and annotator pairs with these, in one transaction."""
+    """Replace verdicts, pair verdicts, agreement and annotator pairs with these, in one transaction."""
     at = now()
     v = verdicts.assign(resolved_at=at, run_id=run_id, votes=verdicts["votes"].map(json.dumps))
     a = agreement.assign(computed_at=at, run_id=run_id)
     p = pairs.assign(computed_at=at, run_id=run_id)
+    pv = pd.DataFrame() if pair_verdicts is None else pair_verdicts.assign(
+        resolved_at=at, run_id=run_id, votes=pair_verdicts["votes"].map(json.dumps)
+    )
     with transaction(con):
         con.execute("DELETE FROM verdicts")
+        con.execute("DELETE FROM pair_verdicts")
         con.execute("DELETE FROM agreement")
         con.execute("DELETE FROM annotator_pairs")
-        with registered(con, **{name: rows for name, rows in (("v", v), ("a", a), ("p", p)) if len(rows)}):
-            if len(v):
-                con.execute(
-                    "INSERT INTO verdicts BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM v"
-                )
+        with registered(con, **{name: rows for name, rows in (("v", v), ("a", a), ("p", p), ("pv", pv)) if len(rows)}):
+            for table, name in (("verdicts", "v"), ("pair_verdicts", "pv")):
+                if len({"v": v, "pv": pv}[name]):
+                    con.execute(
+                        f"INSERT INTO {table} BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM {name}"
+                    )
             if len(a):
                 con.execute("INSERT INTO agreement BY NAME SELECT * FROM a")
             if len(p):
@@ -57,10 +67,6 @@ def record_review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, marks: Sequ
 def docs_batches(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
     """The tables the data docs validate, by suite: claims, live labels, verdicts."""
     return {name: con.execute(sql(f"docs_{name}")).df() for name in ("claims", "labels", "verdicts")}
-
-
-def mapped_projects(con: duckdb.DuckDBPyConnection, ls_url: str) -> list[int]:
-    return [p for (p,) in con.execute(sql("mapped_projects"), {"ls_url": ls_url}).fetchall()]
 
 
 def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:

@@ -6,7 +6,9 @@ with charts drawn by matplotlib as inline SVG, so the page works offline and by 
 
 from __future__ import annotations
 
+import html
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
@@ -20,7 +22,10 @@ VERDICT_COLUMNS = ["supported", "refuted", "misleading", "not_enough_info", "not
 VERDICT_COLOURS = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#5c6bc0"]
 
 # What the report shows: one query over the analysts' views each.
-SECTIONS = ["sources", "articles", "annotators", "pairs", "agreement", "quarantine", "needs_review", "status"]  # each one query, warehouse/sql/report_<name>.sql
+SECTIONS = [
+    "sources", "articles", "annotators", "pairs", "agreement", "quarantine", "needs_review", "status",
+    "contradictions", "source_matrix",
+]  # each one query, warehouse/sql/report_<name>.sql
 
 
 @dataclass
@@ -96,6 +101,65 @@ def quarantine_chart(quarantine: pd.DataFrame) -> str | None:
     return _svg(fig)
 
 
+def source_matrix_chart(matrix: pd.DataFrame) -> str | None:
+    """Sources against sources: the colour is how often people found their claims contradict
+    (of the pairs they resolved as agree or contradict), or, where nobody has judged a pair yet,
+    the share of their pairs the model says may contradict (hatched); each cell gives the counts."""
+    if matrix.empty:
+        return None
+    plt = _plt()
+    import numpy as np
+
+    sources = sorted(set(matrix["source_x"]) | set(matrix["source_y"]))
+    index = {s: n for n, s in enumerate(sources)}
+    values = np.full((len(sources), len(sources)), np.nan)
+    judged = np.zeros_like(values, dtype=bool)
+    labels = [["" for _ in sources] for _ in sources]
+    for r in matrix.itertuples():
+        x, y = index[r.source_x], index[r.source_y]
+        people = r.agree + r.contradict
+        value = r.contradict / people if people else r.may_contradict / r.pairs
+        text = (f"{r.contradict}/{people} contradict\n(people)" if people
+                else f"{r.may_contradict}/{r.pairs} may\ncontradict (model)")
+        for a, b in ((x, y), (y, x)):
+            values[a, b], judged[a, b], labels[a][b] = value, bool(people), text
+    size = 1.6 + 1.1 * len(sources)
+    fig, ax = plt.subplots(figsize=(min(size + 2, 14), min(size, 12)))
+    image = ax.imshow(values, cmap="RdYlGn_r", vmin=0, vmax=1)
+    for a in range(len(sources)):
+        for b in range(len(sources)):
+            if labels[a][b]:
+                ax.text(b, a, labels[a][b], ha="center", va="center", fontsize=7)
+                if not judged[a, b]:
+                    ax.add_patch(plt.Rectangle((b - 0.5, a - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#999", linewidth=0))
+    short = [s if len(s) <= 38 else s[:36] + "…" for s in sources]
+    ax.set_xticks(range(len(sources)), short, rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(len(sources)), short, fontsize=8)
+    fig.colorbar(image, ax=ax, fraction=0.035, label="share contradicting: people's, or the model's (hatched)")
+    return _svg(fig)
+def _cell_html(value) -> str:
+    """A cell as escaped HTML: no "nan" or "None", a map (votes) as "refuted 2, supported 1"."""
+    if isinstance(value, dict):
+        return html.escape(", ".join(f"{k} {v}" for k, v in value.items()))
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return ""
+    return html.escape(str(value))
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    """A frame as an HTML table, every cell escaped. A ``task_url`` column is not shown: it
+    makes the ``task_id`` of its row a link to the task in Label Studio."""
+    urls = frame["task_url"] if "task_url" in frame.columns else None
+    shown = frame.drop(columns=["task_url"]) if urls is not None else frame
+    cells = shown.map(_cell_html)
+    if urls is not None and "task_id" in cells.columns:
+        cells["task_id"] = [
+            f'<a href="{html.escape(str(u), quote=True)}">{c}</a>' if isinstance(u, str) and u.startswith(("http://", "https://")) else c
+            for c, u in zip(cells["task_id"], urls)
+        ]
+    return cells.to_html(index=False, classes="data", border=0, escape=False)
+
+
 def render(data: ReportData, *, data_docs: dict[str, str] | None = None) -> str:
     """The report page as HTML; ``data_docs`` links the data docs ("index") and each suite's
     latest validation page."""
@@ -109,12 +173,13 @@ def render(data: ReportData, *, data_docs: dict[str, str] | None = None) -> str:
     def table(frame: pd.DataFrame) -> Markup:
         if frame.empty:
             return Markup("<p class=empty>Nothing yet.</p>")
-        return Markup(frame.to_html(index=False, na_rep="", classes="data", border=0, escape=True))
+        return Markup(f'<div class="scroll">{html_table(frame)}</div>')
 
     charts = {
         "verdicts": verdicts_by_source_chart(f["sources"]),
         "agreement": agreement_chart(f["articles"]),
         "quarantine": quarantine_chart(f["quarantine"]),
+        "source_matrix": source_matrix_chart(f["source_matrix"]),
     }
     return env.from_string(template).render(
         generated_at=data.generated_at.strftime("%Y-%m-%d %H:%M UTC"),

@@ -1,6 +1,6 @@
--- Labels of the changed tasks (`changed`) whose annotation is no longer in Label Studio
--- (`present`) are marked deleted; the row and its raw JSON stay.
-UPDATE labels SET deleted = true, deleted_at = $now
+-- Labels ({labels}) of the changed tasks (`changed`) whose annotation is no longer in Label
+-- Studio (`present`) are marked deleted; the row and its raw JSON stay.
+UPDATE {labels} SET deleted = true, deleted_at = $now
 WHERE ls_url = $ls_url
   AND NOT deleted
   AND task_id IN (SELECT task_id FROM changed)

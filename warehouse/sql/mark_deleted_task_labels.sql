@@ -1,6 +1,6 @@
--- Labels of tasks deleted in Label Studio (`gone`) are marked deleted; the rows and their raw
--- JSON stay.
-UPDATE labels SET deleted = true, deleted_at = $now
+-- Labels ({labels}) of tasks deleted in Label Studio (`gone`) are marked deleted; the rows and
+-- their raw JSON stay.
+UPDATE {labels} SET deleted = true, deleted_at = $now
 WHERE ls_url = $ls_url
   AND project_id = $project_id
   AND NOT deleted

@@ -1,5 +1,5 @@
--- Record claim -> task mappings from `batch`; a mapping already present is kept.
-INSERT INTO tasks BY NAME
+-- Record {subject} -> task mappings from `batch` in {tasks}; a mapping already present is kept.
+INSERT INTO {tasks} BY NAME
 SELECT * FROM batch
-ON CONFLICT (ls_url, project_id, claim_id) DO NOTHING
-RETURNING claim_id;
+ON CONFLICT (ls_url, project_id, {subject}) DO NOTHING
+RETURNING {subject};

@@ -198,3 +198,83 @@ WITH reasons AS (
 SELECT day, reason, count(*) AS rows, count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved_later
 FROM reasons
 GROUP BY ALL;
+
+-- One row per claim pair (claim_pairs): both claims with their articles and sources, the
+-- model's scores, relation and reasons, and where the pair is in the review loop (not_pushed,
+-- pushed, open, resolved, needs_review) with the relation people resolved.
+CREATE OR REPLACE VIEW pair_overview AS
+WITH pairs AS (SELECT * FROM main.claim_pairs),
+     claims AS (SELECT claim_id, article_title, coalesce(source, '(no source) ' || left(article_title, 40)) AS source,
+                       published_at, url, claim FROM main.claim_overview),
+     tasks AS (SELECT pair_id, project_id, task_id FROM main.pair_tasks
+               QUALIFY row_number() OVER (PARTITION BY pair_id ORDER BY pushed_at, ls_url, project_id, task_id) = 1)
+SELECT
+    p.pair_id,
+    round(p.similarity, 4) AS similarity,
+    round(p.contradiction, 4) AS contradiction,
+    p.relation AS model_relation,
+    a.claim AS claim_a,
+    b.claim AS claim_b,
+    a.article_title AS article_a,
+    b.article_title AS article_b,
+    a.source AS source_a,
+    b.source AS source_b,
+    a.published_at AS published_a,
+    b.published_at AS published_b,
+    p.reasons,
+    t.project_id,
+    t.task_id,
+    CASE WHEN t.task_id IS NULL THEN 'not_pushed'
+         WHEN v.status IS NULL THEN 'pushed'
+         ELSE v.status END AS status,
+    v.relation AS resolved_relation,
+    v.agreement,
+    v.votes,
+    p.claim_id_a,
+    p.claim_id_b,
+    p.matcher
+FROM pairs p
+JOIN claims a ON a.claim_id = p.claim_id_a
+JOIN claims b ON b.claim_id = p.claim_id_b
+LEFT JOIN tasks t USING (pair_id)
+LEFT JOIN main.pair_verdicts v USING (pair_id);
+
+-- Pairs that may contradict, likeliest first: every pair people have not resolved as something
+-- else (filter on contradiction; `claimflow push` sends those at CLAIMFLOW_PAIR_PUSH_THRESHOLD).
+CREATE OR REPLACE VIEW candidate_contradictions AS
+SELECT * FROM main.pair_overview
+WHERE resolved_relation IS NULL OR resolved_relation = 'contradict'
+ORDER BY contradiction DESC, pair_id;
+
+-- Pairs people resolved as contradicting each other.
+CREATE OR REPLACE VIEW confirmed_contradictions AS
+SELECT * FROM main.pair_overview
+WHERE status = 'resolved' AND resolved_relation = 'contradict'
+ORDER BY contradiction DESC, pair_id;
+
+-- One row per pair of sources (source_x <= source_y; an article without a source stands for
+-- itself): how many claim pairs join them, how often the model thinks they may contradict,
+-- and how people resolved the pairs they judged.
+CREATE OR REPLACE VIEW source_matrix AS
+WITH sides AS (
+    SELECT least(source_a, source_b) AS source_x, greatest(source_a, source_b) AS source_y,
+           contradiction, status, resolved_relation
+    FROM main.pair_overview
+)
+SELECT
+    source_x,
+    source_y,
+    count(*) AS pairs,
+    round(avg(contradiction), 3) AS mean_contradiction,
+    count(*) FILTER (WHERE contradiction >= 0.5) AS may_contradict,
+    count(*) FILTER (WHERE status = 'resolved') AS resolved,
+    count(*) FILTER (WHERE status = 'resolved' AND resolved_relation = 'agree') AS agree,
+    count(*) FILTER (WHERE status = 'resolved' AND resolved_relation = 'contradict') AS contradict,
+    count(*) FILTER (WHERE status = 'resolved' AND resolved_relation = 'unrelated') AS unrelated,
+    count(*) FILTER (WHERE status = 'resolved' AND resolved_relation = 'different_event') AS different_event,
+    round(count(*) FILTER (WHERE status = 'resolved' AND resolved_relation = 'contradict')
+          / nullif(count(*) FILTER (WHERE status = 'resolved' AND resolved_relation IN ('agree', 'contradict')), 0), 3)
+        AS contradict_share
+FROM sides
+GROUP BY ALL
+ORDER BY source_x, source_y;

@@ -1,0 +1,160 @@
+"""The match flow: claims get their embedding once, then every claim not matched yet is paired
+with the nearest claims of other articles, each pair scored for similarity and contradiction."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+
+from flows.runs import recorded_run
+from flows.settings import Settings, get_settings
+from warehouse import matching as store
+from warehouse.db import connection, transaction
+
+
+@dataclass
+class MatchReport:
+    run_id: str
+    encoder: str = ""
+    matcher: str = ""
+    claims_embedded: int = 0
+    articles_embedded: int = 0
+    claims_matched: int = 0
+    pairs_kept: int = 0
+    pairs_new: int = 0
+    pairs_updated: int = 0
+    seconds: float = 0.0
+
+    def counts(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("run_id", "seconds")}
+
+
+@task(cache_policy=NO_CACHE)
+def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
+    """Embed the claims and article titles that have no embedding by this encoder yet, a batch
+    at a time, each batch written at once (a crash keeps what was written). Returns (claims,
+    articles) embedded."""
+    from claims.encoder import load_encoder
+    from claims.match import article_event_years
+
+    with connection(db) as con:
+        claims = store.claims_to_embed(con, _encoder_version(settings))
+        articles = store.articles_to_embed(con, _encoder_version(settings))
+    if not claims and not articles:
+        return 0, 0
+    encoder = load_encoder(settings.encoder, settings.encoder_threads)
+    version = encoder.version
+    done = 0
+    for start in range(0, len(claims), settings.embed_batch_size):
+        chunk = claims[start : start + settings.embed_batch_size]
+        vectors = encoder.encode([text for _, text in chunk])
+        with connection(db) as con:
+            done += store.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id)
+    titled = 0
+    for start in range(0, len(articles), settings.embed_batch_size):
+        chunk = articles[start : start + settings.embed_batch_size]
+        vectors = encoder.encode([title for _, title, _, _ in chunk])
+        years = [sorted(article_event_years(title, text, published)) for _, title, text, published in chunk]
+        with connection(db) as con:
+            titled += store.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)
+    return done, titled
+
+
+def _encoder_version(settings: Settings) -> str:
+    from claims.encoder import load_encoder
+
+    return load_encoder(settings.encoder, settings.encoder_threads).version
+
+
+@task(cache_policy=NO_CACHE)
+def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tuple[int, int, int, int]:
+    """Pair every claim not matched yet with its nearest claims of other articles and store the
+    pairs and the claims as matched, in one transaction. Returns (claims matched, pairs kept
+    (similar enough), pairs new, pairs updated)."""
+    from claims.match import load_matcher, match
+
+    encoder = _encoder_version(settings)
+    matcher = load_matcher(settings.matcher)
+    with connection(db) as con:
+        if rematch:
+            with transaction(con):
+                store.forget_matches(con)
+        if not store.unmatched_count(con):
+            return 0, 0, 0, 0
+        inputs = store.match_inputs(con, encoder)
+    claims = _claim_set(inputs)
+    queries = np.nonzero(~inputs.matched)[0]
+    rows = match(claims, queries, matcher, k=settings.match_neighbours, min_similarity=settings.match_min_similarity,
+                 hnsw_from=settings.match_hnsw_from)
+    at = store.now()
+    for row in rows:
+        row.update(encoder=encoder, matched_at=at, run_id=run_id)
+    with connection(db) as con, transaction(con):
+        new, updated = store.store_pairs(con, rows, rescore=rematch)
+        store.mark_matched(con, [inputs.claim_ids[q] for q in queries], matcher=matcher.version, encoder=encoder, run_id=run_id)
+    return len(queries), len(rows), new, updated
+
+
+def _claim_set(inputs: store.MatchInputs, rows: np.ndarray | None = None):
+    """The matcher's ClaimSet of the warehouse's claims (or of these rows of them)."""
+    from claims.match import claim_set
+
+    rows = np.arange(len(inputs.claim_ids)) if rows is None else rows
+    pick = lambda values: [values[r] for r in rows]  # noqa: E731
+    return claim_set(
+        pick(inputs.claim_ids), pick(inputs.article_ids), pick(inputs.texts), inputs.vectors[rows], inputs.title_vectors[rows],
+        [[e["text"] for e in json.loads(raw or "[]")] for raw in pick(inputs.entities)],
+        [frozenset(y or ()) for y in pick(inputs.event_years)],
+    )
+
+
+def human_pair_examples(db: str, settings: Settings):
+    """The pair relations people resolved in Label Studio, as training examples for the
+    matcher (claims.matcher_train.pair_examples); None when there are none."""
+    from claims.matcher_train import pair_examples
+
+    with connection(db, read_only=True) as con:
+        resolved = con.execute(
+            "SELECT p.claim_id_a, p.claim_id_b, v.relation FROM pair_verdicts v JOIN claim_pairs p USING (pair_id)"
+            " WHERE v.status = 'resolved' ORDER BY v.pair_id"
+        ).fetchall()
+        if not resolved:
+            return None
+        inputs = store.match_inputs(con, _encoder_version(settings))
+    position = {c: n for n, c in enumerate(inputs.claim_ids)}
+    resolved = [r for r in resolved if r[0] in position and r[1] in position]
+    if not resolved:
+        return None
+    rows = np.array(sorted({position[c] for a, b, _ in resolved for c in (a, b)}), dtype=np.int64)
+    local = {inputs.claim_ids[r]: n for n, r in enumerate(rows)}
+    claims = _claim_set(inputs, rows)
+    i = np.array([local[a] for a, _, _ in resolved], dtype=np.int64)
+    j = np.array([local[b] for _, b, _ in resolved], dtype=np.int64)
+    return pair_examples(claims, i, j, [r for _, _, r in resolved])
+
+
+@flow(name="match")
+def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
+    """Embed new claims and pair them with the claims of other articles."""
+    settings = get_settings(db=db)
+    run_id = str(flow_run.id)
+    started = time.perf_counter()
+    report = MatchReport(run_id=run_id)
+    with recorded_run(settings.db, run_id, "match", {"rematch": rematch, "encoder": settings.encoder, "matcher": settings.matcher}, report):
+        from claims.match import load_matcher
+
+        report.encoder = _encoder_version(settings)
+        report.matcher = load_matcher(settings.matcher).version
+        report.claims_embedded, report.articles_embedded = embed(str(settings.db), settings, run_id)
+        report.claims_matched, report.pairs_kept, report.pairs_new, report.pairs_updated = pair_claims(
+            str(settings.db), settings, run_id, rematch
+        )
+        report.seconds = time.perf_counter() - started
+    get_run_logger().info("match completed: %s", report.counts())
+    return report

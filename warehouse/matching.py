@@ -1,0 +1,152 @@
+"""Loads for the match step: embeddings of claims and article titles (once per encoder), the
+claims the matcher reads, the pairs it found and which claims it has matched."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from warehouse.annotations import now
+from warehouse.db import registered, sql
+
+PAIR_SCHEMA = pa.schema(
+    [("pair_id", pa.string()), ("claim_id_a", pa.string()), ("claim_id_b", pa.string()), ("article_id_a", pa.string()),
+     ("article_id_b", pa.string()), ("similarity", pa.float64()), ("contradiction", pa.float64()), ("relation", pa.string()),
+     ("cosine", pa.float64()), ("reasons", pa.string()), ("features", pa.string()), ("matcher", pa.string()),
+     ("encoder", pa.string()), ("matched_at", pa.timestamp("us")), ("run_id", pa.string())]
+)
+
+
+def _vectors(column: pa.ChunkedArray | pa.Array, dim: int | None = None) -> np.ndarray:
+    """A list<float> column as an (n, d) float32 array."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(array)
+    if n == 0:
+        return np.zeros((0, dim or 0), dtype=np.float32)
+    flat = array.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return flat.reshape(n, len(flat) // n)
+
+
+def _embedding_array(vectors: np.ndarray) -> pa.Array:
+    """An (n, d) array as n fixed-size lists of d floats (cast to FLOAT[] on insert)."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    return pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), vectors.shape[1])
+
+
+def claims_to_embed(con: duckdb.DuckDBPyConnection, encoder: str) -> list[tuple[str, str]]:
+    """(claim id, text) of the claims without an embedding by ``encoder``."""
+    return con.execute(sql("claims_to_embed"), {"encoder": encoder}).fetchall()
+
+
+def articles_to_embed(con: duckdb.DuckDBPyConnection, encoder: str) -> list[tuple]:
+    """(article id, title, text, published_at) of the articles without a title embedding."""
+    return con.execute(sql("articles_to_embed"), {"encoder": encoder}).fetchall()
+
+
+def store_claim_embeddings(
+    con: duckdb.DuckDBPyConnection, encoder: str, claim_ids: Sequence[str], vectors: np.ndarray, run_id: str
+) -> int:
+    if not len(claim_ids):
+        return 0
+    at = now()
+    batch = pa.table({
+        "claim_id": pa.array(list(claim_ids), pa.string()), "encoder": pa.array([encoder] * len(claim_ids), pa.string()),
+        "embedding": _embedding_array(vectors), "embedded_at": pa.array([at] * len(claim_ids), pa.timestamp("us")),
+        "run_id": pa.array([run_id] * len(claim_ids), pa.string()),
+    })
+    with registered(con, batch=batch):
+        return len(con.execute(
+            "INSERT INTO claim_embeddings BY NAME SELECT * REPLACE (CAST(embedding AS FLOAT[]) AS embedding) FROM batch"
+            " ON CONFLICT DO NOTHING RETURNING claim_id"
+        ).fetchall())
+
+
+def store_article_embeddings(
+    con: duckdb.DuckDBPyConnection, encoder: str, article_ids: Sequence[str], vectors: np.ndarray,
+    years: Sequence[Sequence[int]], run_id: str,
+) -> int:
+    if not len(article_ids):
+        return 0
+    at = now()
+    batch = pa.table({
+        "article_id": pa.array(list(article_ids), pa.string()), "encoder": pa.array([encoder] * len(article_ids), pa.string()),
+        "title_embedding": _embedding_array(vectors), "event_years": pa.array([sorted(y) for y in years], pa.list_(pa.int32())),
+        "embedded_at": pa.array([at] * len(article_ids), pa.timestamp("us")),
+        "run_id": pa.array([run_id] * len(article_ids), pa.string()),
+    })
+    with registered(con, batch=batch):
+        return len(con.execute(
+            "INSERT INTO article_embeddings BY NAME SELECT * REPLACE (CAST(title_embedding AS FLOAT[]) AS title_embedding)"
+            " FROM batch ON CONFLICT DO NOTHING RETURNING article_id"
+        ).fetchall())
+
+
+def unmatched_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many claims have not been matched yet."""
+    return con.execute("SELECT count(*) FROM claims ANTI JOIN matched_claims USING (claim_id)").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class MatchInputs:
+    """Every embedded claim, as the matcher reads it."""
+
+    claim_ids: list[str]
+    article_ids: list[str]
+    texts: list[str]
+    entities: list[str | None]         # JSON
+    vectors: np.ndarray
+    title_vectors: np.ndarray
+    event_years: list[list[int]]
+    matched: np.ndarray                # bool: matched by an earlier run
+
+
+def match_inputs(con: duckdb.DuckDBPyConnection, encoder: str) -> MatchInputs:
+    table = con.execute(sql("match_inputs"), {"encoder": encoder}).fetch_arrow_table()
+    return MatchInputs(
+        claim_ids=table.column("claim_id").to_pylist(),
+        article_ids=table.column("article_id").to_pylist(),
+        texts=table.column("text").to_pylist(),
+        entities=table.column("entities").to_pylist(),
+        vectors=_vectors(table.column("embedding")),
+        title_vectors=_vectors(table.column("title_embedding")),
+        event_years=table.column("event_years").to_pylist(),
+        matched=np.array(table.column("matched").to_pylist(), dtype=bool),
+    )
+
+
+def store_pairs(con: duckdb.DuckDBPyConnection, rows: list[dict], *, rescore: bool = False) -> tuple[int, int]:
+    """Add pairs (rows of :data:`PAIR_SCHEMA`'s columns); with ``rescore``, pairs already stored
+    get the new scores, else they are left as they are. Returns (pairs new, pairs updated)."""
+    if not rows:
+        return 0, 0
+    with registered(con, batch=pa.Table.from_pylist(rows, schema=PAIR_SCHEMA)):
+        existing = con.execute("SELECT count(*) FROM batch SEMI JOIN claim_pairs USING (pair_id)").fetchone()[0]
+        written = len(con.execute(sql("rescore_pairs" if rescore else "insert_pairs")).fetchall())
+    return (written - existing, existing) if rescore else (written, 0)
+
+
+def mark_matched(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], *, matcher: str, encoder: str, run_id: str) -> int:
+    """Record that these claims were matched (by this matcher and encoder)."""
+    if not len(claim_ids):
+        return 0
+    at = now()
+    batch = pa.table({
+        "claim_id": pa.array(list(claim_ids), pa.string()), "matcher": pa.array([matcher] * len(claim_ids), pa.string()),
+        "encoder": pa.array([encoder] * len(claim_ids), pa.string()),
+        "matched_at": pa.array([at] * len(claim_ids), pa.timestamp("us")), "run_id": pa.array([run_id] * len(claim_ids), pa.string()),
+    })
+    with registered(con, batch=batch):
+        return len(con.execute(
+            "INSERT INTO matched_claims BY NAME SELECT * FROM batch ON CONFLICT (claim_id) DO UPDATE SET"
+            " matcher = excluded.matcher, encoder = excluded.encoder, matched_at = excluded.matched_at, run_id = excluded.run_id"
+            " RETURNING claim_id"
+        ).fetchall())
+
+
+def forget_matches(con: duckdb.DuckDBPyConnection) -> int:
+    """Every claim counts as not matched again (``claimflow match --rematch``); pairs stay."""
+    return len(con.execute("DELETE FROM matched_claims RETURNING claim_id").fetchall())
