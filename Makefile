@@ -26,6 +26,7 @@ bench: setup
 	$(PY) bench/bench_labelstudio.py
 	$(PY) bench/bench_quality.py
 	$(PY) bench/bench_match.py
+	$(PY) bench/bench_stance.py
 	$(PY) bench/bench_model.py
 
 # Re-resolve the lock files (needs the registry); commit the result.

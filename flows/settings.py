@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from claims import DEFAULT_MODEL
@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     @property
     def language_set(self) -> frozenset[str]:
         return frozenset(code.strip().lower() for code in self.languages.split(",") if code.strip())
+
+    @model_validator(mode="after")
+    def _two_projects(self) -> "Settings":
+        if self.ls_pair_project == self.ls_project:
+            raise ValueError("CLAIMFLOW_LS_PAIR_PROJECT must differ from CLAIMFLOW_LS_PROJECT (claims and pairs need projects of their own)")
+        return self
 
     @field_validator("ls_url")
     @classmethod
