@@ -13,8 +13,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from claims.blocks import split_blocks
 from claims.errors import OffsetError
@@ -22,6 +21,9 @@ from claims.normalize import claim_id
 from claims.pipeline import model_label
 from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features
 from claims.sources import Article
+
+if TYPE_CHECKING:  # spaCy takes seconds to import: only where a pipeline is loaded
+    from spacy.language import Language
 
 # The check-worthiness scorer: the learned model shipped in claims/models/checkworthy (MODEL), a
 # folder made by `claimflow train`, or the hand-set rules (RULES, "rules-v1").
