@@ -22,7 +22,7 @@ from expectations.gate import worker_running as validation_worker_running
 from expectations.labels import SUITE as LABELS_SUITE, start_gate
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
-from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow
+from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow, up_to_date
 from flows.runs import recorded_run
 from flows.settings import get_settings
 from warehouse import annotations as store
@@ -239,7 +239,7 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
                 f"{report.failed_expectations}. Good rows landed; see labels_quarantine."
             )
     get_run_logger().info("land completed: %s", report.counts())
-    if resolve:
+    if resolve and not up_to_date(settings):  # nothing changed since the last resolve: nothing to redo
         report.verdicts = resolve_flow(db=str(settings.db))
     return report
 
