@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 from pathlib import Path
@@ -122,9 +122,10 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
 
 
 @task(cache_policy=NO_CACHE)
-def extract_chunk(articles: list[Article], settings: Settings) -> list[Extraction]:
-    """Extract the claims of some articles in one process (a Dask worker's share)."""
-    return _extract(articles, settings, 1)
+def extract_chunk(articles: list[dict], settings: Settings) -> list[Extraction]:
+    """Extract the claims of some articles in one process (a Dask worker's share). The articles
+    come as plain dicts, which Dask's walk through task arguments leaves as they are."""
+    return _extract([Article(**a) for a in articles], settings, 1)
 
 
 @flow(name="extract-on-dask")
@@ -132,7 +133,9 @@ def extract_on_dask(articles: list[Article], settings: Settings) -> list[Extract
     """The extraction as one task per CLAIMFLOW_DASK_CHUNK_ARTICLES articles, run by the flow's
     task runner (a DaskTaskRunner, see :func:`dask_runner`); the results in article order."""
     size = settings.dask_chunk_articles
-    futures = [extract_chunk.submit(quote(articles[i : i + size]), settings) for i in range(0, len(articles), size)]
+    chunks = [[asdict(a) for a in articles[i : i + size]] for i in range(0, len(articles), size)]
+    # No quote() here: Dask takes its NamedTuple apart (and the chunks are small).
+    futures = [extract_chunk.submit(chunk, settings) for chunk in chunks]
     return [ex for future in futures for ex in future.result()]
 
 

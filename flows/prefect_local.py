@@ -115,7 +115,8 @@ class LocalPrefect:
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data_dir, 0o700)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        # The client's settings (PREFECT_API_URL, the profile) stay out; the server's own go in.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") or k.startswith(("PREFECT_SERVER_", "PREFECT_LOGGING_"))}
         env.update(
             PREFECT_HOME=str(self.data_dir),
             PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.database}",

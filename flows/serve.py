@@ -61,7 +61,12 @@ def flow_of(entry: Scheduled):
 
 
 def deployments(settings: Settings) -> list:
+    """The deployments with a schedule. Each runs once at a time: a run due while the previous one
+    still runs is cancelled (its work is done by the next), so slow runs never pile up."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.deployments.runner import EntrypointType
+
+    once = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW)
 
     found = []
     for entry in DEPLOYMENTS:
@@ -71,7 +76,7 @@ def deployments(settings: Settings) -> list:
         parameters = {name: str(getattr(settings, name)) for name in entry.parameters}
         found.append(
             flow_of(entry).to_deployment(
-                name=entry.name, parameters=parameters, entrypoint_type=EntrypointType.MODULE_PATH,
+                name=entry.name, parameters=parameters, entrypoint_type=EntrypointType.MODULE_PATH, concurrency_limit=once,
                 description=f"claimflow serve: {entry.flow}, schedule CLAIMFLOW_{entry.schedule.upper()}={getattr(settings, entry.schedule)}",
                 **schedule,
             )

@@ -34,6 +34,7 @@ class Coalescer:
         self.work = work
         self.debounce = debounce
         self.runs = 0  # finished runs of ``work``, failed ones included
+        self._running = False
         self._poked = threading.Event()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -48,12 +49,20 @@ class Coalescer:
             if self._stopped.is_set():
                 return
             time.sleep(self.debounce)  # the rest of the burst
+            self._running = True
             self._poked.clear()
             try:
                 self.work()
             except Exception:  # the next poke (or the schedule) tries again
                 log.exception("land after a webhook failed")
-            self.runs += 1
+            finally:
+                self.runs += 1
+                self._running = False
+
+    @property
+    def idle(self) -> bool:
+        """Nothing running and nothing owed."""
+        return not self._running and not self._poked.is_set()
 
     def stop(self, timeout: float | None = None) -> None:
         self._stopped.set()
