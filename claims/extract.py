@@ -9,6 +9,9 @@ not claims.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -134,7 +137,7 @@ def extract_parallel(
     chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
     options = {"batch_size": batch_size, "context_sentences": context_sentences, "min_words": min_words, "scorer": scorer}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model,)) as pool:
+    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model, os.getpid())) as pool:
         for results in pool.map(_extract_chunk, chunks, [options] * len(chunks)):
             yield from results
 
@@ -142,11 +145,25 @@ def extract_parallel(
 _WORKER_NLP: Language | None = None
 
 
-def _init_worker(model: str) -> None:
+def _init_worker(model: str, parent: int) -> None:
     global _WORKER_NLP
     from claims.pipeline import load_pipeline
 
+    exit_with_parent(parent)
     _WORKER_NLP = load_pipeline(model)
+
+
+def exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this process soon after ``parent`` is gone. A parent killed outright (SIGKILL) cannot
+    shut its workers down, and a spawned worker waiting for work would wait for ever; a watcher
+    thread sees the parent change (the worker is handed to init) and exits."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="claimflow-watch-parent", daemon=True).start()
 
 
 def _extract_chunk(articles: list[Article], options: dict) -> list[Extraction]:

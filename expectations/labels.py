@@ -5,7 +5,6 @@ task the warehouse does not know, a second label by the same annotator for a cla
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from operator import itemgetter
@@ -15,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from expectations.gate import ROW, PendingValidation, Validation, validate_async
+from expectations.gate import ROW, Validation, validate
 
 SUITE = "labels"
 FRAME_COLUMNS = (
@@ -154,32 +153,14 @@ def referential_failures(
         con.unregister("present")
 
 
-@dataclass
-class PendingGate:
-    """A batch of label rows being validated (see :func:`start_gate`)."""
-
-    frame: pd.DataFrame
-    validation: PendingValidation
-
-    def finish(self, con: duckdb.DuckDBPyConnection, ls_url: str, present: Sequence[int] = ()) -> Validation:
-        """Wait for the suite, then run the referential checks; the result names every
-        expectation each failing row fails."""
-        outcome = self.validation.result()
-        for row, check in referential_failures(con, ls_url, self.frame, present):
-            outcome.add(row, check)
-            outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
-        return outcome
-
-
-def start_gate(labels: Sequence[dict], *, now: datetime | None = None) -> PendingGate:
-    """Start validating a batch of label rows against the suite (in the validation process when
-    one runs, so the caller can go on meanwhile); :meth:`PendingGate.finish` completes the gate."""
-    frame = label_frame(labels)
-    return PendingGate(frame, validate_async(SUITE, frame, now=now))
-
-
 def gate_labels(
     con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, present: Sequence[int] = (), now: datetime | None = None
 ) -> Validation:
-    """Validate a batch of label rows; the result's failures name every expectation a row fails."""
-    return start_gate(labels, now=now).finish(con, ls_url, present)
+    """Validate a batch of label rows against the suite, then run the referential checks; the
+    result's failures name every expectation a row fails."""
+    frame = label_frame(labels)
+    outcome = validate(SUITE, frame, now=now)
+    for row, check in referential_failures(con, ls_url, frame, present):
+        outcome.add(row, check)
+        outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
+    return outcome

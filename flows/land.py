@@ -17,12 +17,11 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, flatten, parse_time
-from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
-from expectations.gate import worker_running as validation_worker_running
-from expectations.labels import SUITE as LABELS_SUITE, start_gate
+from expectations.gate import prepare as prepare_gate
+from expectations.labels import SUITE as LABELS_SUITE, gate_labels
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
-from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow, up_to_date
+from flows.resolve import ResolveReport, resolve_flow, up_to_date
 from flows.runs import recorded_run
 from flows.settings import get_settings
 from warehouse import annotations as store
@@ -171,12 +170,10 @@ def _land(
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
     at = store.now()
-    # The suite checks the batch in the validation process when one runs (start_worker), while
-    # the raw JSON is appended here; one connection and one transaction for all that follows.
-    pending = start_gate([r["label_row"] for r in parsed])
+    # One connection and one transaction for all that follows.
     with connection(db) as con, transaction(con):
         raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
-        gate = pending.finish(con, ls_url, present)
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
         for i, r in enumerate(parsed):
             r["reasons"] = gate.failures.get(i, [])
         good = [r["label_row"] for r in rows if not r["reasons"]]
@@ -204,15 +201,12 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     report = LandReport(run_id=run_id, url=target.url)
     with recorded_run(settings.db, run_id, "land", {"url": target.url, "project": settings.ls_project}, report):
         report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
-        # Great Expectations takes seconds to import: done while Label Studio exports. A large
-        # pull is validated in a process of its own (on the other core, while the land appends
-        # the raw JSON), which imports it there; a small one here, imported in a thread; an
-        # empty one needs neither.
+        # Great Expectations takes seconds to import: imported in a thread while Label Studio
+        # exports, when one count call says something changed; a land with nothing new imports
+        # nothing (bench/README.md: the cost of importing it, and why no process of its own).
         changing = with_retries(count_changed_tasks, settings)(target, str(settings.db), report.project_id)
         warm_up = None
-        if changing and changing >= settings.validation_process_min_tasks:
-            start_validation_worker(LABELS_SUITE, VERDICTS_SUITE)
-        elif changing and not validation_worker_running():
+        if changing:
             warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
             warm_up.start()
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)

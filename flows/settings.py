@@ -69,11 +69,6 @@ class Settings(BaseSettings):
         description="A land fails (after keeping every row) when more than this share of its batch is quarantined.",
     )
     overlap: int = Field(2, ge=1, description="Annotators each claim needs; claims with fewer stay open. Set on the project too.")
-    validation_process_min_tasks: int = Field(
-        5000, ge=0,
-        description="A land pulling at least this many changed tasks validates them in a process of its own, started while "
-        "Label Studio exports (0: every land).",
-    )
     min_agreement: float = Field(
         0.6, ge=0, le=1, description="Claims where a smaller share of annotators agrees with the verdict need review."
     )

@@ -111,3 +111,25 @@ def ingested(ls_env, db_path):
     report = ingest_flow(paths=[str(SAMPLES)])
     assert report.ok
     return report
+
+
+@pytest.fixture(scope="session")
+def local_prefect(tmp_path_factory):
+    """Settings for `claimflow` commands run in their own process that use a local Prefect
+    server of the session's own, which the first of them starts (PREFECT_API_URL unset, as a new
+    user has it). A real server, with its services: a killed flow's writer slot is reclaimed
+    only there (the tests' temporary server runs no repossessor)."""
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("local-prefect")
+    env = dict(
+        CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
+        PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
+        PREFECT_RUNNER_POLL_FREQUENCY="2",
+        CLAIMFLOW_WRITER_LEASE_SECONDS="30",
+    )
+    yield env  # to add to the environment of the commands (without PREFECT_API_URL)
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
+    subprocess.run([str(Path(sys.executable).with_name("claimflow")), "prefect", "stop"], env=environment, capture_output=True)

@@ -48,21 +48,22 @@ def seed_annotated_tasks(db_path, annotators: list[int]) -> int:
 
 
 def running_task(api: str, name: str) -> bool:
+    """Whether a task run of that name runs now on the server at ``api``."""
     query = {"task_runs": {"name": {"like_": name}, "state": {"type": {"any_": ["RUNNING"]}}}}
     return bool(httpx.post(f"{api}/task_runs/filter", json=query, timeout=5).json())
 
 
-def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(ingested, ls_env, ls_client, db_path, monkeypatch):
-    from prefect.settings import PREFECT_API_URL
-
+def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(ingested, ls_env, ls_client, db_path, monkeypatch, local_prefect):
     from expectations.gate import validate
     from warehouse.quality import docs_batches
 
     monkeypatch.setenv("CLAIMFLOW_PUSH_THRESHOLD", "0")
     annotators = [ls_client.ensure_user(f"killed{i}@land.example") for i in range(3)]
     made = seed_annotated_tasks(db_path, annotators)
-    api = PREFECT_API_URL.value()
-    env = {**os.environ, "PREFECT_API_URL": api}
+    # The lands run on a real Prefect server (the killed one's writer slot is reclaimed there).
+    env = {**os.environ, **local_prefect}
+    env.pop("PREFECT_API_URL", None)
+    api = f"http://127.0.0.1:{local_prefect['CLAIMFLOW_PREFECT_PORT']}/api"
 
     land = subprocess.Popen([str(EXE), "land"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -89,3 +90,9 @@ def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(inge
     for suite, frame in batches.items():
         outcome = validate(suite, frame)
         assert outcome.success, (suite, outcome.unexpected)
+
+    # Nothing changed now: a land imports no Great Expectations and does not resolve again.
+    probe = "import sys; from flows.cli import app\ntry: app(['land'])\nexcept SystemExit: pass\nprint('great_expectations' in sys.modules)"
+    noop = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
+    assert noop.stdout.strip().splitlines()[-1] == "False", noop.stderr[-2000:]
+    assert "verdicts" not in noop.stdout

@@ -28,19 +28,10 @@ def claimflow(*args, env, timeout=300, check=True):
     return proc
 
 
-@pytest.fixture(scope="module")
-def prefect_env(tmp_path_factory):
-    """The environment of commands that use a local Prefect server of this module's own, which
-    the first command starts (PREFECT_API_URL unset, as a new user has it)."""
-    home = tmp_path_factory.mktemp("local-prefect")
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(
-        CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
-        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
-        PREFECT_RUNNER_POLL_FREQUENCY="2",
-    )
-    yield env
-    claimflow("prefect", "stop", env=env, check=False)
+@pytest.fixture
+def prefect_env(local_prefect):
+    """The environment of commands on the session's local Prefect server."""
+    return {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | local_prefect
 
 
 def api(env) -> str:
@@ -48,7 +39,16 @@ def api(env) -> str:
 
 
 def test_the_first_command_starts_the_local_prefect_server_and_the_next_reuse_it(prefect_env, tmp_path):
-    env = prefect_env | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb")}
+    env = prefect_env | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_PREFECT_PORT": str(free_port()),
+                         "CLAIMFLOW_PREFECT_DATA_DIR": str(tmp_path / "prefect")}  # a server of this test's own
+    try:
+        first_command_starts_it(env, tmp_path)
+    finally:
+        assert claimflow("prefect", "stop", env=env).stdout.strip() == "stopped"
+    assert claimflow("prefect", "status", env=env, check=False).returncode == 1
+
+
+def first_command_starts_it(env, tmp_path):
     (tmp_path / "a.md").write_text(GOOD.format(title="One", day="Monday"))
     stopped = claimflow("prefect", "status", env=env, check=False)
     assert stopped.returncode == 1 and stopped.stdout.startswith("not running")
@@ -99,7 +99,7 @@ def test_serve_runs_the_scheduled_flows_on_files_dropped_in_the_inbox(prefect_en
         "CLAIMFLOW_DB": str(db), "CLAIMFLOW_INBOX": str(inbox), "CLAIMFLOW_INBOX_SETTLE_SECONDS": "0",
         "CLAIMFLOW_SCHEDULE_INGEST": "5", "CLAIMFLOW_SCHEDULE_PUSH": "5", "CLAIMFLOW_SCHEDULE_LAND": "5",
         "CLAIMFLOW_LS_DATA_DIR": str(label_studio.data_dir), "CLAIMFLOW_LS_PORT": str(label_studio.port),
-        "CLAIMFLOW_LS_PROJECT": "serve test", "CLAIMFLOW_WEBHOOK_PORT": str(free_port()),
+        "CLAIMFLOW_LS_PROJECT": "serve test", "CLAIMFLOW_WEBHOOK_PORT": str(free_port()), "CLAIMFLOW_PUSH_THRESHOLD": "0",
     }
     log = open(tmp_path / "serve.log", "w")
     serve = subprocess.Popen([str(EXE), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
