@@ -21,6 +21,8 @@ bench: setup
 	$(PY) bench/bench_ingest.py
 	$(PY) bench/bench_labelstudio.py
 	$(PY) bench/bench_quality.py
+	$(PY) bench/bench_commands.py
+	$(PY) bench/bench_webhooks.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup

@@ -9,7 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from flows.cli import DbOption, _existing_warehouse, _fail, _settings, err, out
+# flows.cli imports this module to register its commands, so its helpers are imported in each
+# command (importing them here would be circular).
+DbOption = Annotated[
+    Optional[Path], typer.Option("--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb].")
+]
 
 prefect_app = typer.Typer(help="The local Prefect server (the embedded default) that every command uses.", no_args_is_help=True)
 
@@ -17,6 +21,7 @@ prefect_app = typer.Typer(help="The local Prefect server (the embedded default) 
 @prefect_app.command("start")
 def prefect_start() -> None:
     """Start the local Prefect server on 127.0.0.1 (or reuse the running one), with its database in CLAIMFLOW_PREFECT_DATA_DIR, and print its UI's URL. Commands start it themselves when they need it."""
+    from flows.cli import _fail, _settings, err, out
     from annotation.errors import ServerStartError
     from flows.prefect_local import configured_api_url, local_prefect
 
@@ -33,6 +38,7 @@ def prefect_start() -> None:
 @prefect_app.command("stop")
 def prefect_stop() -> None:
     """Stop the local Prefect server (its run history stays in its database)."""
+    from flows.cli import _settings, out
     from flows.prefect_local import local_prefect
 
     out.print("stopped" if local_prefect(_settings()).stop() else "not running")
@@ -41,6 +47,7 @@ def prefect_stop() -> None:
 @prefect_app.command("status")
 def prefect_status() -> None:
     """Say whether the local Prefect server runs, and where; exit status 1 if it does not."""
+    from flows.cli import _settings, out
     from flows.prefect_local import configured_api_url, local_prefect
 
     if configured := configured_api_url():
@@ -58,6 +65,7 @@ def serve(
     webhooks: Annotated[bool, typer.Option(help="Run the webhook receiver and register it on the Label Studio project.")] = True,
 ) -> None:
     """Run the flows on their schedules until stopped: ingest new files from the inbox folder, push, and land with resolve (CLAIMFLOW_SCHEDULE_*: seconds, cron, or off), and land within seconds of each annotation through Label Studio's webhooks. Stopping it pauses the schedules."""
+    from flows.cli import _fail, _settings, out
     from annotation.errors import AnnotationError
     from flows.serve import DEPLOYMENTS, schedule_of, serve_all, webhook_url
 
@@ -92,6 +100,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Export the warehouse: every table and analyst view as Parquet or CSV files (one each, found in DuckDB's catalog), or one schema.org ClaimReview per resolved verdict as JSON-LD."""
+    from flows.cli import _existing_warehouse, _fail, out
     from warehouse import export as exporter
     from warehouse.db import connection
     from warehouse.errors import WarehouseError

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -138,6 +139,14 @@ def serve_all(settings: Settings, *, with_webhooks: bool = True) -> None:
         raise ValueError("every schedule is off and webhooks are off: nothing to serve")
     with webhooks(settings) if with_webhooks else nullcontext():
         if found:
-            serve(*found, limit=len(found))
+            serve(*found, limit=len(found))  # until Ctrl-C or SIGTERM, which Prefect handles
         else:
-            threading.Event().wait()
+            signal.signal(signal.SIGTERM, _interrupt)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt

@@ -50,7 +50,10 @@ def seed_annotated_tasks(db_path, annotators: list[int]) -> int:
 def running_task(api: str, name: str) -> bool:
     """Whether a task run of that name runs now on the server at ``api``."""
     query = {"task_runs": {"name": {"like_": name}, "state": {"type": {"any_": ["RUNNING"]}}}}
-    return bool(httpx.post(f"{api}/task_runs/filter", json=query, timeout=5).json())
+    try:
+        return bool(httpx.post(f"{api}/task_runs/filter", json=query, timeout=5).json())
+    except httpx.HTTPError:  # the land has not started the server yet
+        return False
 
 
 def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(ingested, ls_env, ls_client, db_path, monkeypatch, local_prefect):
