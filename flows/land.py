@@ -205,21 +205,19 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         # exports, when one count call says something changed; a land with nothing new imports
         # nothing (bench/README.md: the cost of importing it, and why no process of its own).
         changing = with_retries(count_changed_tasks, settings)(target, str(settings.db), report.project_id)
-        warm_up = None
-        if changing:
+        if changing:  # else nothing to pull (what changes meanwhile is after the watermark, for the next land)
             warm_up = threading.Thread(target=prepare_gate, args=(LABELS_SUITE,), name="gx-warm-up", daemon=True)
             warm_up.start()
-        tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
-        if warm_up is not None:
+            tasks, users, began = with_retries(pull_changed_tasks, settings)(target, str(settings.db), report.project_id)
             warm_up.join()
-        counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
-        report.tasks_changed = counts["tasks_changed"]
-        report.annotations_pulled = counts["raw"]
-        report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
-        report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
-        # Rows quarantined before and failing again are not counted twice (nor stored twice).
-        report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
-        report.failed_expectations = counts["failed_expectations"]
+            counts = land_annotations(target.url, str(settings.db), report.project_id, quote(tasks), users, began, run_id)
+            report.tasks_changed = counts["tasks_changed"]
+            report.annotations_pulled = counts["raw"]
+            report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
+            report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
+            # Rows quarantined before and failing again are not counted twice (nor stored twice).
+            report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
+            report.failed_expectations = counts["failed_expectations"]
         gone = with_retries(find_deleted_tasks, settings)(target, str(settings.db), report.project_id)
         if gone:
             with connection(settings.db) as con:

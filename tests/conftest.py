@@ -129,7 +129,11 @@ def local_prefect(tmp_path_factory):
         PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
         PREFECT_RUNNER_POLL_FREQUENCY="2",
         CLAIMFLOW_WRITER_LEASE_SECONDS="30",
+        CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
     )
-    yield env  # to add to the environment of the commands (without PREFECT_API_URL)
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
-    subprocess.run([str(Path(sys.executable).with_name("claimflow")), "prefect", "stop"], env=environment, capture_output=True)
+    exe = str(Path(sys.executable).with_name("claimflow"))
+    started = subprocess.run([exe, "prefect", "start"], env=environment, capture_output=True, text=True, timeout=900)
+    assert started.returncode == 0, started.stdout + started.stderr
+    yield env  # to add to the environment of the commands (without PREFECT_API_URL)
+    subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)

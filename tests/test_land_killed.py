@@ -56,7 +56,9 @@ def running_task(api: str, name: str) -> bool:
         return False
 
 
-def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(ingested, ls_env, ls_client, db_path, monkeypatch, local_prefect):
+def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(
+    ingested, ls_env, ls_client, db_path, monkeypatch, local_prefect, tmp_path
+):
     from expectations.gate import validate
     from warehouse.quality import docs_batches
 
@@ -68,11 +70,12 @@ def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(inge
     env.pop("PREFECT_API_URL", None)
     api = f"http://127.0.0.1:{local_prefect['CLAIMFLOW_PREFECT_PORT']}/api"
 
-    land = subprocess.Popen([str(EXE), "land"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "killed-land.log"
+    land = subprocess.Popen([str(EXE), "land"], env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
     deadline = time.monotonic() + 300
     while not running_task(api, "land_annotations") and land.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert land.poll() is None, "the land finished before it could be killed in its batch"
+    assert land.poll() is None, "the land finished before it could be killed in its batch:\n" + log.read_text()[-3000:]
     children = psutil.Process(land.pid).children(recursive=True)
     os.kill(land.pid, signal.SIGKILL)
     land.wait(30)

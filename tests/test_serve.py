@@ -40,7 +40,7 @@ def api(env) -> str:
 
 def test_the_first_command_starts_the_local_prefect_server_and_the_next_reuse_it(prefect_env, tmp_path):
     env = prefect_env | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_PREFECT_PORT": str(free_port()),
-                         "CLAIMFLOW_PREFECT_DATA_DIR": str(tmp_path / "prefect")}  # a server of this test's own
+                         "CLAIMFLOW_PREFECT_DATA_DIR": str(tmp_path / "prefect")}  # a server of this test's own, not running yet
     try:
         first_command_starts_it(env, tmp_path)
     finally:
