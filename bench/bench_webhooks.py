@@ -82,7 +82,7 @@ def main() -> None:
             while not landed(db, made):
                 if time.perf_counter() - t0 > 120:
                     raise SystemExit(f"annotation {made} did not land within 120 s; see {work / 'serve.log'}")
-                time.sleep(0.05)
+                time.sleep(0.25)  # a reader's connection blocks the land's writer: not too often
             latencies.append(time.perf_counter() - t0)
             print(f"annotation {made}: submit {submitted:.2f} s, in the warehouse after {latencies[-1]:.2f} s", flush=True)
             time.sleep(2)

@@ -28,11 +28,17 @@ MAX_BODY = 1_000_000  # bytes; without the payload Label Studio sends a few hund
 
 class Coalescer:
     """Runs ``work`` in a thread of its own after each :meth:`poke`, once per burst: pokes within
-    ``debounce`` seconds of each other, or while ``work`` runs, give one more run, not one each."""
+    ``debounce`` seconds of each other, or while ``work`` runs, give one more run, not one each.
+    A run that fails (the warehouse locked by a reader, Label Studio down) is tried again later."""
 
-    def __init__(self, work: Callable[[], object], *, debounce: float = 0.5, name: str = "claimflow-land-on-webhook"):
+    def __init__(
+        self, work: Callable[[], object], *, debounce: float = 0.5, retries: int = 3, retry_after: float = 5.0,
+        name: str = "claimflow-land-on-webhook",
+    ):
         self.work = work
         self.debounce = debounce
+        self.retries, self.retry_after = retries, retry_after  # a failed run is tried again after 5, 10, 15 s
+        self.failures = 0  # failed runs in a row
         self.runs = 0  # finished runs of ``work``, failed ones included
         self._running = False
         self._poked = threading.Event()
@@ -53,8 +59,12 @@ class Coalescer:
             self._poked.clear()
             try:
                 self.work()
-            except Exception:  # the next poke (or the schedule) tries again
-                log.exception("land after a webhook failed")
+                self.failures = 0
+            except Exception:  # tried again in a while, a few times (and by the next webhook or the schedule)
+                self.failures += 1
+                log.exception("land after a webhook failed (%d in a row)", self.failures)
+                if self.failures <= self.retries:
+                    threading.Timer(self.retry_after * self.failures, self.poke).start()
             finally:
                 self.runs += 1
                 self._running = False
