@@ -90,7 +90,9 @@ class Settings(BaseSettings):
     schedule_land: str = Field("600", description="Schedule of the land (with resolve): seconds, a cron line, or 'off'.")
     writer_timeout: float = Field(600.0, gt=0, description="Seconds a flow waits for the warehouse's writer slot before it fails.")
     writer_lease_seconds: float = Field(
-        60.0, ge=30, description="Lease of the writer slot, renewed while the flow runs; a killed flow's slot frees after it."
+        60.0, ge=60,
+        description="Lease of the writer slot (Prefect's minimum is 60 s), renewed while the flow runs; a killed flow's slot "
+        "frees after it.",
     )
     webhook_port: int = Field(8090, ge=1, le=65535, description="Port of the webhook receiver of `claimflow serve` (127.0.0.1).")
     webhook_url: str | None = Field(

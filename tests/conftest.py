@@ -128,7 +128,6 @@ def local_prefect(tmp_path_factory):
         PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
         PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
         PREFECT_RUNNER_POLL_FREQUENCY="2",
-        CLAIMFLOW_WRITER_LEASE_SECONDS="30",
         CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
     )
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
