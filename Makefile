@@ -28,6 +28,8 @@ bench: setup
 	$(PY) bench/bench_match.py
 	$(PY) bench/bench_stance.py
 	$(PY) bench/bench_model.py
+	$(PY) bench/bench_commands.py
+	$(PY) bench/bench_webhooks.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup

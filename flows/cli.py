@@ -24,6 +24,16 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+# Commands that run no flow, so need no Prefect server (issue 13); every other one uses one.
+NO_PREFECT = {"sql", "migrate", "labelstudio", "prefect", "export", "train", "evaluate", "export-training"}
+_command: list[str | None] = [None]  # the command being run
+
+
+@app.callback()
+def _main(ctx: typer.Context) -> None:
+    _command[0] = ctx.invoked_subcommand
+
+
 DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb].")
 ]
@@ -46,9 +56,25 @@ def _settings(**overrides):
     from flows.settings import get_settings
 
     try:
-        return get_settings(**overrides)
+        settings = get_settings(**overrides)
     except ValidationError as exc:
         _fail(f"invalid setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    _use_prefect(settings)
+    return settings
+
+
+def _use_prefect(settings) -> None:
+    """A command that runs flows points Prefect at the configured server, or at the local one,
+    started now (before prefect is imported: it reads its settings at import)."""
+    if _command[0] in NO_PREFECT:
+        return
+    from annotation.errors import ServerStartError
+    from flows.prefect_local import use_prefect
+
+    try:
+        use_prefect(settings)
+    except ServerStartError as exc:
+        _fail(str(exc))
 
 
 def _existing_warehouse(db):
@@ -134,6 +160,9 @@ def run(
         _print_annotate_at(target, report.push.pairs.project_id, "Judge pairs at")
     _print_login(target)
     out.print(f"Then land the verdicts: claimflow land", highlight=False)
+    from flows.prefect_local import ui_url
+
+    out.print(f"Watch the flow runs in Prefect: {ui_url()}", highlight=False)
     out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
     if not report.ingest.ok:
         raise typer.Exit(1)
@@ -566,6 +595,10 @@ def sql(
         table.add_row(*("" if v is None else str(v) for v in row))
     out.print(table)
 
+
+from flows import cli_ops  # noqa: E402  (issue 13: prefect, serve, export)
+
+cli_ops.register(app)
 
 if __name__ == "__main__":
     app()
