@@ -26,7 +26,10 @@ bench: setup
 	$(PY) bench/bench_labelstudio.py
 	$(PY) bench/bench_quality.py
 	$(PY) bench/bench_match.py
+	$(PY) bench/bench_stance.py
 	$(PY) bench/bench_model.py
+	$(PY) bench/bench_commands.py
+	$(PY) bench/bench_webhooks.py
 	$(PY) bench/bench_reliability.py
 
 # Re-resolve the lock files (needs the registry); commit the result.

@@ -25,6 +25,16 @@ import httpx
 from annotation.errors import ServerStartError
 
 ADMIN_EMAIL = "admin@claimflow.local"
+# Label Studio refuses webhooks (and URL imports) to reserved networks. The local server lets
+# loopback through, so that it can call claimflow's webhook receiver on 127.0.0.1 (issue 13);
+# every other range Label Studio blocks by default stays blocked.
+BANNED_SUBNETS = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24",
+    "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4",
+    "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96",
+    "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28", "2001:db8::/32", "2002::/16", "fc00::/7",
+    "fe80::/10", "ff00::/8",
+)
 # Variables Label Studio reads that must not leak in from the caller's environment.
 _SCRUB = ("USERNAME", "PASSWORD", "HOST", "PORT", "LABEL_STUDIO_HOST", "LABEL_STUDIO_PORT")
 
@@ -164,6 +174,8 @@ class LocalServer:
             COLLECT_ANALYTICS="false",
             SENTRY_DSN="",
             FRONTEND_SENTRY_DSN="",
+            USE_DEFAULT_BANNED_SUBNETS="false",
+            USER_ADDITIONAL_BANNED_SUBNETS=",".join(BANNED_SUBNETS),
         )
         self.secure_data_dir()
         log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

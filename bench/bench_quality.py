@@ -28,7 +28,6 @@ import resource
 import sys
 import tempfile
 import time
-from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
@@ -85,7 +84,6 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--bad-share", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=3, help="lands of the whole batch, each into a new warehouse")
-    parser.add_argument("--in-process", action="store_true", help="validate in this process (no validation process)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -93,14 +91,11 @@ def main() -> None:
 
     gx_import = time.perf_counter() - started
     import expectations.labels as gate_module
-    from expectations.gate import PendingValidation, start_worker, stop_worker
     from flows.land import land_annotations
 
-    if not args.in_process:
-        start_worker(gate_module.SUITE)  # as the land flow does before a large pull
     tasks = payloads(args.rows, args.bad_share)
     timings = {"referential": 0.0}
-    real_validate_async, real_referential = gate_module.validate_async, gate_module.referential_failures
+    real_validate, real_referential = gate_module.validate, gate_module.referential_failures
 
     def timed_referential(*a, **kw):
         t = time.perf_counter()
@@ -110,19 +105,16 @@ def main() -> None:
             timings["referential"] += time.perf_counter() - t
 
     def passing(suite, frame, **kw):
-        done = Future()
-        done.set_result(gate_module.Validation(suite=suite, rows=len(frame)))
-        return PendingValidation(suite, frame, None, done)
+        return gate_module.Validation(suite=suite, rows=len(frame))
 
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        # Warm-up on a small warehouse: Great Expectations builds its context and metrics once
-        # (and, with the validation process, waits for that process to be ready).
+        # Warm-up on a small warehouse: Great Expectations builds its context and metrics once.
         warm = Path(tmp) / "warm.duckdb"
         seed(warm, 100)
         land_annotations.fn(URL, str(warm), PROJECT, payloads(200, args.bad_share, 1), {1: "a", 2: "b"}, datetime(2026, 11, 20, 10), "warm")
         for run in range(args.repeat):
-            gate_module.validate_async, gate_module.referential_failures = real_validate_async, timed_referential
+            gate_module.validate, gate_module.referential_failures = real_validate, timed_referential
             timings["referential"] = 0.0
             db = Path(tmp) / f"bench-{run}.duckdb"
             seed(db, args.rows // 2)
@@ -132,7 +124,7 @@ def main() -> None:
             gated = time.perf_counter() - t
 
             # The same land with a gate that passes everything: what the gate costs.
-            gate_module.validate_async, gate_module.referential_failures = passing, lambda *a, **kw: []
+            gate_module.validate, gate_module.referential_failures = passing, lambda *a, **kw: []
             plain_db = Path(tmp) / f"plain-{run}.duckdb"
             seed(plain_db, args.rows // 2)
             gc.collect()
@@ -140,11 +132,8 @@ def main() -> None:
             land_annotations.fn(URL, str(plain_db), PROJECT, tasks, {1: "a", 2: "b"}, datetime(2026, 11, 20, 10), "plain")
             runs.append({"gated": gated, "ungated": time.perf_counter() - t, "ge": counts["validation_seconds"], **timings})
 
-    stop_worker()  # its peak memory is known once it has exited
     rows = counts["validated"]
-    where = "in this process" if args.in_process else "in the validation process, while the land appends the raw JSON"
     print(f"label rows validated and landed: {rows:,} ({counts['labels_new']:,} landed, {counts['quarantined']:,} quarantined)")
-    print(f"Great Expectations validates {where}")
     for i, r in enumerate(runs, 1):
         print(f"run {i}: end to end {r['gated']:.2f} s = {rows / r['gated']:,.0f} rows/s; Great Expectations validate"
               f" {r['ge']:.2f} s ({r['ge'] / r['gated']:.0%}), referential SQL {r['referential']:.2f} s"
@@ -154,8 +143,7 @@ def main() -> None:
           f" (the gate adds {middle['gated'] - middle['ungated']:.2f} s)")
     print(f"failed expectations: {counts['failed_expectations']}")
     print(f"one-off `import great_expectations`: {gx_import:.1f} s (not in the figures above)")
-    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB"
-          f"{'' if args.in_process else f'; of the validation process: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MB'}")
+    print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
 if __name__ == "__main__":

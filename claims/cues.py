@@ -159,9 +159,23 @@ def pair_cues(a: Profile, b: Profile) -> dict[str, float]:
         "negation_mismatch": float((a.negations > 0) != (b.negations > 0)),
         "refuting": float(min(a.refuting, 3) + min(b.refuting, 3)) if (a.refuting > 0) != (b.refuting > 0) else 0.0,
         "hedge_mismatch": float((a.hedges > 0) != (b.hedges > 0)),
-        "number_mismatch": float(bool(a.numbers and b.numbers and not (a.numbers & b.numbers))),
+        "number_mismatch": float(numbers_differ(a.numbers, b.numbers)),
         "date_differs": float(bool(a.years and b.years and not (a.years & b.years))),
     }
+
+
+def _unit(number: str) -> str:
+    """The unit of a normalised number ("32" -> "", "2%" -> "%", "5billion" -> "billion")."""
+    return number.lstrip("0123456789.-e+")
+
+
+def numbers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Both claims give numbers of some unit (or both bare numbers) and none of those agree: "32
+    members" against "30 members", not "32 members" against "2%"."""
+    for unit in {_unit(n) for n in a} & {_unit(n) for n in b}:
+        if not ({n for n in a if _unit(n) == unit} & {n for n in b if _unit(n) == unit}):
+            return True
+    return False
 
 
 def opposite_axes(a: Profile, b: Profile) -> list[str]:

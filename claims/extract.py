@@ -9,12 +9,14 @@ not claims.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-
-from spacy.language import Language
+from typing import TYPE_CHECKING
 
 from claims.blocks import MAX_BLOCK_CHARS, split_blocks
 from claims.errors import OffsetError
@@ -22,6 +24,9 @@ from claims.normalize import claim_id
 from claims.pipeline import model_label
 from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features
 from claims.sources import Article
+
+if TYPE_CHECKING:  # spaCy takes seconds to import: only where a pipeline is loaded
+    from spacy.language import Language
 
 # The check-worthiness scorer: the learned model shipped with claimflow (MODEL: the fine-tuned
 # encoder; "tfidf": the TF-IDF model), a folder made by `claimflow train`, or the hand-set rules
@@ -191,7 +196,7 @@ def extract_parallel(
 
 def _pool(processes: int, model: str) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model,))
+    return ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model, os.getpid()))
 
 
 def _one_by_one(model: str, articles: list[Article], options: dict) -> list[Extraction]:
@@ -214,11 +219,25 @@ def _one_by_one(model: str, articles: list[Article], options: dict) -> list[Extr
 _WORKER_NLP: Language | None = None
 
 
-def _init_worker(model: str) -> None:
+def _init_worker(model: str, parent: int) -> None:
     global _WORKER_NLP
     from claims.pipeline import load_pipeline
 
+    exit_with_parent(parent)
     _WORKER_NLP = load_pipeline(model)
+
+
+def exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this process soon after ``parent`` is gone. A parent killed outright (SIGKILL) cannot
+    shut its workers down, and a spawned worker waiting for work would wait for ever; a watcher
+    thread sees the parent change (the worker is handed to init) and exits."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="claimflow-watch-parent", daemon=True).start()
 
 
 def _extract_chunk(articles: list[Article], options: dict) -> list[Extraction]:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from claims.cues import AXES, Profile, profile
+from claims.cues import AXES, Profile, numbers_differ, profile
 
 DEFAULT_MATCHER_DIR = Path(__file__).resolve().parent / "models" / "matcher"
 MATCHER = "model"  # the setting's value for the shipped matcher
@@ -113,15 +113,18 @@ def claim_set(
 
 # -- 1. candidates -------------------------------------------------------------------------------
 
-def build_index(vectors: np.ndarray, *, hnsw_from: int = 20_000, threads: int = 0):
-    """A faiss inner-product index over unit vectors: exact (flat) below ``hnsw_from`` vectors,
-    HNSW (M=32, efSearch 128) above, where a flat search grows with the square of the claims."""
+def build_index(vectors: np.ndarray, *, hnsw_from: int = 20_000, queries: int | None = None, threads: int = 0):
+    """A faiss inner-product index over unit vectors: exact (flat), or HNSW (M=32, efSearch 128)
+    when there are at least ``hnsw_from`` vectors and the queries times the vectors exceed
+    ``hnsw_from`` squared (a flat search grows with both; a few new claims against many are
+    cheaper searched exactly than an HNSW graph is built)."""
     import faiss
 
     if threads:
         faiss.omp_set_num_threads(threads)
     d = vectors.shape[1]
-    if len(vectors) >= hnsw_from:
+    queries = len(vectors) if queries is None else queries
+    if len(vectors) >= hnsw_from and queries * len(vectors) > hnsw_from**2:
         index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 128
@@ -131,35 +134,103 @@ def build_index(vectors: np.ndarray, *, hnsw_from: int = 20_000, threads: int = 
     return index
 
 
+@dataclass(frozen=True, slots=True)
+class Neighbours:
+    """Pairs found for query rows: (query row, neighbour row, cosine) in parallel arrays, in the
+    order found, and per query row its nearest cosines to claims of other articles (closest
+    first, at most k)."""
+
+    i: np.ndarray
+    j: np.ndarray
+    cos: np.ndarray
+    top: dict[int, list[float]]
+
+
 def neighbours(
-    index, claims: ClaimSet, queries: np.ndarray, *, k: int, slack: int = 16, batch: int = 4096
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For each query row (indices into ``claims``), up to ``k`` nearest claims of other articles
-    (asking the index for ``k + slack`` and dropping the query's own article's claims). Returns
-    parallel arrays (query row, neighbour row, cosine), each unordered pair once (i < j)."""
+    index, claims: ClaimSet, queries: np.ndarray, *, k: int, slack: int = 16, batch: int = 4096,
+    row_of: np.ndarray | None = None,
+) -> Neighbours:
+    """For each query row (indices into ``claims``), up to ``k`` nearest claims of other articles.
+    The index is asked for ``k + slack`` hits; a query whose own article's claims take so many
+    of them that fewer than ``k`` are left is asked again for ``k`` plus its article's size.
+    ``row_of`` maps the index's ids to claim rows (an index over some claims only)."""
     article_codes = _codes(claims.article_ids)
-    found_i, found_j, found_cos = [], [], []
-    wanted = min(len(claims), k + slack)
-    for start in range(0, len(queries), batch):
-        rows = queries[start : start + batch]
-        scores, hits = index.search(claims.vectors[rows], wanted)
-        other = (hits >= 0) & (article_codes[np.clip(hits, 0, None)] != article_codes[rows][:, None])
-        # Keep the first k hits of other articles per row (hits come sorted by score).
-        keep = other & (np.cumsum(other, axis=1) <= k)
-        r, c = np.nonzero(keep)
-        found_i.append(rows[r])
-        found_j.append(hits[r, c])
-        found_cos.append(scores[r, c])
+    sizes = np.bincount(article_codes)
+    row_of = np.arange(len(claims)) if row_of is None else row_of
+    found_i, found_j, found_cos, top = [], [], [], {}
+
+    def search(rows: np.ndarray, wanted: int, final: bool) -> np.ndarray:
+        """Search; return the rows left short of k (with more hits possible) unless ``final``."""
+        short = []
+        wanted = min(wanted, index.ntotal)
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            scores, hits = index.search(claims.vectors[chunk], wanted)
+            valid = hits >= 0
+            other_rows = np.where(valid, row_of[np.clip(hits, 0, None)], -1)
+            other = valid & (article_codes[np.clip(other_rows, 0, None)] != article_codes[chunk][:, None])
+            keep = other & (np.cumsum(other, axis=1) <= k)  # hits come sorted by score
+            counts = keep.sum(axis=1)
+            again = (counts < k) & valid.all(axis=1) & (wanted < index.ntotal) & (not final)
+            done = ~again
+            r, c = np.nonzero(keep & done[:, None])
+            found_i.append(chunk[r]), found_j.append(other_rows[r, c]), found_cos.append(scores[r, c])
+            for n in np.nonzero(done)[0]:
+                top[int(chunk[n])] = scores[n][keep[n]].astype(float).tolist()
+            short.extend(chunk[again].tolist())
+        return np.array(short, dtype=np.int64)
+
+    short = search(np.asarray(queries, dtype=np.int64), k + slack, final=False)
+    if len(short):
+        search(short, k + int(sizes[article_codes[short]].max()), final=True)
     if not found_i:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    i, j, cos = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos)
-    # One row per unordered pair: order by claim id (the warehouse's claim_id_a < claim_id_b).
+        empty = np.zeros(0, np.int64)
+        return Neighbours(empty, empty, np.zeros(0, np.float32), top)
+    return Neighbours(np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos), top)
+
+
+def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each unordered pair once, ordered by claim id (the warehouse's claim_id_a < claim_id_b)."""
     rank = _codes(claims.claim_ids)  # a claim's position in claim id order
     swap = rank[i] > rank[j]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
     _, first = np.unique(i * len(claims) + j, return_index=True)
     first.sort()
     return i[first], j[first], cos[first]
+
+
+def candidates(
+    claims: ClaimSet, queries: np.ndarray, *, k: int, hnsw_from: int = 20_000, earlier: dict[int, list[float]] | None = None,
+    threads: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, list[float]]]:
+    """The candidate pairs of a match: each query row with its ``k`` nearest claims of other
+    articles; and, for the claims matched earlier (``earlier``: row -> its nearest cosines then),
+    every query that is now closer to one of them than its k-th neighbour was, so a claim matched
+    before a new article arrived gains the new claims a match of everything at once would give
+    it. Returns (i, j, cosine) with each unordered pair once, and the nearest cosines of every
+    query and of every earlier claim whose list changed."""
+    queries = np.asarray(queries, dtype=np.int64)
+    index = build_index(claims.vectors, hnsw_from=hnsw_from, queries=len(queries), threads=threads)
+    found = neighbours(index, claims, queries, k=k)
+    i, j, cos, top = [found.i], [found.j], [found.cos], dict(found.top)
+    old = np.array(sorted(set(earlier or {}) - set(queries.tolist())), dtype=np.int64)
+    if len(old) and len(queries):
+        import faiss
+
+        new_index = faiss.IndexFlatIP(claims.vectors.shape[1])
+        new_index.add(claims.vectors[queries])
+        back = neighbours(new_index, claims, old, k=k, row_of=queries)
+        keep = np.zeros(len(back.i), dtype=bool)
+        for n, (row, c) in enumerate(zip(back.i.tolist(), back.cos.tolist())):
+            current = earlier[row]
+            if len(current) < k or c > current[-1]:
+                keep[n] = True
+        for row in np.unique(back.i[keep]).tolist():
+            closer = back.cos[keep & (back.i == row)].astype(float).tolist()
+            top[row] = sorted(earlier[row] + closer, reverse=True)[:k]
+        i.append(back.i[keep]), j.append(back.j[keep]), cos.append(back.cos[keep])
+    a, b, c = unordered(claims, np.concatenate(i), np.concatenate(j), np.concatenate(cos))
+    return a, b, c, top
 
 
 def _codes(values: Sequence[str]) -> np.ndarray:
@@ -198,12 +269,13 @@ def _jaccard(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray) -> np.ndar
     return np.where((sizes[i] > 0) & (sizes[j] > 0), common / np.maximum(union, 1), 0.0)
 
 
-def _disjoint(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """1 where both rows' sets are non-empty and share nothing (checked only for those pairs)."""
+def _disjoint(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray, differ=None) -> np.ndarray:
+    """1 where both rows' sets are non-empty and ``differ`` (default: they share nothing); the
+    test runs only for those pairs."""
     filled = np.fromiter((bool(s) for s in sets), bool, len(sets))
     out = np.zeros(len(i))
     for k in np.nonzero(filled[i] & filled[j])[0]:
-        out[k] = float(not (sets[i[k]] & sets[j[k]]))
+        out[k] = float(differ(sets[i[k]], sets[j[k]]) if differ else not (sets[i[k]] & sets[j[k]]))
     return out
 
 
@@ -227,7 +299,7 @@ def pair_features(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarra
     refuting = np.array([min(q.refuting, 3) for q in p], dtype=np.float64)
     entity = _jaccard(claims.entities, i, j)
     words = _jaccard([q.words for q in p], i, j)
-    numbers = _disjoint([q.numbers for q in p], i, j)
+    numbers = _disjoint([q.numbers for q in p], i, j, numbers_differ)
     dates = _disjoint(claims.times, i, j)
     one_side_refutes = (refuting[i] > 0) != (refuting[j] > 0)
     values = {
@@ -328,11 +400,15 @@ class Matcher:
                               "weight": sim["entity_overlap"][k]})
             for cue in CUE_FEATURES:
                 weight = contra[cue][k]
+                if cue == "date_differs":
+                    continue  # said once, below, with both scores' weights
                 if weight > 0.05 and (cue == "refutation" or v[cue][k] > 0):
                     items.append({"cue": cue, "detail": _cue_detail(cue, claims, a, b), "score": "contradiction", "weight": weight})
             if v["date_differs"][k]:
                 items.append({"cue": "different_dates", "detail": f"{_years(claims.times[a])} against {_years(claims.times[b])}: "
-                              "perhaps different events", "score": "similarity", "weight": sim["date_differs"][k]})
+                              "perhaps different events, or one event given different dates",
+                              "score": "similarity", "weight": sim["date_differs"][k],
+                              "contradiction_weight": contra["date_differs"][k]})
             elif bool(claims.times[a]) != bool(claims.times[b]):
                 dated = a if claims.times[a] else b
                 items.append({"cue": "date_unconfirmed", "detail": f"one claim speaks of {_years(claims.times[dated])} "
@@ -418,18 +494,35 @@ def load_matcher(name: str = MATCHER) -> Matcher:
 
 # -- all together ---------------------------------------------------------------------------------
 
+@dataclass
+class MatchResult:
+    rows: list[dict]                     # claim_pairs rows
+    top: dict[int, list[float]]          # claim row -> its nearest cosines to other articles' claims
+
+
 def match(
     claims: ClaimSet, queries: np.ndarray, matcher: Matcher, *, k: int = 10, min_similarity: float = 0.5,
-    hnsw_from: int = 20_000, threads: int = 0,
-) -> list[dict]:
-    """Match the ``queries`` rows against every claim of other articles: one dict per pair
-    kept (similarity at least ``min_similarity``), with the warehouse's claim_pairs columns
-    (pair_id, claim ids and article ids in claim id order, similarity, contradiction, relation,
-    cosine, reasons and features as JSON, matcher)."""
+    hnsw_from: int = 20_000, threads: int = 0, earlier: dict[int, list[float]] | None = None,
+) -> MatchResult:
+    """Match the ``queries`` rows against every claim of other articles (and the claims matched
+    earlier against the queries, see :func:`candidates`): one dict per pair kept (similarity at
+    least ``min_similarity``), with the warehouse's claim_pairs columns (pair_id, claim ids and
+    article ids in claim id order, similarity, contradiction, relation, cosine, reasons and
+    features as JSON, matcher)."""
     if not len(queries) or len(claims) < 2:
+        return MatchResult([], {})
+    i, j, cos, top = candidates(claims, queries, k=k, hnsw_from=hnsw_from, earlier=earlier, threads=threads)
+    rows = score_pairs(claims, i, j, cos, matcher, min_similarity=min_similarity)
+    return MatchResult(rows, top)
+
+
+def score_pairs(
+    claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None, matcher: Matcher, *, min_similarity: float = 0.0
+) -> list[dict]:
+    """claim_pairs rows of the pairs (i[k], j[k]) (rows of ``claims``, i's claim id below j's)
+    similar enough to keep."""
+    if not len(i):
         return []
-    index = build_index(claims.vectors, hnsw_from=hnsw_from, threads=threads)
-    i, j, cos = neighbours(index, claims, np.asarray(queries, dtype=np.int64), k=k)
     features = pair_features(claims, i, j, cos)
     refutation = matcher.refutation(claims.vectors)
     similarity, contradiction = matcher.score(features, refutation)

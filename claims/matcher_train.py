@@ -6,11 +6,13 @@ Two kinds of data:
   bodies labelled agree / disagree / discuss / unrelated). A headline is one claim (a full stop
   added), a body is an article split into claims by the real extraction; a (headline, body) row
   becomes one example whose features are the most telling over the body's claims (each
-  feature's maximum), and is scored, like any article pair, by its best claim pair. The bodies
-  are split in two by a hash of their id: the model is fitted on the ``fit`` half only and every
-  reported figure comes from the other, ``report`` half, never tuned on;
-- pair verdicts people gave in Label Studio (``claimflow export`` of resolved pairs, or rows the
-  caller passes): one example per pair.
+  feature's maximum), and is scored, like any article pair, by its best claim pair. The rows are
+  split in two by story (:func:`story_of`: the headlines and bodies joined by related rows, so a
+  headline never sits on both sides), unrelated rows joining two stories of different sides left
+  out: the model is fitted on the ``fit`` half only and every reported figure comes from the
+  other, ``report`` half, never tuned on;
+- pair relations people resolved in Label Studio (the warehouse's pair_verdicts): one example
+  per pair.
 
 Both models are logistic regressions fitted with scipy, each weight pulled towards a prior set by
 hand (:data:`SIMILARITY_PRIOR`, :data:`CONTRADICTION_PRIOR`) rather than towards zero: cues the
@@ -60,10 +62,43 @@ class StanceData:
     rows: list[dict] = field(default_factory=list)   # {headline, body, stance, split, h: [rows], b: [rows]}
 
 
-def split_of(body_id: str, seed: int = SEED) -> str:
-    """``fit`` or ``report``: half the bodies each, by a hash of the body id."""
-    digest = hashlib.sha256(f"{seed}:{body_id}".encode("utf-8")).digest()
+def split_of(key: str, seed: int = SEED) -> str:
+    """``fit`` or ``report``: half the keys each, by a hash of the key."""
+    digest = hashlib.sha256(f"{seed}:{key}".encode("utf-8")).digest()
     return "fit" if digest[0] % 2 == 0 else "report"
+
+
+def story_of(stances: Sequence[dict]) -> dict[str, str]:
+    """Each headline and body ("h:<headline>", "b:<body id>") -> its story: the connected
+    component of the graph whose edges are the related (agree, disagree, discuss) rows. Headlines
+    repeat across bodies and bodies across headlines; a split by story keeps every headline and
+    every body of one story on one side, so the model never meets on the report side a headline
+    it was fitted on."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in stances:
+        h, b = find("h:" + r["Headline"]), find("b:" + r["Body ID"])
+        if r["Stance"] in RELATED and h != b:
+            parent[max(h, b)] = min(h, b)
+    return {node: find(node) for node in list(parent)}
+
+
+def row_split(stances: Sequence[dict], seed: int = SEED) -> list[str]:
+    """Per row, ``fit`` or ``report`` by its story (:func:`story_of`, hashed), or ``excluded`` for
+    an unrelated row whose headline's story falls on the other side from its body's."""
+    story = story_of(stances)
+    out = []
+    for r in stances:
+        sides = {split_of(story["h:" + r["Headline"]], seed), split_of(story["b:" + r["Body ID"]], seed)}
+        out.append(sides.pop() if len(sides) == 1 else "excluded")
+    return out
 
 
 def headline_sentence(headline: str) -> str:
@@ -100,9 +135,10 @@ def load_stance(folder: Path, nlp, encoder, *, seed: int = SEED, limit: int | No
     head_rows = dict(zip(headlines, rows_of[: len(headlines)]))
     body_rows = dict(zip(body_ids, rows_of[len(headlines) :]))
     data = StanceData(claims)
-    for r in stances:
-        data.rows.append({"headline": r["Headline"], "body": r["Body ID"], "stance": r["Stance"],
-                          "split": split_of(r["Body ID"], seed), "h": head_rows[r["Headline"]], "b": body_rows[r["Body ID"]]})
+    story = story_of(stances)
+    for r, split in zip(stances, row_split(stances, seed)):
+        data.rows.append({"headline": r["Headline"], "body": r["Body ID"], "stance": r["Stance"], "split": split,
+                          "story": story["b:" + r["Body ID"]], "h": head_rows[r["Headline"]], "b": body_rows[r["Body ID"]]})
     return data
 
 
@@ -208,7 +244,7 @@ def stance_examples(data: StanceData, split: str) -> Examples:
     return Examples(
         sim_X=sim, con_X=con,
         related=np.array([s in RELATED for s in stances]), contradicts=np.array([s == "disagree" for s in stances]),
-        groups=np.array([data.rows[n]["body"] for n in keep]), weight=np.ones(len(keep)),
+        groups=np.array([data.rows[n]["story"] for n in keep]), weight=np.ones(len(keep)),
     )
 
 
@@ -250,7 +286,7 @@ def choose_direction_strength(
     data: StanceData, examples: Examples, folds: int = 4, split: str = "fit"
 ) -> tuple[float, dict[float, float]]:
     """The refutation direction's L2 strength with the best disagreement ROC AUC in a
-    cross-validation on the fit half grouped by body (each fold's held-out rows scored, as
+    cross-validation on the fit half grouped by story (each fold's held-out rows scored, as
     always, by their best claim pair). Returns (the strength, mean AUC per strength)."""
     from sklearn.metrics import roc_auc_score
 
@@ -273,7 +309,7 @@ def choose_direction_strength(
         for k in range(folds):
             train = example_fold != k
             b, w = fit_logistic(examples.con_X[train], examples.contradicts[train], cp, cs)
-            held = [n for n in related_rows if fold_of[data.rows[n]["body"]] == k]
+            held = [n for n in related_rows if fold_of[data.rows[n]["story"]] == k]
             in_fold = np.isin(pair_row, held)
             best = {n: -1e9 for n in held}  # a body without claims scores lowest
             for row, z in zip(pair_row[in_fold], design[in_fold] @ w + b):

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Span
+if TYPE_CHECKING:
+    from spacy.tokens import Span
 
 SCORER = "rules-v1"
 

@@ -9,13 +9,9 @@ expectation that cannot even run (a column missing, say) fails every row of the 
 from __future__ import annotations
 
 import json
-import logging
-import multiprocessing
 import os
-import threading
 import time
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -24,8 +20,6 @@ from importlib import resources
 import pandas as pd
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-log = logging.getLogger(__name__)
 
 ROW = "_row"
 # Timestamps later than now plus this are not sane (clocks drift a little).
@@ -129,83 +123,9 @@ def prepare(*suites: str) -> None:
         _batch_definition(suite)
 
 
-# The validation process (see start_worker), when one was started.
-_worker: ProcessPoolExecutor | None = None
-_worker_lock = threading.Lock()
-
-
-def start_worker(*suites: str) -> None:
-    """Validate in a process of its own from now on (one for the whole program; started once).
-
-    It imports Great Expectations and prepares ``suites`` in the background at once (seconds),
-    so a flow starts it before it waits on a server. Then :func:`validate_async` lets the caller
-    go on with its own work (a land appends the raw JSON) while the batch is checked on the
-    other core; :func:`validate` waits. A process that dies is replaced by validating here."""
-    global _worker
-    with _worker_lock:
-        if _worker is None:
-            context = multiprocessing.get_context("spawn")  # not fork: the caller runs threads (Prefect, DuckDB)
-            _worker = ProcessPoolExecutor(1, mp_context=context, initializer=prepare, initargs=suites)
-            _worker.submit(int)  # the process starts now, not at the first batch
-
-
-def stop_worker(only: ProcessPoolExecutor | None = None) -> None:
-    """Back to validating in this process (the validation process exits). ``only``: stop it only
-    if it is still this one (a broken process is replaced once, not its successor)."""
-    global _worker
-    with _worker_lock:
-        if only is not None and _worker is not only:
-            return
-        worker, _worker = _worker, None
-    if worker is not None:
-        worker.shutdown(wait=True, cancel_futures=True)
-
-
-def worker_running() -> bool:
-    return _worker is not None
-
-
-@dataclass
-class PendingValidation:
-    """A validation under way (see :func:`validate_async`)."""
-
-    suite: str
-    frame: pd.DataFrame
-    now: datetime | None
-    future: Future
-    worker: ProcessPoolExecutor | None = None  # where it runs; None: it ran here
-
-    def result(self) -> Validation:
-        try:
-            return self.future.result()
-        except (BrokenProcessPool, CancelledError) as exc:  # the process died, or was stopped meanwhile
-            log.warning("the validation process is gone (%r); validating %s here", exc, self.suite)
-            stop_worker(only=self.worker)
-            return validate_here(self.suite, self.frame, now=self.now)
-
-
-def validate_async(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) -> PendingValidation:
-    """Start validating ``frame`` against ``suite``: in the validation process when one runs
-    (the caller goes on meanwhile), else here and now."""
-    worker = _worker
-    if worker is not None and not frame.empty:
-        try:
-            return PendingValidation(suite, frame, now, worker.submit(validate_here, suite, frame, now=now), worker)
-        except (BrokenProcessPool, RuntimeError) as exc:  # died, or shut down meanwhile
-            log.warning("the validation process is gone (%s); validating %s here", exc, suite)
-            stop_worker(only=worker)
-    done: Future = Future()
-    try:
-        done.set_result(validate_here(suite, frame, now=now))
-    except Exception as exc:  # raised by result(), as from the process
-        done.set_exception(exc)
-    return PendingValidation(suite, frame, now, done)
-
-
 def validate(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) -> Validation:
-    """Validate ``frame`` against ``suite`` (in the validation process when one runs);
-    failures are keyed by row position in ``frame``."""
-    return validate_async(suite, frame, now=now).result()
+    """Validate ``frame`` against ``suite``; failures are keyed by row position in ``frame``."""
+    return validate_here(suite, frame, now=now)
 
 
 def validate_here(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) -> Validation:

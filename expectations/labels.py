@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from expectations.gate import ROW, PendingValidation, Validation, validate_async
+from expectations.gate import ROW, Validation, validate
 
 SUITE = "labels"
 FRAME_COLUMNS = (
@@ -193,38 +193,18 @@ def referential_failures(
         con.unregister("present")
 
 
-@dataclass
-class PendingGate:
-    """A batch of label rows being validated (see :func:`start_gate`)."""
-
-    frame: pd.DataFrame
-    validation: PendingValidation
-    gate: LabelGate = CLAIM_GATE
-
-    def finish(self, con: duckdb.DuckDBPyConnection, ls_url: str, present: Sequence[int] = ()) -> Validation:
-        """Wait for the suite, then run the referential checks; the result names every
-        expectation each failing row fails."""
-        outcome = self.validation.result()
-        for row, check in referential_failures(con, ls_url, self.frame, present, self.gate):
-            outcome.add(row, check)
-            outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
-        return outcome
-
-
-def start_gate(labels: Sequence[dict], *, now: datetime | None = None, gate: LabelGate = CLAIM_GATE) -> PendingGate:
-    """Start validating a batch of label rows against the gate's suite (in the validation
-    process when one runs, so the caller can go on meanwhile); :meth:`PendingGate.finish`
-    completes the gate."""
-    frame = label_frame(labels, gate.columns)
-    return PendingGate(frame, validate_async(gate.suite, frame, now=now), gate)
-
-
 def gate_labels(
     con: duckdb.DuckDBPyConnection, ls_url: str, labels: Sequence[dict], *, present: Sequence[int] = (),
     now: datetime | None = None, gate: LabelGate = CLAIM_GATE,
 ) -> Validation:
-    """Validate a batch of label rows; the result's failures name every expectation a row fails."""
-    return start_gate(labels, now=now, gate=gate).finish(con, ls_url, present)
+    """Validate a batch of label rows against the gate's suite, then run the referential checks;
+    the result's failures name every expectation a row fails."""
+    frame = label_frame(labels, gate.columns)
+    outcome = validate(gate.suite, frame, now=now)
+    for row, check in referential_failures(con, ls_url, frame, present, gate):
+        outcome.add(row, check)
+        outcome.unexpected[check] = outcome.unexpected.get(check, 0) + 1
+    return outcome
 
 
 # What a referential check (expectations/sql/labels_referential.sql) looks at.

@@ -48,13 +48,6 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _options(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print tracebacks and Prefect's failure messages too (they always go to the log file).")] = False,
-) -> None:
-    from flows import logs
-
-    logs.capture(verbose=verbose)
 
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
@@ -68,6 +61,8 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
         named.append(sys.modules["flows.land"].QuarantineLimitExceeded)
     if "claims.match" in sys.modules:
         named.append(sys.modules["claims.match"].MatcherError)
+    if "flows.writer" in sys.modules:
+        named.append(sys.modules["flows.writer"].WriterBusy)
     return tuple(named)
 
 
@@ -102,7 +97,7 @@ def _report_failure(exc: Exception) -> None:
 def _flow(module: str, name: str, settings):
     """A flow, imported when a command needs it (Prefect with it), with the logs captured again
     after Prefect set its own up. The warehouse is opened first: one locked by another process
-    fails here, before a Prefect server starts."""
+    fails here, before any flow runs."""
     import importlib
 
     from flows import logs
@@ -113,6 +108,22 @@ def _flow(module: str, name: str, settings):
     flow = getattr(importlib.import_module(module), name)
     logs.capture()
     return flow
+
+# Commands that run no flow, so need no Prefect server (issue 13); every other one uses one.
+NO_PREFECT = {"sql", "migrate", "labelstudio", "prefect", "export", "train", "evaluate", "export-training"}
+_command: list[str | None] = [None]  # the command being run
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print tracebacks and Prefect's failure messages too (they always go to the log file).")] = False,
+) -> None:
+    from flows import logs
+
+    _command[0] = ctx.invoked_subcommand
+    logs.capture(verbose=verbose)
+
 
 DbOption = Annotated[
     Optional[Path], typer.Option("--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb].")
@@ -144,7 +155,18 @@ def _settings(**overrides):
         message = first["msg"].removeprefix("Value error, ")
         _fail(f"invalid setting: {first['loc'][0]}: {message}" if first["loc"] else f"invalid settings: {message}")
     logs.capture(settings.log_path)
+    _use_prefect(settings)
     return settings
+
+
+def _use_prefect(settings) -> None:
+    """A command that runs flows points Prefect at the configured server, or at the local one,
+    started now (before prefect is imported: it reads its settings at import)."""
+    if _command[0] in NO_PREFECT:
+        return
+    from flows.prefect_local import use_prefect
+
+    use_prefect(settings)  # a server that cannot start is a named error: one line
 
 
 def _existing_warehouse(db):
@@ -227,6 +249,9 @@ def run(
         _print_annotate_at(target, report.push.pairs.project_id, "Judge pairs at")
     _print_login(target)
     out.print(f"Then land the verdicts: claimflow land", highlight=False)
+    from flows.prefect_local import ui_url
+
+    out.print(f"Watch the flow runs in Prefect: {ui_url()}", highlight=False)
     out.print(f"Try: claimflow sql \"{TRY_SQL}\"", highlight=False)
     if not report.ingest.ok:
         raise typer.Exit(1)
@@ -672,6 +697,10 @@ def _print_rows(columns: list[str], rows: list[tuple]) -> None:
                 console.print(f"{column.ljust(label)} | {value}", highlight=False, markup=False)
     console.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", highlight=False)
 
+
+from flows import cli_ops  # noqa: E402  (issue 13: prefect, serve, export)
+
+cli_ops.register(app)
 
 if __name__ == "__main__":
     app()

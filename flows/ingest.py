@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -14,15 +15,15 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from claims.errors import OffsetError
-from claims.extract import Extraction, check_offsets, extract_parallel
-from claims.records import articles_table, claims_table
 from claims.language import UNDETERMINED
 from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
-from expectations.gate import validate as gate
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import load
 from warehouse.db import connection, transaction
+
+if TYPE_CHECKING:  # spaCy, pandas and pyarrow take seconds to import: only where there is work
+    from claims.extract import Extraction
 
 # Below this many new articles one process is faster than starting workers.
 PARALLEL_FROM = 200
@@ -162,16 +163,14 @@ def skip_known(db: Path, articles: list[Article]) -> tuple[list[Article], int]:
     return [a for a in unique if a.article_id not in known], len(articles) - len(unique) + len(known)
 
 
-@task(cache_policy=NO_CACHE)
-def extract_claims(articles: list[Article], settings: Settings) -> list[Extraction]:
-    """Split and score every article's sentences with one nlp.pipe over all their blocks."""
-    if not articles:
-        return []
+def _extract(articles: list[Article], settings: Settings, processes: int) -> list[Extraction]:
+    from claims.extract import extract_parallel
+
     return list(
         extract_parallel(
             settings.spacy_model,
             articles,
-            processes=nlp_processes(settings, len(articles)),
+            processes=processes,
             batch_size=settings.batch_size,
             context_sentences=settings.context_sentences,
             min_words=settings.min_claim_words,
@@ -181,9 +180,55 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
 
 
 @task(cache_policy=NO_CACHE)
+def extract_claims(articles: list[Article], settings: Settings) -> list[Extraction]:
+    """Split and score every article's sentences with one nlp.pipe over all their blocks."""
+    if not articles:
+        return []
+    return _extract(articles, settings, nlp_processes(settings, len(articles)))
+
+
+@task(cache_policy=NO_CACHE)
+def extract_chunk(articles: list[dict], settings: Settings) -> list[Extraction]:
+    """Extract the claims of some articles in one process (a Dask worker's share). The articles
+    come as plain dicts, which Dask's walk through task arguments leaves as they are."""
+    return _extract([Article(**a) for a in articles], settings, 1)
+
+
+@flow(name="extract-on-dask")
+def extract_on_dask(articles: list[Article], settings: Settings) -> list[Extraction]:
+    """The extraction as one task per CLAIMFLOW_DASK_CHUNK_ARTICLES articles, run by the flow's
+    task runner (a DaskTaskRunner, see :func:`dask_runner`); the results in article order."""
+    size = settings.dask_chunk_articles
+    chunks = [[asdict(a) for a in articles[i : i + size]] for i in range(0, len(articles), size)]
+    # No quote() here: Dask takes its NamedTuple apart (and the chunks are small).
+    futures = [extract_chunk.submit(chunk, settings) for chunk in chunks]
+    return [ex for future in futures for ex in future.result()]
+
+
+def dask_runner(settings: Settings):
+    """The Dask cluster at CLAIMFLOW_DASK_ADDRESS, or a LocalCluster of one single-threaded worker
+    process per core for the run."""
+    from prefect_dask import DaskTaskRunner
+
+    if settings.dask_address:
+        return DaskTaskRunner(address=settings.dask_address)
+    workers = settings.nlp_processes or os.cpu_count() or 1
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
+
+
+def extract_new(articles: list[Article], settings: Settings) -> list[Extraction]:
+    """The extraction step on the configured task runner."""
+    if settings.task_runner == "dask" and articles:
+        return extract_on_dask.with_options(task_runner=dask_runner(settings))(quote(articles), settings)
+    return extract_claims(quote(articles), settings)
+
+
+@task(cache_policy=NO_CACHE)
 def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict]]:
     """Keep the articles whose claims all point at their text and pass the claims expectation
     suite; the rest become failures naming the claim and every expectation it failed."""
+    from claims.extract import check_offsets
+
     good, failures = [], []
     for ex in extractions:
         if ex.error is None:
@@ -210,6 +255,9 @@ def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict
 
 def _gate_claims(extractions: list[Extraction]) -> None:
     """Set the error of each extraction with a claim failing the claims suite."""
+    from claims.records import claims_table
+    from expectations.gate import validate as gate
+
     claims = [c for ex in extractions for c in ex.claims]
     if not claims:
         return
@@ -227,6 +275,8 @@ def _gate_claims(extractions: list[Extraction]) -> None:
 def land(db: Path, run_id: str, extractions: list[Extraction], failures: list[dict]) -> tuple[int, int]:
     """Write articles, claims and failures in one transaction (an article never lands without its
     claims, or a re-run would skip it as known); return (new articles, new claims)."""
+    from claims.records import articles_table, claims_table
+
     at = datetime.now(timezone.utc).replace(tzinfo=None)
     with connection(db) as con, transaction(con):
         articles = load.upsert_articles(con, articles_table([e.article for e in extractions], run_id=run_id, at=at))
@@ -249,8 +299,9 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
         articles, without_claims, report.skipped = route_languages(quote(articles), settings)
         new, report.articles_known = skip_known(settings.db, quote(articles + without_claims))
         keep = {a.article_id for a in without_claims}
-        extractions = extract_claims(quote([a for a in new if a.article_id not in keep]), settings)
-        good, bad = validate(quote(extractions))
+        to_extract = [a for a in new if a.article_id not in keep]
+        # Nothing new (a re-ingest): no extraction, no validation, nothing imported for them.
+        good, bad = validate(quote(extract_new(to_extract, settings))) if to_extract else ([], [])
         report.failures = read_failures + bad
         report.sentences = sum(e.sentences for e in good)
         report.words = sum(len(e.article.text.split()) for e in good)
@@ -258,8 +309,12 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
         report.warnings = extraction_warnings(good, settings.min_extraction_share)
         for line in report.warnings:
             get_run_logger().warning("%s", line)
-        good += [Extraction(a) for a in new if a.article_id in keep]
-        report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures + report.skipped)
+        if keep:
+            from claims.extract import Extraction
+
+            good += [Extraction(a) for a in new if a.article_id in keep]
+        if good or report.failures or report.skipped:
+            report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures + report.skipped)
         report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
     get_run_logger().info("ingest %s: %s", report.status, report.counts())
     return report

@@ -17,13 +17,12 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, parse_time
-from expectations.gate import prepare as prepare_gate, start_worker as start_validation_worker
-from expectations.gate import worker_running as validation_worker_running
-from expectations.labels import PAIR_GATE, SUITE as LABELS_SUITE, describe_failure, start_gate
+from expectations.gate import prepare as prepare_gate
+from expectations.labels import describe_failure, gate_labels
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
-from flows.resolve import VERDICTS_SUITE, ResolveReport, resolve_flow
+from flows.resolve import ResolveReport, resolve_flow, up_to_date
 from flows.runs import recorded_run
 from flows.settings import get_settings
 from warehouse import annotations as store
@@ -182,12 +181,10 @@ def _land(
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
     at = store.now()
-    # The suite checks the batch in the validation process when one runs (start_worker), while
-    # the raw JSON is appended here; one connection and one transaction for all that follows.
-    pending = start_gate([r["label_row"] for r in parsed], gate=kind.gate)
+    # One connection and one transaction for all that follows.
     with connection(db) as con, transaction(con):
         raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
-        gate = pending.finish(con, ls_url, present)
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
         for i, r in enumerate(parsed):
             r["reasons"] = gate.failures.get(i, [])
         good = [r["label_row"] for r in rows if not r["reasons"]]
@@ -212,29 +209,24 @@ def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project
     """Pull and land one project's changed annotations (claims or pairs); the counts."""
     report = LandReport(run_id=run_id, url=target.url, project_id=project_id)
     db = str(settings.db)
-    # Great Expectations takes seconds to import: done while Label Studio exports. A large
-    # pull is validated in a process of its own (on the other core, while the land appends
-    # the raw JSON), which imports it there; a small one here, imported in a thread; an
-    # empty one needs neither.
+    # Great Expectations takes seconds to import: imported in a thread while Label Studio
+    # exports, when one count call says something changed; a land with nothing new imports
+    # nothing (bench/README.md: the cost of importing it, and why no process of its own).
     changing = with_retries(count_changed_tasks, settings)(target, db, project_id)
-    warm_up = None
-    if changing and changing >= settings.validation_process_min_tasks:
-        start_validation_worker(LABELS_SUITE, PAIR_GATE.suite, VERDICTS_SUITE)
-    elif changing and not validation_worker_running():
+    if changing:  # else nothing to pull (what changes meanwhile is after the watermark, for the next land)
         warm_up = threading.Thread(target=prepare_gate, args=(kind.gate.suite,), name="gx-warm-up", daemon=True)
         warm_up.start()
-    tasks, users, began = with_retries(pull_changed_tasks, settings)(target, db, project_id)
-    if warm_up is not None:
+        tasks, users, began = with_retries(pull_changed_tasks, settings)(target, db, project_id)
         warm_up.join()
-    counts = land_annotations(target.url, db, project_id, quote(tasks), users, began, run_id, kind)
-    report.tasks_changed = counts["tasks_changed"]
-    report.annotations_pulled = counts["raw"]
-    report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
-    report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
-    # Rows quarantined before and failing again are not counted twice (nor stored twice).
-    report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
-    report.failed_expectations = counts["failed_expectations"]
-    report.quarantine_details = counts["quarantine_details"]
+        counts = land_annotations(target.url, db, project_id, quote(tasks), users, began, run_id, kind)
+        report.tasks_changed = counts["tasks_changed"]
+        report.annotations_pulled = counts["raw"]
+        report.labels_new, report.labels_updated = counts["labels_new"], counts["labels_updated"]
+        report.labels_deleted, report.validated = counts["labels_deleted"], counts["validated"]
+        # Rows quarantined before and failing again are not counted twice (nor stored twice).
+        report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
+        report.failed_expectations = counts["failed_expectations"]
+        report.quarantine_details = counts["quarantine_details"]
     gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, kind)
     if gone:
         with connection(db) as con:
@@ -287,7 +279,7 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         if report.pairs is not None:
             _check_quarantine_share(report.pairs, settings, "pair")
     get_run_logger().info("land completed: %s", report.counts())
-    if resolve:
+    if resolve and not up_to_date(settings):  # nothing changed since the last resolve: nothing to redo
         report.verdicts = resolve_flow(db=str(settings.db))
     return report
 

@@ -74,30 +74,46 @@ def _encoder_version(settings: Settings) -> str:
 
 @task(cache_policy=NO_CACHE)
 def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tuple[int, int, int, int]:
-    """Pair every claim not matched yet with its nearest claims of other articles and store the
-    pairs and the claims as matched, in one transaction. Returns (claims matched, pairs kept
-    (similar enough), pairs new, pairs updated)."""
-    from claims.match import load_matcher, match
+    """Pair every claim not matched yet with its nearest claims of other articles (and the claims
+    matched earlier with the new claims now closer than their k-th neighbour), and store the
+    pairs and the claims as matched, in one transaction. With ``rematch``, every claim is
+    matched again and every stored pair is scored by the current matcher. Returns (claims
+    matched, pairs kept (similar enough), pairs new, pairs updated)."""
+    from claims.match import load_matcher, match, score_pairs
 
     encoder = _encoder_version(settings)
     matcher = load_matcher(settings.matcher)
     with connection(db) as con:
-        if rematch:
-            with transaction(con):
-                store.forget_matches(con)
-        if not store.unmatched_count(con):
+        if not rematch and not store.unmatched_count(con):
             return 0, 0, 0, 0
         inputs = store.match_inputs(con, encoder)
+        stale = store.stale_pairs(con, matcher.version) if rematch else []
     claims = _claim_set(inputs)
-    queries = np.nonzero(~inputs.matched)[0]
-    rows = match(claims, queries, matcher, k=settings.match_neighbours, min_similarity=settings.match_min_similarity,
-                 hnsw_from=settings.match_hnsw_from)
+    if rematch:  # every claim is matched again, and every stored pair scored by this matcher
+        queries, earlier = np.arange(len(claims)), None
+    else:
+        queries = np.nonzero(~inputs.matched)[0]
+        earlier = {n: list(inputs.top_cosines[n] or []) for n in np.nonzero(inputs.matched)[0].tolist()}
+    result = match(claims, queries, matcher, k=settings.match_neighbours, min_similarity=settings.match_min_similarity,
+                   hnsw_from=settings.match_hnsw_from, earlier=earlier)
+    rows = result.rows
+    if stale:
+        found = {r["pair_id"] for r in rows}
+        position = {c: n for n, c in enumerate(inputs.claim_ids)}
+        left = [(position[a], position[b]) for a, b in stale if a in position and b in position]
+        rescored = score_pairs(claims, np.array([a for a, _ in left], np.int64), np.array([b for _, b in left], np.int64),
+                               None, matcher)
+        rows += [r for r in rescored if r["pair_id"] not in found]
     at = store.now()
     for row in rows:
         row.update(encoder=encoder, matched_at=at, run_id=run_id)
+    top = {inputs.claim_ids[n]: cosines for n, cosines in result.top.items()}
+    # One transaction: a rematch that dies leaves the earlier pairs and marks as they were.
     with connection(db) as con, transaction(con):
+        if rematch:
+            store.forget_matches(con)
         new, updated = store.store_pairs(con, rows, rescore=rematch)
-        store.mark_matched(con, [inputs.claim_ids[q] for q in queries], matcher=matcher.version, encoder=encoder, run_id=run_id)
+        store.mark_matched(con, top, matcher=matcher.version, encoder=encoder, run_id=run_id)
     return len(queries), len(rows), new, updated
 
 
@@ -120,10 +136,7 @@ def human_pair_examples(db: str, settings: Settings):
     from claims.matcher_train import pair_examples
 
     with connection(db, read_only=True) as con:
-        resolved = con.execute(
-            "SELECT p.claim_id_a, p.claim_id_b, v.relation FROM pair_verdicts v JOIN claim_pairs p USING (pair_id)"
-            " WHERE v.status = 'resolved' ORDER BY v.pair_id"
-        ).fetchall()
+        resolved = store.resolved_pair_relations(con)
         if not resolved:
             return None
         inputs = store.match_inputs(con, _encoder_version(settings))

@@ -3,8 +3,9 @@ Label Studio for the claims people disagree on."""
 
 from __future__ import annotations
 
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -123,6 +124,19 @@ def policy_of(settings: Settings) -> ResolvePolicy:
     )
 
 
+def policy_key(settings: Settings) -> str:
+    return json.dumps(asdict(policy_of(settings)), sort_keys=True)
+
+
+def up_to_date(settings: Settings) -> bool:
+    """Whether the latest completed resolve (that marked tasks) read the labels as they are now,
+    with the same policy: then resolving again would change nothing."""
+    with connection(settings.db) as con:
+        inputs = quality.resolution_inputs(con)
+        last_inputs, last_policy = quality.last_resolution(con)
+    return last_inputs == inputs and last_policy == policy_key(settings)
+
+
 @flow(name="resolve")
 def resolve_flow(db: str | None = None, mark: bool = True) -> ResolveReport:
     """Resolve a verdict per claim, measure agreement, and mark claims needing review in Label Studio."""
@@ -130,7 +144,10 @@ def resolve_flow(db: str | None = None, mark: bool = True) -> ResolveReport:
     run_id = str(flow_run.id)
     started = time.perf_counter()
     report = ResolveReport(run_id=run_id)
-    with recorded_run(settings.db, run_id, "resolve", {"mark": mark}, report):
+    with connection(settings.db) as con:
+        inputs = quality.resolution_inputs(con)
+    parameters = {"mark": mark, "inputs": inputs, "policy": policy_key(settings)}
+    with recorded_run(settings.db, run_id, "resolve", parameters, report):
         computed = compute(str(settings.db), policy_of(settings), run_id)
         report.__dict__.update({k: v for k, v in computed.__dict__.items() if k != "run_id"})
         if mark:

@@ -77,11 +77,6 @@ class Settings(BaseSettings):
         description="A land fails (after keeping every row) when more than this share of its batch is quarantined.",
     )
     overlap: int = Field(2, ge=1, description="Annotators each claim needs; claims with fewer stay open. Set on the project too.")
-    validation_process_min_tasks: int = Field(
-        5000, ge=0,
-        description="A land pulling at least this many changed tasks validates them in a process of its own, started while "
-        "Label Studio exports (0: every land).",
-    )
     min_agreement: float = Field(
         0.6, ge=0, le=1, description="Claims where a smaller share of annotators agrees with the verdict need review."
     )
@@ -141,6 +136,51 @@ class Settings(BaseSettings):
         if self.ls_pair_project == self.ls_project:
             raise ValueError("CLAIMFLOW_LS_PAIR_PROJECT must differ from CLAIMFLOW_LS_PROJECT (claims and pairs need projects of their own)")
         return self
+
+    # Issue 13: the local Prefect server, scheduled runs (`claimflow serve`), webhooks, exports,
+    # and the task runner of the extraction.
+    prefect_port: int = Field(4200, ge=1, le=65535, description="Port of the local Prefect server (bound to 127.0.0.1).")
+    prefect_data_dir: Path = Field(Path("data/prefect"), description="Database and log of the local Prefect server.")
+    prefect_start_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the local Prefect server to answer.")
+    inbox: Path = Field(Path("data/inbox"), description="Folder `claimflow serve` ingests new article files from.")
+    inbox_settle_seconds: float = Field(
+        2.0, ge=0, description="An inbox file changed less than this long ago is left for the next run (it may still be written)."
+    )
+    schedule_ingest: str = Field("300", description="Schedule of the inbox ingest: seconds between runs, a cron line, or 'off'.")
+    schedule_push: str = Field("300", description="Schedule of the push: seconds, a cron line, or 'off'.")
+    schedule_land: str = Field("600", description="Schedule of the land (with resolve): seconds, a cron line, or 'off'.")
+    writer_timeout: float = Field(600.0, gt=0, description="Seconds a flow waits for the warehouse's writer slot before it fails.")
+    writer_lease_seconds: float = Field(
+        60.0, ge=60,
+        description="Lease of the writer slot (Prefect's minimum is 60 s), renewed while the flow runs; a killed flow's slot "
+        "frees after it.",
+    )
+    webhook_port: int = Field(8090, ge=1, le=65535, description="Port of the webhook receiver of `claimflow serve` (127.0.0.1).")
+    webhook_url: str | None = Field(
+        None, description="URL Label Studio calls; default http://127.0.0.1:<webhook port>/webhook ('off': no webhooks)."
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="Shared secret Label Studio sends in the X-Claimflow-Secret header; default: a new one per serve."
+    )
+    webhook_debounce: float = Field(0.5, ge=0, description="Seconds a webhook waits for more before it starts a land.")
+    task_runner: Literal["default", "dask"] = Field(
+        "default", description="Task runner of the extraction: 'default' (this machine's processes) or 'dask' (prefect-dask)."
+    )
+    dask_address: str | None = Field(None, description="Scheduler of a running Dask cluster; default: a LocalCluster per ingest.")
+    dask_chunk_articles: int = Field(50, ge=1, description="Articles per Dask task.")
+    claimreview_organization: str = Field("claimflow", description="The publishing organisation, author of every ClaimReview.")
+    claimreview_organization_url: str | None = Field(None, description="Its web site, in the ClaimReview author.")
+    claimreview_base_url: str = Field(
+        "https://claimflow.example/claims/", description="A ClaimReview's url is this plus the claim id."
+    )
+
+    @field_validator("schedule_ingest", "schedule_push", "schedule_land")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("off", "") or value.replace(".", "", 1).isdigit() or len(value.split()) == 5:
+            return value
+        raise ValueError("must be seconds between runs, a five-field cron line, or 'off'")
 
     # Reliability and containment (issue 15).
     db_lock_wait: float = Field(

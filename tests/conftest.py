@@ -134,3 +134,26 @@ def sign_up(admin, email: str, password: str):
         assert signed.status_code == 302, f"sign-up of {email} failed: {signed.status_code}"
         token = browser.get(f"{admin.url}/api/current-user/token").json()["token"]
     return LabelStudioClient(admin.url, token)
+@pytest.fixture(scope="session")
+def local_prefect(tmp_path_factory):
+    """Settings for `claimflow` commands run in their own process that use a local Prefect
+    server of the session's own, which the first of them starts (PREFECT_API_URL unset, as a new
+    user has it). A real server, with its services: a killed flow's writer slot is reclaimed
+    only there (the tests' temporary server runs no repossessor)."""
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("local-prefect")
+    env = dict(
+        CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
+        PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
+        PREFECT_RUNNER_POLL_FREQUENCY="2",
+        CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
+    exe = str(Path(sys.executable).with_name("claimflow"))
+    started = subprocess.run([exe, "prefect", "start"], env=environment, capture_output=True, text=True, timeout=900)
+    assert started.returncode == 0, started.stdout + started.stderr
+    yield env  # to add to the environment of the commands (without PREFECT_API_URL)
+    subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)

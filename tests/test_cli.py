@@ -93,11 +93,13 @@ def test_ingest_exits_1_and_names_each_bad_file_while_landing_the_good_ones(tmp_
 
 
 @pytest.mark.integration
-def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path, label_studio):
-    """`claimflow run` in its own process, with its own temporary Prefect server, reusing the
-    session's Label Studio as the local server (a fresh start is covered by the fixture)."""
+def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path, label_studio, local_prefect):
+    """`claimflow run` in its own process, on the local Prefect server it starts (or the session's
+    one it finds), reusing the session's Label Studio as the local server (a fresh start is
+    covered by the fixture)."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"},
+        **local_prefect,
         "CLAIMFLOW_DB": str(tmp_path / "demo.duckdb"),
         "PREFECT_HOME": str(tmp_path / "prefect"),
         "CLAIMFLOW_LS_DATA_DIR": str(label_studio.data_dir),
@@ -112,6 +114,7 @@ def test_the_main_job_runs_end_to_end_as_a_user_runs_it(tmp_path, label_studio):
     assert "tasks created" in out and "labels new" in out
     assert re.search(rf"Annotate at: {re.escape(label_studio.url)}/projects/\d+/data", out)
     assert f"the password is in {label_studio.credentials_file}" in out
+    assert f"Watch the flow runs in Prefect: http://127.0.0.1:{local_prefect['CLAIMFLOW_PREFECT_PORT']}" in out
     creds = label_studio.credentials()
     assert creds.password not in out + proc.stderr and creds.token not in out + proc.stderr
     query = out.split('claimflow sql "', 1)[1].rsplit('"', 1)[0]

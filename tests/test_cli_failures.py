@@ -20,8 +20,14 @@ CLAIMFLOW = str(ROOT / ".venv" / "bin" / "claimflow")
 @pytest.fixture
 def env(tmp_path):
     """The environment of a user with a warehouse of their own and nothing else set."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_", "PREFECT_API_URL"))}
     return clean | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_LS_DATA_DIR": str(tmp_path / "ls")}
+
+
+@pytest.fixture
+def flow_env(env, local_prefect):
+    """The same, for commands that run flows: on the session's local Prefect server."""
+    return env | local_prefect
 
 
 def claimflow(env, *args, timeout=300):
@@ -37,17 +43,19 @@ def one_line(result) -> str:
     return lines[0]
 
 
-def test_a_push_to_a_server_nobody_serves_fails_at_once_in_one_line(env):
+@pytest.mark.integration
+def test_a_push_to_a_server_nobody_serves_fails_at_once_in_one_line(flow_env):
     url = f"http://127.0.0.1:{free_port()}"
-    line = one_line(claimflow(env | {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": "a" * 40}, "push", timeout=120))
+    line = one_line(claimflow(flow_env | {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": "a" * 40}, "push", timeout=120))
     assert line == (
         f"error: Label Studio at {url} is unreachable: connection refused; check LABEL_STUDIO_URL and that the server runs "
         "(unset LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY for the local one)"
     )
 
 
-def test_the_traceback_goes_to_the_log_file_and_to_the_console_with_verbose(env, tmp_path):
-    bad = env | {"LABEL_STUDIO_URL": f"http://127.0.0.1:{free_port()}", "LABEL_STUDIO_API_KEY": "a" * 40}
+@pytest.mark.integration
+def test_the_traceback_goes_to_the_log_file_and_to_the_console_with_verbose(flow_env, tmp_path):
+    bad = flow_env | {"LABEL_STUDIO_URL": f"http://127.0.0.1:{free_port()}", "LABEL_STUDIO_API_KEY": "a" * 40}
     quiet = claimflow(bad, "land", timeout=120)
     one_line(quiet)
     log = (tmp_path / "claimflow.log").read_text()
@@ -68,9 +76,9 @@ def test_a_url_without_its_key_is_refused_instead_of_using_the_local_server(env,
 
 
 @pytest.mark.integration
-def test_a_wrong_token_is_one_line_that_does_not_show_it(env, label_studio):
+def test_a_wrong_token_is_one_line_that_does_not_show_it(flow_env, label_studio):
     token = "f" * 40
-    result = claimflow(env | {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": token}, "push")
+    result = claimflow(flow_env | {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": token}, "push")
     line = one_line(result)
     assert line == (f"error: Label Studio at {label_studio.url} refused the API token (401); check LABEL_STUDIO_API_KEY "
                     "(legacy tokens need LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN=true on the server)")
@@ -78,11 +86,11 @@ def test_a_wrong_token_is_one_line_that_does_not_show_it(env, label_studio):
 
 
 @pytest.mark.integration
-def test_an_expired_personal_access_token_is_named_in_one_line(env, label_studio):
+def test_an_expired_personal_access_token_is_named_in_one_line(flow_env, label_studio):
     import jwt
 
     expired = jwt.encode({"token_type": "refresh", "exp": int(time.time()) - 3600, "user_id": 1}, "k" * 32, algorithm="HS256")
-    result = claimflow(env | {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": expired}, "land")
+    result = claimflow(flow_env | {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": expired}, "land")
     assert one_line(result) == (
         f"error: the API token for Label Studio at {label_studio.url} has expired; create a new personal access token "
         "there (Account & Settings) and set it in LABEL_STUDIO_API_KEY"
@@ -100,12 +108,13 @@ def hold_write_lock(db, seconds):
     return holder
 
 
-def test_a_locked_warehouse_is_waited_for_then_one_line_names_the_holder(env, tmp_path):
+@pytest.mark.integration
+def test_a_locked_warehouse_is_waited_for_then_one_line_names_the_holder(flow_env, tmp_path):
     db = tmp_path / "w.duckdb"
-    claimflow(env, "migrate")
+    claimflow(flow_env, "migrate")
     holder = hold_write_lock(db, 600)
     try:
-        result = claimflow(env | {"CLAIMFLOW_DB_LOCK_WAIT": "2"}, "ingest", SAMPLES)
+        result = claimflow(flow_env | {"CLAIMFLOW_DB_LOCK_WAIT": "2"}, "ingest", SAMPLES)
     finally:
         holder.kill()
         holder.wait()
@@ -113,7 +122,7 @@ def test_a_locked_warehouse_is_waited_for_then_one_line_names_the_holder(env, tm
         f"error: {db} is open for writing in another process (pid {holder.pid}); waited 2 s (CLAIMFLOW_DB_LOCK_WAIT): "
         "run this again when that process has finished"
     )
-    assert result.stdout == ""  # found before any Prefect server started or anything was read
+    assert result.stdout == ""  # found before any flow started or anything was read
 
 
 def test_a_lock_released_while_waiting_lets_the_command_go_on(env, tmp_path):

@@ -51,6 +51,12 @@ def test_different_numbers_and_years_are_cues_and_years_are_not_numbers():
     assert profile("At the 2024 conference, 5,000 people came.").numbers == {"5000"}
 
 
+def test_only_numbers_of_the_same_unit_can_differ():
+    assert cues("Spending rose 2% this year.", "Spending rose 5% this year.")["number_mismatch"] == 1
+    assert cues("NATO has 32 members.", "Spending rose 2% this year.")["number_mismatch"] == 0
+    assert cues("It cost $5 billion and 3%.", "It cost 5 billion, officials said.")["number_mismatch"] == 0
+
+
 def test_numbers_keep_their_unit():
     assert profile("Spending rose 2% to $5 billion.").numbers == {"2%", "5billion"}
 

@@ -104,14 +104,14 @@ def test_an_article_that_kills_its_worker_process_fails_alone():
 
 
 @pytest.mark.integration
-def test_a_one_megabyte_paragraph_beside_a_good_file_is_ingested_with_it(tmp_path):
+def test_a_one_megabyte_paragraph_beside_a_good_file_is_ingested_with_it(tmp_path, local_prefect):
     folder = tmp_path / "articles"
     folder.mkdir()
     (folder / "good.txt").write_text("Budget News\n\nThe budget rose by 4 percent in 2024, the ministry said on Monday.\n")
     (folder / "long.txt").write_text("Kyiv Update\n\n" + LONG + "\n")
     db = tmp_path / "w.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_"))}
-    env |= {"CLAIMFLOW_DB": str(db), "CLAIMFLOW_SPACY_MODEL": "blank:en"}  # spaCy's max_length is the same for every pipeline
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_", "PREFECT_API_URL"))}
+    env |= local_prefect | {"CLAIMFLOW_DB": str(db), "CLAIMFLOW_SPACY_MODEL": "blank:en"}  # spaCy's max_length is the same for every pipeline
     result = subprocess.run([str(ROOT / ".venv" / "bin" / "claimflow"), "ingest", str(folder)], env=env,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]

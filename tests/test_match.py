@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from claims.match import (
-    RELATIONS, article_event_years, build_index, claim_set, load_matcher, match, neighbours, pair_features, pair_id,
+    RELATIONS, article_event_years, build_index, candidates, claim_set, load_matcher, match, neighbours, pair_features, pair_id,
+    unordered,
 )
 
 ARTICLE_2024 = [
@@ -47,8 +48,7 @@ def make_set(encoder, articles: dict[str, list[str]], years: dict[str, frozenset
 
 def test_neighbours_never_pair_claims_of_one_article_and_list_each_pair_once(encoder):
     claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    index = build_index(claims.vectors)
-    i, j, cos = neighbours(index, claims, np.arange(len(claims)), k=3)
+    i, j, cos, _ = candidates(claims, np.arange(len(claims)), k=3)
     assert len(i) > 0
     for a, b in zip(i, j):
         assert claims.article_ids[a] != claims.article_ids[b]
@@ -59,16 +59,16 @@ def test_neighbours_never_pair_claims_of_one_article_and_list_each_pair_once(enc
 
 def test_each_query_gets_at_most_k_neighbours(encoder):
     claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    index = build_index(claims.vectors)
-    i, j, _ = neighbours(index, claims, np.array([0]), k=2)
-    assert len(i) == 2 and all(0 in (a, b) for a, b in zip(i, j))
+    found = neighbours(build_index(claims.vectors), claims, np.array([0]), k=2)
+    assert len(found.i) == 2 and set(found.i.tolist()) == {0} and len(found.top[0]) == 2
+    assert found.top[0] == sorted(found.top[0], reverse=True)
 
 
 def test_the_hnsw_index_finds_the_same_nearest_claims_on_a_small_set(encoder):
     claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
     exact = neighbours(build_index(claims.vectors), claims, np.arange(len(claims)), k=2)
     approximate = neighbours(build_index(claims.vectors, hnsw_from=2), claims, np.arange(len(claims)), k=2)
-    assert set(zip(*exact[:2])) == set(zip(*approximate[:2]))
+    assert set(zip(exact.i.tolist(), exact.j.tolist())) == set(zip(approximate.i.tolist(), approximate.j.tolist()))
 
 
 def test_the_same_event_is_more_similar_than_another_topic_and_unity_against_divides_may_contradict(encoder):
@@ -106,7 +106,7 @@ def test_an_article_year_comes_from_its_title_or_lead_else_its_publication():
 
 def test_match_rows_have_the_warehouse_columns_and_valid_relations(encoder):
     claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    rows = match(claims, np.arange(len(claims)), load_matcher(), k=3, min_similarity=0.0)
+    rows = match(claims, np.arange(len(claims)), load_matcher(), k=3, min_similarity=0.0).rows
     assert rows
     for row in rows:
         assert row["claim_id_a"] < row["claim_id_b"] and row["article_id_a"] != row["article_id_b"]
@@ -119,5 +119,47 @@ def test_match_rows_have_the_warehouse_columns_and_valid_relations(encoder):
 
 def test_nothing_to_match_gives_no_rows(encoder):
     claims = make_set(encoder, {"a": ARTICLE_2024})
-    assert match(claims, np.arange(len(claims)), load_matcher(), k=3, min_similarity=0.0) == []
-    assert match(claims, np.array([], dtype=np.int64), load_matcher(), k=3) == []
+    assert match(claims, np.arange(len(claims)), load_matcher(), k=3, min_similarity=0.0).rows == []
+    assert match(claims, np.array([], dtype=np.int64), load_matcher(), k=3).rows == []
+
+
+def clustered(n_articles: int, per_article: int, seed: int = 0):
+    """Articles whose claims are close to each other (one topic each) and far from the rest."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_articles, 32))
+    vectors = np.concatenate([c + 0.15 * rng.normal(size=(per_article, 32)) for c in centres]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    n = len(vectors)
+    ids = [f"c{r:04d}" for r in range(n)]
+    arts = [f"a{r // per_article}" for r in range(n)]
+    return claim_set(ids, arts, ["Some claim text."] * n, vectors, vectors, [[] for _ in ids], [frozenset()] * n)
+
+
+def test_a_claim_of_a_long_article_still_gets_k_neighbours_from_other_articles():
+    claims = clustered(10, 30)  # each claim's 29 nearest are of its own article
+    for index in (build_index(claims.vectors), build_index(claims.vectors, hnsw_from=2)):
+        found = neighbours(index, claims, np.arange(len(claims)), k=5)
+        assert np.bincount(found.i, minlength=len(claims)).min() == 5
+        assert all(claims.article_ids[a] != claims.article_ids[b] for a, b in zip(found.i.tolist(), found.j.tolist()))
+
+
+def test_matching_articles_one_by_one_finds_every_pair_a_match_of_all_at_once_finds():
+    claims = clustered(6, 8, seed=3)
+    k = 4
+    everything = set(zip(*map(np.ndarray.tolist, candidates(claims, np.arange(len(claims)), k=k)[:2])))
+    found, earlier = set(), {}
+    for article in range(6):  # articles arrive one at a time: the warehouse holds the first ones only
+        end = (article + 1) * 8
+        so_far = claim_set(claims.claim_ids[:end], claims.article_ids[:end], claims.texts[:end], claims.vectors[:end],
+                           claims.title_vectors[:end], [[] for _ in range(end)], [frozenset()] * end)
+        i, j, _, top = candidates(so_far, np.arange(end - 8, end), k=k, earlier=earlier)
+        found |= set(zip(i.tolist(), j.tolist()))
+        earlier.update(top)
+    assert everything <= found
+    without = set()  # what matching only the new claims would find
+    for article in range(6):
+        end = (article + 1) * 8
+        so_far = claim_set(claims.claim_ids[:end], claims.article_ids[:end], claims.texts[:end], claims.vectors[:end],
+                           claims.title_vectors[:end], [[] for _ in range(end)], [frozenset()] * end)
+        without |= set(zip(*map(np.ndarray.tolist, candidates(so_far, np.arange(end - 8, end), k=k)[:2])))
+    assert not everything <= without  # the case the earlier claims' search is for

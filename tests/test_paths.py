@@ -150,11 +150,11 @@ def run_measured(args, env, timeout, tmp_path):
 
 
 @pytest.mark.integration
-def test_claimflow_ingest_of_a_glob_over_link_loops_finishes_reports_the_loops_and_lands_the_articles(looped, tmp_path):
+def test_claimflow_ingest_of_a_glob_over_link_loops_finishes_reports_the_loops_and_lands_the_articles(looped, tmp_path, local_prefect):
     """The fault probe's command, as a user runs it: bounded in time (killed after five minutes)
     and in memory (the peak resident size of the command's process)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_"))}
-    env |= {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_SPACY_MODEL": "blank:en"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_", "PREFECT_API_URL"))}
+    env |= local_prefect | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_SPACY_MODEL": "blank:en"}
     status, stdout, stderr, peak_kb = run_measured(
         [str(ROOT / ".venv" / "bin" / "claimflow"), "ingest", f"{looped}/**/*.txt"], env, 300, tmp_path
     )

@@ -115,39 +115,6 @@ def test_every_bad_row_is_quarantined_with_its_reasons_and_every_good_row_lands(
     assert counts["failed_expectations"]["verdict_allowed"] == 1 and counts["failed_expectations"]["payload_shape"] == 2
 
 
-@pytest.mark.integration
-def test_the_validation_process_gates_a_land_as_this_process_does(warehouse, tmp_path):
-    """With the validation process started (as the land flow does), the same batch lands the
-    same; when that process dies, batches are validated here again, and nothing is lost."""
-    import os
-    import signal
-
-    from expectations import gate
-    from expectations.labels import label_frame
-
-    expected = land(warehouse, mixed_batch())
-    other = tmp_path / "other.duckdb"
-    _warehouse(other)
-    gate.start_worker("labels")
-    try:
-        frame = label_frame([{"annotation_id": 1, "verdict": "supported", "created_at": datetime(2026, 1, 1)}])
-        worker = gate.validate("labels", frame).process
-        assert worker != os.getpid()
-        counts = land(other, mixed_batch())
-        assert {k: v for k, v in counts.items() if k != "validation_seconds"} == {
-            k: v for k, v in expected.items() if k != "validation_seconds"}
-        os.kill(worker, signal.SIGKILL)
-        assert gate.validate("labels", frame).process == os.getpid()
-        assert gate._worker is None  # and a warning says so
-    finally:
-        gate.stop_worker()
-    with connection(warehouse, read_only=True) as a, connection(other, read_only=True) as b:
-        query = "SELECT annotation_id, verdict FROM labels ORDER BY 1"
-        assert a.execute(query).fetchall() == b.execute(query).fetchall()
-        query = "SELECT annotation_id, reasons FROM labels_quarantine ORDER BY 1, 2"
-        assert a.execute(query).fetchall() == b.execute(query).fetchall()
-
-
 def test_a_second_land_of_the_same_batch_adds_no_row(warehouse):
     land(warehouse, mixed_batch())
     land(warehouse, mixed_batch(), run_id="run-2")

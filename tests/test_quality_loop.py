@@ -32,17 +32,7 @@ def people(ls_client, *emails):
     return [ls_client.ensure_user(e) for e in emails]
 
 
-@pytest.fixture
-def validation_process(monkeypatch):
-    """Every land validates in the validation process (as a large one does)."""
-    from expectations import gate
-
-    monkeypatch.setenv("CLAIMFLOW_VALIDATION_PROCESS_MIN_TASKS", "0")
-    yield gate
-    gate.stop_worker()
-
-
-def test_annotators_give_verdicts_agreement_and_a_tie_is_marked_for_review(ingested, ls_client, db_path, validation_process):
+def test_annotators_give_verdicts_agreement_and_a_tie_is_marked_for_review(ingested, ls_client, db_path):
     from annotation.results import annotation_result
     from flows.land import land_flow
     from flows.push import push_flow
@@ -62,7 +52,6 @@ def test_annotators_give_verdicts_agreement_and_a_tie_is_marked_for_review(inges
         ls_client.annotate(task, annotation_result(verdict=verdict, confidence=3), user=user, lead_time=10.0)
 
     report = land_flow()
-    assert validation_process._worker is not None  # the labels and the verdicts were validated there
     assert report.labels_new == 8 and report.quarantined == 0
     assert published_counts()["labels_new"] == 8  # the land's Prefect table artifact
     assert (report.verdicts.resolved, report.verdicts.needs_review, report.verdicts.open) == (2, 1, 1)

@@ -38,7 +38,7 @@ PAIR_LABEL_SCHEMA = pa.schema(
      ("pair_id", pa.string()), ("annotator_id", pa.int32()), ("annotator", pa.string()), ("relation", pa.string()),
      ("rationale", pa.string()), ("lead_time", pa.float64()), ("created_at", pa.timestamp("us")),
      ("updated_at", pa.timestamp("us")), ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")),
-     ("run_id", pa.string())]
+     ("run_id", pa.string()), ("updated_by_id", pa.int32()), ("updated_by", pa.string())]
 )
 
 

@@ -59,10 +59,7 @@ def store_claim_embeddings(
         "run_id": pa.array([run_id] * len(claim_ids), pa.string()),
     })
     with registered(con, batch=batch):
-        return len(con.execute(
-            "INSERT INTO claim_embeddings BY NAME SELECT * REPLACE (CAST(embedding AS FLOAT[]) AS embedding) FROM batch"
-            " ON CONFLICT DO NOTHING RETURNING claim_id"
-        ).fetchall())
+        return len(con.execute(sql("insert_claim_embeddings")).fetchall())
 
 
 def store_article_embeddings(
@@ -79,15 +76,22 @@ def store_article_embeddings(
         "run_id": pa.array([run_id] * len(article_ids), pa.string()),
     })
     with registered(con, batch=batch):
-        return len(con.execute(
-            "INSERT INTO article_embeddings BY NAME SELECT * REPLACE (CAST(title_embedding AS FLOAT[]) AS title_embedding)"
-            " FROM batch ON CONFLICT DO NOTHING RETURNING article_id"
-        ).fetchall())
+        return len(con.execute(sql("insert_article_embeddings")).fetchall())
 
 
 def unmatched_count(con: duckdb.DuckDBPyConnection) -> int:
     """How many claims have not been matched yet."""
-    return con.execute("SELECT count(*) FROM claims ANTI JOIN matched_claims USING (claim_id)").fetchone()[0]
+    return con.execute(sql("unmatched_count")).fetchone()[0]
+
+
+def stale_pairs(con: duckdb.DuckDBPyConnection, matcher: str) -> list[tuple[str, str]]:
+    """(claim_id_a, claim_id_b) of the pairs scored by another matcher."""
+    return con.execute(sql("stale_pairs"), {"matcher": matcher}).fetchall()
+
+
+def resolved_pair_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(claim_id_a, claim_id_b, relation) of the pairs people resolved."""
+    return con.execute(sql("resolved_pair_relations")).fetchall()
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class MatchInputs:
     title_vectors: np.ndarray
     event_years: list[list[int]]
     matched: np.ndarray                # bool: matched by an earlier run
+    top_cosines: list[list[float] | None]  # of those: their nearest cosines to other articles' claims
 
 
 def match_inputs(con: duckdb.DuckDBPyConnection, encoder: str) -> MatchInputs:
@@ -115,6 +120,7 @@ def match_inputs(con: duckdb.DuckDBPyConnection, encoder: str) -> MatchInputs:
         title_vectors=_vectors(table.column("title_embedding")),
         event_years=table.column("event_years").to_pylist(),
         matched=np.array(table.column("matched").to_pylist(), dtype=bool),
+        top_cosines=table.column("top_cosines").to_pylist(),
     )
 
 
@@ -124,29 +130,29 @@ def store_pairs(con: duckdb.DuckDBPyConnection, rows: list[dict], *, rescore: bo
     if not rows:
         return 0, 0
     with registered(con, batch=pa.Table.from_pylist(rows, schema=PAIR_SCHEMA)):
-        existing = con.execute("SELECT count(*) FROM batch SEMI JOIN claim_pairs USING (pair_id)").fetchone()[0]
+        existing = con.execute(sql("pairs_present")).fetchone()[0]
         written = len(con.execute(sql("rescore_pairs" if rescore else "insert_pairs")).fetchall())
     return (written - existing, existing) if rescore else (written, 0)
 
 
-def mark_matched(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], *, matcher: str, encoder: str, run_id: str) -> int:
-    """Record that these claims were matched (by this matcher and encoder)."""
-    if not len(claim_ids):
+def mark_matched(
+    con: duckdb.DuckDBPyConnection, top: dict[str, list[float]], *, matcher: str, encoder: str, run_id: str
+) -> int:
+    """Record that these claims (claim id -> its nearest cosines) were matched, by this matcher
+    and encoder."""
+    if not top:
         return 0
-    at = now()
+    at, ids = now(), list(top)
     batch = pa.table({
-        "claim_id": pa.array(list(claim_ids), pa.string()), "matcher": pa.array([matcher] * len(claim_ids), pa.string()),
-        "encoder": pa.array([encoder] * len(claim_ids), pa.string()),
-        "matched_at": pa.array([at] * len(claim_ids), pa.timestamp("us")), "run_id": pa.array([run_id] * len(claim_ids), pa.string()),
+        "claim_id": pa.array(ids, pa.string()), "matcher": pa.array([matcher] * len(ids), pa.string()),
+        "encoder": pa.array([encoder] * len(ids), pa.string()),
+        "matched_at": pa.array([at] * len(ids), pa.timestamp("us")), "run_id": pa.array([run_id] * len(ids), pa.string()),
+        "top_cosines": pa.array([top[c] for c in ids], pa.list_(pa.float64())),
     })
     with registered(con, batch=batch):
-        return len(con.execute(
-            "INSERT INTO matched_claims BY NAME SELECT * FROM batch ON CONFLICT (claim_id) DO UPDATE SET"
-            " matcher = excluded.matcher, encoder = excluded.encoder, matched_at = excluded.matched_at, run_id = excluded.run_id"
-            " RETURNING claim_id"
-        ).fetchall())
+        return len(con.execute(sql("mark_matched")).fetchall())
 
 
 def forget_matches(con: duckdb.DuckDBPyConnection) -> int:
     """Every claim counts as not matched again (``claimflow match --rematch``); pairs stay."""
-    return len(con.execute("DELETE FROM matched_claims RETURNING claim_id").fetchall())
+    return len(con.execute(sql("forget_matches")).fetchall())

@@ -78,3 +78,14 @@ def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
     """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
     with transaction(con), registered(con, batch=batch):
         return len(con.execute(sql("update_scores")).fetchall())
+
+
+def resolution_inputs(con: duckdb.DuckDBPyConnection) -> str:
+    """A summary of the labels a resolve reads (count, latest landing, deletions)."""
+    return con.execute(sql("resolution_inputs")).fetchone()[0]
+
+
+def last_resolution(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """(inputs, policy) of the latest completed resolve that marked tasks, or (None, None)."""
+    row = con.execute(sql("last_resolution")).fetchone()
+    return (row[0], row[1]) if row else (None, None)

@@ -1,5 +1,6 @@
 -- Every claim with an embedding by $encoder, and what the matcher reads of it and of its
--- article; whether it was matched already.
+-- article; whether it was matched already, and then its nearest cosines to other articles'
+-- claims (top_cosines, closest first).
 SELECT
     c.claim_id,
     c.article_id,
@@ -8,7 +9,8 @@ SELECT
     e.embedding,
     a.title_embedding,
     a.event_years,
-    m.claim_id IS NOT NULL AS matched
+    m.claim_id IS NOT NULL AS matched,
+    m.top_cosines
 FROM claims c
 JOIN claim_embeddings e ON e.claim_id = c.claim_id AND e.encoder = $encoder
 JOIN article_embeddings a ON a.article_id = c.article_id AND a.encoder = $encoder

@@ -1,0 +1,111 @@
+"""The fixed cost of a warm command: wall time of a no-op `claimflow ingest` and a no-op
+`claimflow land`, minus the flows' own seconds (from the warehouse's runs table), against a bare
+`import prefect` in the same venv.
+
+Starts its own Label Studio (claimflow's LocalServer, on a free loopback port, temporary data
+folder), ingests the sample articles, pushes and lands once (the warm-up), then times each
+command ``--repeat`` times. Prefect is whatever the commands use: the local Prefect server of the
+data folder (started by the warm-up), or PREFECT_API_URL when set.
+
+    .venv/bin/python bench/bench_commands.py --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+EXE = Path(sys.executable).with_name("claimflow")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def timed(cmd: list[str], env: dict, cwd: Path) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return wall
+
+
+def flow_seconds(db: Path, since: datetime) -> float:
+    """Seconds inside the flows (runs recorded since ``since``; a land's resolve runs after it)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT epoch(finished_at) - epoch(started_at) FROM runs WHERE started_at >= ? AND finished_at IS NOT NULL",
+            [since],
+        ).fetchall()
+    finally:
+        con.close()
+    return sum(r[0] for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    from annotation.server import LocalServer
+
+    work = Path(tempfile.mkdtemp(prefix="claimflow-bench-commands-"))
+    server = LocalServer(data_dir=work / "labelstudio", venv=ROOT / ".venv-labelstudio", port=free_port())
+    server.start(timeout=400)
+    db = work / "claimflow.duckdb"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")},
+        "CLAIMFLOW_DB": str(db),
+        "CLAIMFLOW_LS_DATA_DIR": str(server.data_dir),
+        "CLAIMFLOW_LS_PORT": str(server.port),
+        "CLAIMFLOW_PREFECT_DATA_DIR": str(work / "prefect"),
+        "CLAIMFLOW_PREFECT_PORT": str(free_port()),
+        "PREFECT_HOME": str(work / "prefect-home"),
+    }
+    samples = str(ROOT / "examples" / "articles")
+    try:
+        for cmd in (["ingest", samples], ["push"], ["land"]):  # warm-up: the work is done once
+            timed([str(EXE), *cmd], env, work)
+        imports = [timed([sys.executable, "-c", "import prefect"], env, work) for _ in range(args.repeat)]
+        results = {}
+        for name, cmd in (("no-op ingest", ["ingest", samples]), ("no-op land", ["land"])):
+            walls, fixed = [], []
+            for _ in range(args.repeat):
+                since = datetime.now(timezone.utc).replace(tzinfo=None)
+                wall = timed([str(EXE), *cmd], env, work)
+                inside = flow_seconds(db, since)
+                walls.append(wall)
+                fixed.append(wall - inside)
+            results[name] = (walls, fixed)
+    finally:
+        subprocess.run([str(EXE), "prefect", "stop"], env=env, cwd=work, capture_output=True)
+        server.stop()
+
+    base = statistics.median(imports)
+    print(f"bare `import prefect`: median {base:.2f} s (runs {', '.join(f'{s:.2f}' for s in imports)})")
+    for name, (walls, fixed) in results.items():
+        med = statistics.median(fixed)
+        print(
+            f"{name}: wall median {statistics.median(walls):.2f} s; fixed cost median {med:.2f} s = {med / base:.1f}x "
+            f"import prefect (fixed runs {', '.join(f'{s:.2f}' for s in fixed)})"
+        )
+
+
+if __name__ == "__main__":
+    main()

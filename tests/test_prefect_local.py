@@ -1,0 +1,39 @@
+"""Which Prefect server commands use: PREFECT_API_URL (environment or active profile) wins over
+the local server; a stale pid file does not pass for a running server."""
+
+import os
+
+from flows.prefect_local import LocalPrefect, configured_api_url
+from tests.conftest import free_port
+
+
+def test_prefect_api_url_in_the_environment_wins(monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", "http://prefect.example/api")
+    assert configured_api_url() == "http://prefect.example/api"
+
+
+def test_prefect_api_url_in_the_active_profile_wins(monkeypatch, tmp_path):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path))
+    (tmp_path / "profiles.toml").write_text(
+        'active = "team"\n\n[profiles.local]\n\n[profiles.team]\nPREFECT_API_URL = "http://team.example/api"\n'
+    )
+    assert configured_api_url() == "http://team.example/api"
+    monkeypatch.setenv("PREFECT_PROFILE", "local")
+    assert configured_api_url() is None  # then claimflow uses its local server
+
+
+def test_without_any_url_the_local_server_is_used(monkeypatch, tmp_path):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "empty"))
+    assert configured_api_url() is None
+
+
+def test_a_pid_file_naming_another_program_is_stale(tmp_path):
+    server = LocalPrefect(data_dir=tmp_path, port=free_port())
+    tmp_path.mkdir(exist_ok=True)
+    server.pid_file.write_text(str(os.getpid()))  # this test process: alive, but not a Prefect server
+    status = server.status()
+    assert not status.running and status.pid is None
+    assert server.stop() is False and not server.pid_file.exists()

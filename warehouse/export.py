@@ -1,0 +1,104 @@
+"""Exports of the warehouse: every table and view as Parquet or CSV, and schema.org ClaimReview
+JSON-LD for the resolved verdicts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.db import sql
+
+FORMATS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true)"}
+# reviewRating on a 1-5 scale (worst 1, best 5): how true the claim was found.
+RATINGS = {
+    "supported": (5, "Supported"),
+    "misleading": (2, "Misleading"),
+    "refuted": (1, "Refuted"),
+    "not_enough_info": (3, "Not enough information"),
+    "not_checkable": (3, "Not checkable"),
+}
+BEST, WORST = 5, 1
+
+
+def relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(name, 'BASE TABLE' or 'VIEW') of every table and view to export."""
+    return [(name, kind) for name, kind in con.execute(sql("exportable_relations")).fetchall()]
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def export_relations(con: duckdb.DuckDBPyConnection, out_dir: str | Path, fmt: str) -> list[tuple[str, int, Path]]:
+    """Write each table and view to ``out_dir/<name>.<fmt>``; return (name, rows, path) each."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, _ in relations(con):
+        path = out / f"{name}.{fmt}"
+        target = str(path).replace("'", "''")
+        rows = con.execute(f"COPY (SELECT * FROM {_quoted(name)}) TO '{target}' {FORMATS[fmt]}").fetchone()[0]
+        written.append((name, rows, path))
+    return written
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the reviews: the organisation, and the base of each review's URL."""
+
+    organization: str
+    base_url: str
+    organization_url: str | None = None
+
+    def author(self) -> dict:
+        return {"@type": "Organization", "name": self.organization} | ({"url": self.organization_url} if self.organization_url else {})
+
+
+def _date(value: datetime | None) -> str | None:
+    return value.date().isoformat() if value is not None else None
+
+
+def claim_review(row: dict, publisher: Publisher) -> dict:
+    """One schema.org ClaimReview from a row of ``claim_reviews.sql``."""
+    value, name = RATINGS[row["verdict"]]
+    appearance = {"@type": "CreativeWork"}
+    appearance |= {k: v for k, v in (("url", row["article_url"]), ("headline", row["article_title"])) if v}
+    claim = {"@type": "Claim", "appearance": appearance}
+    if row["article_published_at"] is not None:
+        claim["datePublished"] = _date(row["article_published_at"])
+    if row["article_source"]:
+        claim["author"] = {"@type": "Organization", "name": row["article_source"]}
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": publisher.base_url + row["claim_id"],
+        "claimReviewed": row["claim"],
+        "itemReviewed": claim,
+        "author": publisher.author(),
+        "datePublished": _date(row["reviewed_at"]),
+        "reviewRating": {
+            "@type": "Rating", "alternateName": name, "ratingValue": value, "bestRating": BEST, "worstRating": WORST,
+        },
+    }
+
+
+def claim_reviews(con: duckdb.DuckDBPyConnection, publisher: Publisher) -> list[dict]:
+    cursor = con.execute(sql("claim_reviews"))
+    columns = [d[0] for d in cursor.description]
+    return [claim_review(dict(zip(columns, r)), publisher) for r in cursor.fetchall()]
+
+
+def write_claim_reviews(con: duckdb.DuckDBPyConnection, out: str | Path, publisher: Publisher) -> tuple[int, Path]:
+    """Write the ClaimReviews as one JSON-LD array to ``out`` (a .json or .jsonld file, else
+    ``claimreview.jsonld`` in the folder ``out``); return how many, and the file."""
+    path = Path(out)
+    if path.is_dir() or path.suffix.lower() not in (".json", ".jsonld"):
+        path = path / "claimreview.jsonld"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    items = claim_reviews(con, publisher)
+    path.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return len(items), path
