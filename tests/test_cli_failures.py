@@ -151,7 +151,8 @@ def test_an_unexpected_failure_is_one_line_with_its_type_a_fix_and_where_the_tra
     )
 
 
-def test_a_run_whose_process_was_killed_is_recorded_as_failed_by_the_next_run(tmp_path):
+@pytest.mark.integration
+def test_a_run_whose_process_was_killed_is_recorded_as_failed_by_the_next_run(tmp_path, local_prefect):
     db = tmp_path / "w.duckdb"
     script = (
         "import os, signal\n"
@@ -160,8 +161,12 @@ def test_a_run_whose_process_was_killed_is_recorded_as_failed_by_the_next_run(tm
         f"with recorded_run({str(db)!r}, 'killed-run', 'land', {{}}, Report()):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True)
-    assert killed.returncode == -signal.SIGKILL
+    # On the session's Prefect server (the run holds the warehouse's writer slot), output to a
+    # file: a pipe would stay open as long as anything the killed process started lives.
+    env = os.environ | local_prefect | {"PREFECT_API_URL": f"http://127.0.0.1:{local_prefect['CLAIMFLOW_PREFECT_PORT']}/api"}
+    with open(tmp_path / "output", "w") as output:
+        killed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=output, stderr=output, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, (tmp_path / "output").read_text()
     from warehouse import load
 
     with connection(db) as con:
