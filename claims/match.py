@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,7 +46,7 @@ class MatcherError(ValueError):
     """A matcher model file is missing or unreadable; the message names it."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClaimSet:
     """The claims taking part in a match, as parallel arrays (row i is one claim)."""
 
@@ -62,6 +62,28 @@ class ClaimSet:
 
     def __len__(self) -> int:
         return len(self.claim_ids)
+
+    # What pair_features reads of every claim, computed once per set (matching scores pairs in
+    # chunks). functools.cached_property writes to the instance's __dict__, frozen or not.
+    @functools.cached_property
+    def cue_arrays(self) -> dict[str, np.ndarray]:
+        p = self.profiles
+        return {
+            "axes": np.array([q.axes for q in p], dtype=np.int8).reshape(len(p), len(AXES)),
+            "negated": np.array([q.negations > 0 for q in p], dtype=bool),
+            "hedged": np.array([q.hedges > 0 for q in p], dtype=bool),
+            "refuting": np.array([min(q.refuting, 3) for q in p], dtype=np.float64),
+            "articles": _codes(self.article_ids),
+            "rank": _codes(self.claim_ids),
+        }
+
+    @functools.cached_property
+    def word_matrix(self):
+        return _incidence([q.words for q in self.profiles])
+
+    @functools.cached_property
+    def entity_matrix(self):
+        return _incidence(self.entities)
 
 
 def article_years(title: str | None, lead: str | None, published_at: datetime | None) -> frozenset[int]:
@@ -113,7 +135,7 @@ def claim_set(
 
 # -- 1. candidates -------------------------------------------------------------------------------
 
-def build_index(vectors: np.ndarray, *, hnsw_from: int = 20_000, queries: int | None = None, threads: int = 0):
+def build_index(vectors: np.ndarray, *, hnsw_from: int = 100_000, queries: int | None = None, threads: int = 0):
     """A faiss inner-product index over unit vectors: exact (flat), or HNSW (M=32, efSearch 128)
     when there are at least ``hnsw_from`` vectors and the queries times the vectors exceed
     ``hnsw_from`` squared (a flat search grows with both; a few new claims against many are
@@ -154,7 +176,7 @@ def neighbours(
     The index is asked for ``k + slack`` hits; a query whose own article's claims take so many
     of them that fewer than ``k`` are left is asked again for ``k`` plus its article's size.
     ``row_of`` maps the index's ids to claim rows (an index over some claims only)."""
-    article_codes = _codes(claims.article_ids)
+    article_codes = claims.cue_arrays["articles"]
     sizes = np.bincount(article_codes)
     row_of = np.arange(len(claims)) if row_of is None else row_of
     found_i, found_j, found_cos, top = [], [], [], {}
@@ -191,7 +213,7 @@ def neighbours(
 
 def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each unordered pair once, ordered by claim id (the warehouse's claim_id_a < claim_id_b)."""
-    rank = _codes(claims.claim_ids)  # a claim's position in claim id order
+    rank = claims.cue_arrays["rank"]  # a claim's position in claim id order
     swap = rank[i] > rank[j]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
     _, first = np.unique(i * len(claims) + j, return_index=True)
@@ -200,7 +222,7 @@ def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -
 
 
 def candidates(
-    claims: ClaimSet, queries: np.ndarray, *, k: int, hnsw_from: int = 20_000, earlier: dict[int, list[float]] | None = None,
+    claims: ClaimSet, queries: np.ndarray, *, k: int, hnsw_from: int = 100_000, earlier: dict[int, list[float]] | None = None,
     threads: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, list[float]]]:
     """The candidate pairs of a match: each query row with its ``k`` nearest claims of other
@@ -252,18 +274,25 @@ class PairFeatures:
         return np.stack([self.values[n] for n in names], axis=1) if len(self.i) else np.zeros((0, len(names)))
 
 
-def _jaccard(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """|A & B| / |A | B| of the sets of rows i[k] and j[k] (0 where either is empty), through a
-    sparse incidence matrix rather than set operations pair by pair."""
+def _incidence(sets: Sequence[frozenset]):
+    """Sets as a sparse 0/1 matrix (one row per set, one column per element) and their sizes."""
     from scipy.sparse import csr_matrix
 
     vocabulary: dict = {}
     columns = [vocabulary.setdefault(x, len(vocabulary)) for s in sets for x in s]
     sizes = np.fromiter((len(s) for s in sets), np.int64, len(sets))
-    if not len(i) or not columns:
-        return np.zeros(len(i))
     indptr = np.concatenate([[0], np.cumsum(sizes)])
-    matrix = csr_matrix((np.ones(len(columns), np.float32), np.array(columns), indptr), shape=(len(sets), len(vocabulary)))
+    matrix = csr_matrix((np.ones(len(columns), np.float32), np.array(columns, dtype=np.int64), indptr),
+                        shape=(len(sets), max(len(vocabulary), 1)))
+    return matrix, sizes
+
+
+def _jaccard(incidence, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """|A & B| / |A | B| of the sets of rows i[k] and j[k] (0 where either is empty), from their
+    incidence matrix (:func:`_incidence`) rather than set operations pair by pair."""
+    matrix, sizes = incidence
+    if not len(i) or not matrix.nnz:
+        return np.zeros(len(i))
     common = np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
     union = sizes[i] + sizes[j] - common
     return np.where((sizes[i] > 0) & (sizes[j] > 0), common / np.maximum(union, 1), 0.0)
@@ -286,19 +315,17 @@ def pair_features(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarra
         cos = np.einsum("ij,ij->i", claims.vectors[i], claims.vectors[j]) if len(i) else np.zeros(0)
     cos = np.clip(np.asarray(cos, dtype=np.float64), -1, 1)
     # Titles belong to articles: each pair of articles' cosine is computed once.
-    articles = _codes(claims.article_ids)
+    arrays = claims.cue_arrays
+    articles = arrays["articles"]
     first_row = np.zeros(articles.max() + 1 if len(articles) else 0, np.int64)
     first_row[articles] = np.arange(len(articles))  # any row of an article: they share its title
     keys, inverse = np.unique(articles[i] * (len(first_row) + 1) + articles[j], return_inverse=True)
     ta, tb = first_row[keys // (len(first_row) + 1)], first_row[keys % (len(first_row) + 1)]
     title = np.einsum("ij,ij->i", claims.title_vectors[ta], claims.title_vectors[tb])[inverse] if len(i) else np.zeros(0)
     p = claims.profiles
-    axes = np.array([q.axes for q in p], dtype=np.int8).reshape(len(p), len(AXES))
-    neg = np.array([q.negations > 0 for q in p])
-    hedge = np.array([q.hedges > 0 for q in p])
-    refuting = np.array([min(q.refuting, 3) for q in p], dtype=np.float64)
-    entity = _jaccard(claims.entities, i, j)
-    words = _jaccard([q.words for q in p], i, j)
+    axes, neg, hedge, refuting = arrays["axes"], arrays["negated"], arrays["hedged"], arrays["refuting"]
+    entity = _jaccard(claims.entity_matrix, i, j)
+    words = _jaccard(claims.word_matrix, i, j)
     numbers = _disjoint([q.numbers for q in p], i, j, numbers_differ)
     dates = _disjoint(claims.times, i, j)
     one_side_refutes = (refuting[i] > 0) != (refuting[j] > 0)
@@ -502,17 +529,26 @@ class MatchResult:
 
 def match(
     claims: ClaimSet, queries: np.ndarray, matcher: Matcher, *, k: int = 10, min_similarity: float = 0.5,
-    hnsw_from: int = 20_000, threads: int = 0, earlier: dict[int, list[float]] | None = None,
+    hnsw_from: int = 100_000, threads: int = 0, earlier: dict[int, list[float]] | None = None,
+    sink: Callable[[list[dict]], None] | None = None, chunk: int = 50_000,
 ) -> MatchResult:
     """Match the ``queries`` rows against every claim of other articles (and the claims matched
     earlier against the queries, see :func:`candidates`): one dict per pair kept (similarity at
     least ``min_similarity``), with the warehouse's claim_pairs columns (pair_id, claim ids and
     article ids in claim id order, similarity, contradiction, relation, cosine, reasons and
-    features as JSON, matcher)."""
+    features as JSON, matcher). Pairs are scored ``chunk`` at a time; with ``sink``, each chunk's
+    rows go to it (to be stored) instead of into the result, so memory does not grow with them."""
     if not len(queries) or len(claims) < 2:
         return MatchResult([], {})
     i, j, cos, top = candidates(claims, queries, k=k, hnsw_from=hnsw_from, earlier=earlier, threads=threads)
-    rows = score_pairs(claims, i, j, cos, matcher, min_similarity=min_similarity)
+    rows: list[dict] = []
+    for start in range(0, len(i), chunk):
+        part = score_pairs(claims, i[start : start + chunk], j[start : start + chunk], cos[start : start + chunk], matcher,
+                           min_similarity=min_similarity)
+        if sink is not None:
+            sink(part)
+        else:
+            rows.extend(part)
     return MatchResult(rows, top)
 
 

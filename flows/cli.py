@@ -110,7 +110,7 @@ def _flow(module: str, name: str, settings):
     return flow
 
 # Commands that run no flow, so need no Prefect server (issue 13); every other one uses one.
-NO_PREFECT = {"sql", "migrate", "labelstudio", "prefect", "export", "train", "evaluate", "export-training"}
+NO_PREFECT = {"sql", "migrate", "labelstudio", "prefect", "export", "train", "evaluate", "export-training", "train-matcher"}
 _command: list[str | None] = [None]  # the command being run
 
 

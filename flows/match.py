@@ -94,27 +94,36 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
     else:
         queries = np.nonzero(~inputs.matched)[0]
         earlier = {n: list(inputs.top_cosines[n] or []) for n in np.nonzero(inputs.matched)[0].tolist()}
-    result = match(claims, queries, matcher, k=settings.match_neighbours, min_similarity=settings.match_min_similarity,
-                   hnsw_from=settings.match_hnsw_from, earlier=earlier)
-    rows = result.rows
-    if stale:
-        found = {r["pair_id"] for r in rows}
-        position = {c: n for n, c in enumerate(inputs.claim_ids)}
-        left = [(position[a], position[b]) for a, b in stale if a in position and b in position]
-        rescored = score_pairs(claims, np.array([a for a, _ in left], np.int64), np.array([b for _, b in left], np.int64),
-                               None, matcher)
-        rows += [r for r in rescored if r["pair_id"] not in found]
     at = store.now()
-    for row in rows:
-        row.update(encoder=encoder, matched_at=at, run_id=run_id)
-    top = {inputs.claim_ids[n]: cosines for n, cosines in result.top.items()}
-    # One transaction: a rematch that dies leaves the earlier pairs and marks as they were.
+    counts = {"kept": 0, "new": 0, "updated": 0}
+    found: set[str] = set()
+    # One transaction, the pairs written a chunk at a time as they are scored: a match that dies
+    # (a rematch too) leaves the earlier pairs and marks as they were.
     with connection(db) as con, transaction(con):
+
+        def write(rows: list[dict]) -> None:
+            for row in rows:
+                row.update(encoder=encoder, matched_at=at, run_id=run_id)
+            new, updated = store.store_pairs(con, rows, rescore=rematch)
+            counts["kept"] += len(rows)
+            counts["new"] += new
+            counts["updated"] += updated
+            if stale:
+                found.update(r["pair_id"] for r in rows)
+
+        result = match(claims, queries, matcher, k=settings.match_neighbours, min_similarity=settings.match_min_similarity,
+                       hnsw_from=settings.match_hnsw_from, earlier=earlier, sink=write)
+        if stale:  # pairs a rematch did not find again: scored by this matcher all the same
+            position = {c: n for n, c in enumerate(inputs.claim_ids)}
+            left = [(position[a], position[b]) for a, b in stale if a in position and b in position]
+            rescored = score_pairs(claims, np.array([a for a, _ in left], np.int64), np.array([b for _, b in left], np.int64),
+                                   None, matcher)
+            write([r for r in rescored if r["pair_id"] not in found])
         if rematch:
             store.forget_matches(con)
-        new, updated = store.store_pairs(con, rows, rescore=rematch)
-        store.mark_matched(con, top, matcher=matcher.version, encoder=encoder, run_id=run_id)
-    return len(queries), len(rows), new, updated
+        store.mark_matched(con, {inputs.claim_ids[n]: c for n, c in result.top.items()}, matcher=matcher.version,
+                           encoder=encoder, run_id=run_id)
+    return len(queries), counts["kept"], counts["new"], counts["updated"]
 
 
 def _claim_set(inputs: store.MatchInputs, rows: np.ndarray | None = None):

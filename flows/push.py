@@ -4,6 +4,7 @@ the claim pairs that may contradict each other, in the pair project."""
 from __future__ import annotations
 
 from collections.abc import Callable
+import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,6 +33,7 @@ class PushReport:
     reconciled: int = 0
     already: int = 0
     batches: int = 0
+    matches_updated: int = 0  # claim tasks whose matches changed since they were pushed
     seconds: float = 0.0
     pairs: "PushReport | None" = None  # the pair project's push, when it ran
 
@@ -43,6 +45,7 @@ class PushReport:
             "tasks_reconciled": self.reconciled,
             "tasks_already_mapped": self.already,
             "batches": self.batches,
+            "matches_updated": self.matches_updated,
         }
         if self.pairs is not None:
             counts |= {f"pair_{k}": v for k, v in self.pairs.counts().items()}
@@ -112,25 +115,60 @@ def import_tasks(
         chunks = [rows[start : start + settings.push_batch_size] for start in range(0, len(rows), settings.push_batch_size)]
         created = 0
 
-        def record(chunk: list[dict], imported: Future) -> int:
+        def record(chunk: list[dict], payloads: list[dict], imported: Future) -> int:
             with connection(db) as con:
                 ids = (r[kind.subject] for r in chunk)
-                return store.record_tasks(con, target.url, project_id, zip(ids, imported.result()), run_id, kind.tables)
+                created = store.record_tasks(con, target.url, project_id, zip(ids, imported.result()), run_id, kind.tables)
+                if kind is CLAIM:
+                    store.record_matches_hashes(con, target.url, project_id, {
+                        r["claim_id"]: _digest(p["data"]["matches_html"]) for r, p in zip(chunk, payloads)})
+                return created
 
         # One import at a time, in a worker thread: while Label Studio imports a batch, this
         # thread builds the next one and writes the previous one's mapping. A failed import
         # raises from its result(); the batches Label Studio accepted but that were not mapped
         # are reconciled by the next attempt.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimflow-import") as importer:
-            pending: list[tuple[list[dict], Future]] = []
+            pending: list[tuple[list[dict], list[dict], Future]] = []
             for chunk in chunks:
                 payloads = [build(r) for r in chunk]
-                pending.append((chunk, importer.submit(client.import_tasks, project_id, payloads)))
+                pending.append((chunk, payloads, importer.submit(client.import_tasks, project_id, payloads)))
                 if len(pending) == 2:
                     created += record(*pending.pop(0))
             for item in pending:
                 created += record(*item)
     return reconciled, len(rows), created, len(chunks)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@task(cache_policy=NO_CACHE)
+def refresh_matches(target: Target, db: str, project_id: int, settings: Settings) -> int:
+    """Update what the project's claim tasks show of their matches where it changed since they
+    were pushed (a new article was matched against them): an annotator judging a claim then sees
+    the other source that says otherwise, whenever it came. Returns how many tasks changed."""
+    from annotation.tasks import matches_html
+
+    with connection(db) as con:
+        mapped = store.tasks_with_matches(con, target.url, project_id)
+        matches = store.claim_matches(con, [c for _, c, _ in mapped], may_contradict=settings.pair_push_threshold)
+    wanted = {}
+    for task_id, claim_id, known in mapped:
+        html = matches_html(matches.get(claim_id, []), settings.pair_push_threshold)
+        if _digest(html) != known:
+            wanted[claim_id] = (task_id, html)
+    done: dict[str, str] = {}
+    try:
+        with target.client() as client:
+            for claim_id, (task_id, html) in wanted.items():
+                client.set_task_field(task_id, "matches_html", html)  # a deleted task has nothing to update
+                done[claim_id] = _digest(html)
+    finally:  # what Label Studio accepted is remembered, so a failed run does not redo it
+        with connection(db) as con:
+            store.record_matches_hashes(con, target.url, project_id, done)
+    return len(done)
 
 
 def _candidates(kind: TaskKind, settings: Settings) -> tuple[Callable, Callable[[dict], dict]]:
@@ -154,6 +192,8 @@ def push_kind(target: Target, settings: Settings, run_id: str, kind: TaskKind) -
     with connection(settings.db) as con:
         mapped = store.mapped_task_count(con, target.url, report.project_id, kind.tables)
     report.already = mapped - report.created - report.reconciled
+    if kind is CLAIM:
+        report.matches_updated = with_retries(refresh_matches, settings)(target, str(settings.db), report.project_id, settings)
     return report
 
 

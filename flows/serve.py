@@ -41,6 +41,7 @@ class Scheduled:
 # One line per deployment (and its schedule setting in flows/settings.py).
 DEPLOYMENTS = (
     Scheduled("ingest-inbox", "flows.inbox:inbox_flow", "schedule_ingest", ("db", "inbox")),
+    Scheduled("match", "flows.match:match_flow", "schedule_match"),
     Scheduled("push", "flows.push:push_flow", "schedule_push"),
     Scheduled("land", "flows.land:land_flow", "schedule_land"),
 )

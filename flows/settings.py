@@ -98,7 +98,9 @@ class Settings(BaseSettings):
     match_neighbours: int = Field(10, ge=1, description="Nearest claims of other articles each new claim is paired with, at most.")
     match_min_similarity: float = Field(0.5, ge=0, le=1, description="Pairs less similar than this are not kept.")
     match_hnsw_from: int = Field(
-        20_000, ge=2, description="From this many claims the neighbour index is HNSW (approximate) instead of exact."
+        100_000, ge=2,
+        description="From this many claims, and when the new claims times all claims exceed its square, the neighbour index "
+        "is HNSW (approximate) instead of exact.",
     )
     pair_push_threshold: float = Field(
         0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
@@ -148,6 +150,7 @@ class Settings(BaseSettings):
     )
     schedule_ingest: str = Field("300", description="Schedule of the inbox ingest: seconds between runs, a cron line, or 'off'.")
     schedule_push: str = Field("300", description="Schedule of the push: seconds, a cron line, or 'off'.")
+    schedule_match: str = Field("300", description="Schedule of the match (new claims paired across articles): seconds, a cron line, or 'off'.")
     schedule_land: str = Field("600", description="Schedule of the land (with resolve): seconds, a cron line, or 'off'.")
     writer_timeout: float = Field(600.0, gt=0, description="Seconds a flow waits for the warehouse's writer slot before it fails.")
     writer_lease_seconds: float = Field(
@@ -174,7 +177,7 @@ class Settings(BaseSettings):
         "https://claimflow.example/claims/", description="A ClaimReview's url is this plus the claim id."
     )
 
-    @field_validator("schedule_ingest", "schedule_push", "schedule_land")
+    @field_validator("schedule_ingest", "schedule_match", "schedule_push", "schedule_land")
     @classmethod
     def _schedule(cls, value: str) -> str:
         value = value.strip()

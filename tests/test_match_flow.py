@@ -110,7 +110,7 @@ def test_a_new_article_is_matched_against_what_is_there(matched, tmp_path):
     assert all(len({a, b} & old) == 1 for a, b in new_pairs)  # each new pair joins a new claim to an old one
 
 
-def test_the_check_interface_ingest_then_match_on_a_jsonl_with_a_one_sentence_article(tmp_path):
+def test_the_check_interface_ingest_then_match_on_a_jsonl_with_a_one_sentence_article(tmp_path, local_prefect):
     db = tmp_path / "d.duckdb"
     articles = tmp_path / "articles.jsonl"
     lines = [
@@ -120,7 +120,7 @@ def test_the_check_interface_ingest_then_match_on_a_jsonl_with_a_one_sentence_ar
     ]
     articles.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_HOME": str(tmp_path / "prefect")}
+           "PREFECT_HOME": str(tmp_path / "prefect"), **local_prefect}  # the session's local Prefect, as a user's
     claimflow = [sys.executable, "-m", "flows.cli"]
     ingest = subprocess.run(claimflow + ["ingest", str(articles), "--db", str(db)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert ingest.returncode == 0, ingest.stderr

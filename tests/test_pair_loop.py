@@ -149,3 +149,32 @@ def test_a_claim_task_shows_what_other_articles_say_of_it(matched, ls_client, db
     shown = markup.unescape(ls_client.sdk.tasks.get(id=str(task_id)).data["matches_html"])
     assert other in shown  # the likeliest contradiction is shown first, whatever its similarity
     assert ("may contradict" in shown) == (contradiction >= 0.5)
+
+
+def test_a_claim_task_pushed_before_a_contradicting_article_arrived_is_shown_it_later(matched, ls_client, db_path, tmp_path):
+    import html as markup
+
+    from flows.ingest import ingest_flow
+    from flows.match import match_flow
+    from flows.push import push_flow
+
+    first = push_flow()
+    assert first.matches_updated == 0  # every task was pushed with the matches it has
+    article = tmp_path / "later.txt"
+    article.write_text(
+        "Allies split at Munich\n"
+        "The Munich Security Conference revealed deep divides between Western allies on sanctions and security commitments.\n",
+        encoding="utf-8",
+    )
+    assert ingest_flow(paths=[str(article)]).articles_new == 1
+    assert match_flow().pairs_new > 0
+    again = push_flow()
+    assert again.matches_updated > 0
+    with connection(db_path, read_only=True) as con:
+        tasks = [t for (t,) in con.execute(
+            "SELECT DISTINCT t.task_id FROM tasks t JOIN pair_overview p ON t.claim_id IN (p.claim_id_a, p.claim_id_b)"
+            " WHERE t.project_id = ? AND 'Allies split at Munich' IN (p.article_a, p.article_b)", [first.project_id]
+        ).fetchall()]
+    shown = [markup.unescape(ls_client.sdk.tasks.get(id=str(t)).data["matches_html"]) for t in tasks]
+    assert tasks and any("Allies split at Munich" in html for html in shown)
+    assert push_flow().matches_updated == 0  # nothing changed since

@@ -149,6 +149,18 @@ def record_tasks(
     return len(_run(con, "upsert_tasks", tables=tables, batch=pa.Table.from_pylist(rows, schema=tables.task_schema)))
 
 
+def record_matches_hashes(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, hashes: dict[str, str]) -> None:
+    """Remember the hash of the matches each claim's task shows (claim id -> hash)."""
+    if hashes:
+        batch = pa.table({"claim_id": pa.array(list(hashes), pa.string()), "matches_hash": pa.array(list(hashes.values()), pa.string())})
+        _run(con, "record_matches_hashes", {"ls_url": ls_url, "project_id": project_id}, batch=batch)
+
+
+def tasks_with_matches(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> list[tuple[int, str, str | None]]:
+    """(task id, claim id, matches hash) of the project's claim tasks whose claim is in a pair."""
+    return _run(con, "tasks_with_matches", {"ls_url": ls_url, "project_id": project_id})
+
+
 def task_state(
     con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, tables: Tables = CLAIMS
 ) -> dict[int, tuple[str, datetime | None]]:
