@@ -184,7 +184,7 @@ def _land(
     # One connection and one transaction for all that follows.
     with connection(db) as con, transaction(con):
         raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
-        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present, gate=kind.gate)
         for i, r in enumerate(parsed):
             r["reasons"] = gate.failures.get(i, [])
         good = [r["label_row"] for r in rows if not r["reasons"]]

@@ -2,6 +2,7 @@
 to a folder is followed at most once, a loop is reported, files of other types are reported."""
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -160,5 +161,5 @@ def test_claimflow_ingest_of_a_glob_over_link_loops_finishes_reports_the_loops_a
     )
     assert status == 0, stderr
     assert stderr.count("a loop, not followed") >= 3 and "passed over:" in stderr
-    assert "articles new   │ 2" in stdout
+    assert re.search(r"articles new +│ 2 ", stdout), stdout
     assert peak_kb < 2_000_000, f"peak {peak_kb} kB"  # the probe's run reached 21 GB
