@@ -30,6 +30,7 @@ bench: setup
 	$(PY) bench/bench_model.py
 	$(PY) bench/bench_commands.py
 	$(PY) bench/bench_webhooks.py
+	$(PY) bench/bench_reliability.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup

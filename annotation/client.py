@@ -2,26 +2,48 @@
 
 Connection errors and 5xx answers become :class:`LabelStudioUnavailable` (worth retrying),
 401/403 :class:`LabelStudioAuthError`, other 4xx :class:`LabelStudioRequestError`. The token is
-never part of a message. Imports are never retried here: a retried import could create a task
-twice, so the caller reconciles and resumes instead.
+never part of a message.
+
+Calls that create something (a project, a user, an annotation, tasks) are never retried blind:
+an answer lost after Label Studio committed (a 5xx from a proxy, a timeout) would make a twin.
+Each is sent once; after any error, what it would have created is looked up (a project by
+title, a user by email, an annotation by its user and result), and only an error with nothing
+found is raised, so that the caller's retry finds it. Imports are reconciled by the caller from
+the claim ids in the tasks' data.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import httpx
 import orjson
 
-from annotation.errors import LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
+from annotation.errors import AnnotationError, LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
 
 PAGE_SIZE = 500
 PULL_PAGE_SIZE = 1000  # ids of changed tasks per list page
 EXPORT_CHUNK = 200  # task ids per export request (they go in the URL)
 IMPORT_TIMEOUT = 900  # seconds; 1,000 tasks import in about 2 s
+ONCE = {"max_retries": 0}  # request options of a call that must not be sent twice
+CHECK_TIMEOUT = 10.0  # seconds for the reachability and token check
+
+
+def _transport_reason(err: BaseException) -> str:
+    """What went wrong on the way, in a few words."""
+    text = str(err).lower()
+    if "refused" in text:
+        return "connection refused"
+    if isinstance(err, httpx.TimeoutException):
+        return "timed out"
+    if "name or service not known" in text or "nodename nor servname" in text or "name resolution" in text:
+        return "unknown host"
+    first = (str(err).strip().splitlines() or [""])[0][:120]
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 @contextmanager
@@ -31,12 +53,22 @@ def _translated(what: str, url: str) -> Iterator[None]:
     try:
         yield
     except (httpx.TransportError, ConnectionError) as err:
-        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable ({what}): {type(err).__name__}") from err
+        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable ({what}): {_transport_reason(err)}") from err
     except ApiError as err:
         status = err.status_code or 0
         detail = _detail(err.body)
         if status >= 500 or status in (408, 429):
             raise LabelStudioUnavailable(f"Label Studio at {url} answered {status} ({what}){detail}") from err
+        if status in (401, 403) and "expired" in detail.lower():
+            raise LabelStudioAuthError(
+                f"the API token for Label Studio at {url} has expired; create a new personal access token there "
+                "(Account & Settings) and set it in LABEL_STUDIO_API_KEY"
+            ) from err
+        if status == 401 and "expiration" in detail.lower():
+            raise LabelStudioAuthError(
+                f"the API token for Label Studio at {url} is not a valid personal access token (it has no expiry); "
+                "create a new one there (Account & Settings) and set it in LABEL_STUDIO_API_KEY"
+            ) from err
         if status in (401, 403):
             raise LabelStudioAuthError(
                 f"Label Studio at {url} refused the API token ({status}); check LABEL_STUDIO_API_KEY "
@@ -50,6 +82,15 @@ def _detail(body) -> str:
         text = " ".join(str(body[k]) for k in ("detail", "validation_errors") if body.get(k)) or body
         return f": {str(text)[:300]}"
     return f": {str(body)[:300]}" if body else ""
+
+
+def check_reachable(url: str, timeout: float = CHECK_TIMEOUT) -> None:
+    """Raise :class:`LabelStudioUnavailable` unless something answers HTTP at ``url``: one GET
+    of /health, without the SDK (which takes seconds to import), so a dead server fails at once."""
+    try:
+        httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+    except httpx.TransportError as err:
+        raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable: {_transport_reason(err)}") from err
 
 
 def labeling_stream_url(url: str, project: int) -> str:
@@ -70,36 +111,60 @@ def _updated_after(since: datetime) -> dict:
 
 
 class LabelStudioClient:
-    def __init__(self, url: str, token: str, *, timeout: float = 60.0):
+    def __init__(self, url: str, token: str, *, timeout: float = 60.0, concurrency: int = 8):
         from label_studio_sdk import LabelStudio
 
         self.url = url.rstrip("/")
-        self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
+        self.concurrency = concurrency
+        self._bulk_field_action = True  # until the server refuses the Data Manager action
+        # The SDK checks a personal access token's expiry here, before any request.
+        with _translated("read the API token", self.url):
+            self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
 
     @property
     def sdk(self):
         return self._sdk
 
-    def check_auth(self) -> str:
-        """The email of the token's user; raises if the server is down or refuses the token."""
+    def check_auth(self, *, quick: bool = False) -> str:
+        """The email of the token's user; raises if the server is down or refuses the token.
+        ``quick``: one attempt with a short timeout (a server nobody serves fails at once)."""
+        options = {"max_retries": 0, "timeout_in_seconds": CHECK_TIMEOUT} if quick else None
         with _translated("who am I", self.url):
-            return self._sdk.users.whoami().email
+            return self._sdk.users.whoami(request_options=options).email
 
     # projects -----------------------------------------------------------------------------
     def find_project(self, title: str) -> int | None:
+        """The project with this title (the oldest, if there are several)."""
         with _translated("list projects", self.url):
-            for project in self._sdk.projects.list(title=title):
-                if project.title == title:
-                    return project.id
-        return None
+            ids = [p.id for p in self._sdk.projects.list(title=title) if p.title == title]
+        return min(ids) if ids else None
 
     def create_project(self, title: str, label_config: str, **options) -> int:
-        """Create a project; Label Studio validates the config and refuses a bad one."""
-        with _translated("create project", self.url):
-            return self._sdk.projects.create(title=title, label_config=label_config, **options).id
+        """Create a project, once (see the module's notes); Label Studio validates the config and
+        refuses a bad one."""
+        return self._create_once(
+            "create project",
+            lambda: self._sdk.projects.create(title=title, label_config=label_config, request_options=ONCE, **options).id,
+            lambda: self.find_project(title),
+        )
 
     def ensure_project(self, title: str, label_config: str, **options) -> int:
         return self.find_project(title) or self.create_project(title, label_config, **options)
+
+    def _create_once(self, what: str, create: Callable[[], int], find: Callable[[], int | None]) -> int:
+        """Send a create call once; after any error, what it made if Label Studio committed it
+        (else the error)."""
+        try:
+            with _translated(what, self.url):
+                return create()
+        except (LabelStudioUnavailable, LabelStudioRequestError) as err:
+            try:
+                found = find()
+            except AnnotationError:
+                raise err from None
+            if found is None:
+                raise
+            return found
 
     def sync_project(self, project: int, **settings) -> list[str]:
         """Give the project these settings (label_config, expert_instruction, ...) where they
@@ -118,18 +183,26 @@ class LabelStudioClient:
         ``tasks:data.context_html``) in its table and in the labeling view's list; created, or
         given these hidden columns if it has others. Other tabs are left as people set them.
         True if it changed."""
-        views = self._get("api/dm/views", {"project": project}, "list Data Manager tabs")
         hidden = {"explore": list(hidden_columns), "labeling": list(hidden_columns)}
-        for view in (views.json() if views is not None else []):
+
+        def find() -> dict | None:
+            views = self._get("api/dm/views", {"project": project}, "list Data Manager tabs")
+            return next((v for v in (views.json() if views is not None else []) if (v.get("data") or {}).get("title") == title), None)
+
+        view = find()
+        if view is not None:
             data = view.get("data") or {}
-            if data.get("title") == title:
-                if data.get("hiddenColumns") == hidden:
-                    return False
-                self._request("PATCH", f"api/dm/views/{view['id']}", "update a Data Manager tab",
-                              json={"project": project, "data": {**data, "hiddenColumns": hidden}})
-                return True
-        self._request("POST", "api/dm/views", "create a Data Manager tab",
-                      json={"project": project, "data": {"title": title, "hiddenColumns": hidden}})
+            if data.get("hiddenColumns") == hidden:
+                return False
+            self._request("PATCH", f"api/dm/views/{view['id']}", "update a Data Manager tab",
+                          json={"project": project, "data": {**data, "hiddenColumns": hidden}})
+            return True
+        self._create_once(  # sent once; after an error, the tab if Label Studio made it
+            "create a Data Manager tab",
+            lambda: self._request("POST", "api/dm/views", "create a Data Manager tab", request_options=ONCE,
+                                  json={"project": project, "data": {"title": title, "hiddenColumns": hidden}}).json()["id"],
+            lambda: (find() or {}).get("id"),
+        )
         return True
 
     def invite_url(self) -> str:
@@ -254,22 +327,64 @@ class LabelStudioClient:
                 raise ApiError(status_code=response.status_code, body=_body(response))
         return response
 
-    def set_task_field(self, task: int, field: str, value: str) -> bool:
-        """Set one field of a task's data (its other fields kept), e.g. a review mark the Data
-        Manager can filter on. False when the task no longer exists."""
-        try:
-            with _translated("read task", self.url):
-                data = dict(self._sdk.tasks.get(id=task).data or {})
-        except LabelStudioRequestError as err:
-            if err.status == 404:
-                return False
-            raise
-        if data.get(field) == value:
-            return True
-        data[field] = value
-        with _translated("update task", self.url):
-            self._sdk.tasks.update(id=str(task), data=data)
-        return True
+    def set_task_field(self, project: int, field: str, values: dict[int, str]) -> dict[int, str]:
+        """Set one field of the data of many tasks of a project (their other fields kept), e.g.
+        a review mark the Data Manager can filter on. Returns task id -> "changed", "unchanged"
+        or "missing" (deleted in Label Studio: nothing to change).
+
+        Their data is read in one call per EXPORT_CHUNK tasks, and only the tasks whose value
+        differs are written: all those getting the same value in one call of the Data Manager's
+        action "add_data_field" (Label Studio 1.23 registers it, marked experimental, for every
+        server; it leaves the tasks' updated_at alone, so the next land does not pull them), or,
+        where the server refuses that action, one PATCH per task, ``concurrency`` at once."""
+        outcome: dict[int, str] = {}
+        ids = list(values)
+        for start in range(0, len(ids), EXPORT_CHUNK):
+            chunk = ids[start : start + EXPORT_CHUNK]
+            data = self._task_data(project, chunk)
+            # Clearing a field a task does not have changes nothing.
+            stale = {t: data[t] for t in chunk if t in data and data[t].get(field, "") != values[t]}
+            outcome |= {t: "missing" if t not in data else "unchanged" for t in chunk if t not in stale}
+            by_value: dict[str, list[int]] = {}
+            for task in stale:
+                by_value.setdefault(values[task], []).append(task)
+            for value, tasks in by_value.items():
+                if self._set_field_in_bulk(project, field, value, tasks):
+                    outcome |= dict.fromkeys(tasks, "changed")
+                    continue
+                with ThreadPoolExecutor(min(self.concurrency, len(tasks)), thread_name_prefix="claimflow-ls") as pool:
+                    written = pool.map(self._write_task_data, tasks, [stale[t] | {field: value} for t in tasks])
+                    outcome |= {t: "changed" if ok else "missing" for t, ok in zip(tasks, written)}
+        return outcome
+
+    def _set_field_in_bulk(self, project: int, field: str, value: str, tasks: list[int]) -> bool:
+        """``data[field] = value`` on these tasks in one call; False where the server refuses the
+        action (or updated fewer tasks than asked: a task deleted meanwhile), so the caller
+        writes them one by one instead."""
+        if not self._bulk_field_action:
+            return False
+        body = {"selectedItems": {"all": False, "included": tasks}, "value_name": field, "value_type": "String", "value": value}
+        with _translated("update tasks", self.url):
+            response = self._sdk._client_wrapper.httpx_client.request(
+                "api/dm/actions", method="POST", params={"id": "add_data_field", "project": project}, json=body,
+                request_options=ONCE,
+            )
+        if response.status_code != 200:  # not there, or not allowed: PATCH from now on (an outage shows there)
+            self._bulk_field_action = False
+            return False
+        body = _body(response)
+        return isinstance(body, dict) and body.get("detail") == f"Updated {len(tasks)} tasks"
+
+    def _task_data(self, project: int, ids: list[int]) -> dict[int, dict]:
+        """task id -> data of those of ``ids`` that exist (one call)."""
+        params = {"project": project, "include": "id,data", "page_size": len(ids),
+                  "query": json.dumps({"selectedItems": {"all": False, "included": ids}})}
+        response = self._get("api/tasks", params, "read tasks")
+        return {t["id"]: dict(t.get("data") or {}) for t in (response.json().get("tasks", []) if response is not None else [])}
+
+    def _write_task_data(self, task: int, data: dict) -> bool:
+        """Replace a task's data; False when the task no longer exists."""
+        return self._request("PATCH", f"api/tasks/{task}", "update task", json={"data": data}) is not None
 
     def changed_task_count(self, project: int, since: datetime | None) -> int:
         """How many tasks :meth:`changed_tasks` would pull (all of the project's if ``since`` is
@@ -299,17 +414,36 @@ class LabelStudioClient:
         with _translated("list users", self.url):
             return {u.id: u.email for u in self._sdk.users.list()}
 
+    def find_user(self, email: str) -> int | None:
+        return next((uid for uid, mail in self.users().items() if mail == email), None)
+
     def ensure_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
-        for uid, mail in self.users().items():
-            if mail == email:
-                return uid
-        with _translated("create user", self.url):
-            return self._sdk.users.create(email=email, username=email, first_name=first_name, last_name=last_name).id
+        return self.find_user(email) or self._create_once(
+            "create user",
+            lambda: self._sdk.users.create(
+                email=email, username=email, first_name=first_name, last_name=last_name, request_options=ONCE
+            ).id,
+            lambda: self.find_user(email),
+        )
 
     def annotate(self, task: int, result: list[dict], *, user: int, lead_time: float | None = None) -> int:
-        """Create an annotation on a task as ``user`` (for tests, benchmarks and scripted annotators)."""
-        with _translated("create annotation", self.url):
-            return self._sdk.annotations.create(id=task, result=result, completed_by=user, lead_time=lead_time).id
+        """Create an annotation on a task as ``user`` (for tests, benchmarks and scripted
+        annotators), once: after an error, the task's annotation by that user with that result."""
+
+        def find() -> int | None:
+            with _translated("list annotations", self.url):
+                return next(
+                    (a.id for a in self._sdk.annotations.list(id=task) if _user_id(a.completed_by) == user and a.result == result),
+                    None,
+                )
+
+        return self._create_once(
+            "create annotation",
+            lambda: self._sdk.annotations.create(
+                id=task, result=result, completed_by=user, lead_time=lead_time, request_options=ONCE
+            ).id,
+            find,
+        )
 
     def close(self) -> None:
         self._sdk._client_wrapper.httpx_client.httpx_client.close()
@@ -319,6 +453,13 @@ class LabelStudioClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _user_id(value) -> int | None:
+    """A ``completed_by`` as the SDK gives it: an id, or a user object or dict."""
+    if isinstance(value, dict):
+        return value.get("id")
+    return getattr(value, "id", value)
 
 
 def _body(response: httpx.Response):

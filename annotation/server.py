@@ -1,8 +1,11 @@
 """The embedded default: a local Label Studio server run from its own venv.
 
 It binds to 127.0.0.1 only and keeps its database and media in ``data_dir``. On the first start
-it generates an admin password and an API token and keeps them in ``data_dir/credentials.json``,
-readable by the owner only. The password and token are never printed or logged by claimflow.
+it generates an admin password and an API token and keeps them in ``data_dir/credentials.json``.
+Label Studio keeps the same token in plain text in its own database
+(``data_dir/label_studio.sqlite3``), so the whole folder is the owner's alone: made 0700 (an
+existing one too) and the server runs with umask 077, so that what it writes there is 0600.
+The password and token are never printed or logged by claimflow.
 """
 
 from __future__ import annotations
@@ -82,13 +85,27 @@ class LocalServer:
     def executable(self) -> Path:
         return self.venv / "bin" / "label-studio"
 
+    @property
+    def database_file(self) -> Path:
+        """Label Studio's own database: it holds the API token in plain text."""
+        return self.data_dir / "label_studio.sqlite3"
+
+    def secure_data_dir(self) -> None:
+        """Create the data folder as the owner's alone (0700), or make an existing one so, with
+        the files Label Studio keeps the token in (0600)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.data_dir, 0o700)
+        for path in (self.database_file, self.credentials_file):
+            if path.exists():
+                os.chmod(path, 0o600)
+
     # credentials ------------------------------------------------------------------------------
     def credentials(self) -> Credentials:
         """The admin login and API token, generated on first use and kept owner-readable only."""
         if self.credentials_file.exists():
             data = json.loads(self.credentials_file.read_text())
             return Credentials(data["email"], data["password"], data["token"])
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.secure_data_dir()
         creds = Credentials(ADMIN_EMAIL, secrets.token_urlsafe(18), secrets.token_hex(20))
         fd = os.open(self.credentials_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
@@ -125,8 +142,10 @@ class LocalServer:
     def start(self, *, timeout: float = 240.0) -> tuple[ServerStatus, bool]:
         """Start the server, or reuse the one already running; return (status, started_now).
 
-        Waits for /health. The first start migrates the database (30 to 60 s).
+        Waits for /health. The first start migrates the database (30 to 60 s). The data folder
+        is made the owner's alone, a running server's too (one started before claimflow did so).
         """
+        self.secure_data_dir()
         current = self.status()
         if current.running:
             return current, False
@@ -158,8 +177,9 @@ class LocalServer:
             USE_DEFAULT_BANNED_SUBNETS="false",
             USER_ADDITIONAL_BANNED_SUBNETS=",".join(BANNED_SUBNETS),
         )
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as log:
+        self.secure_data_dir()
+        log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(log_fd, "ab") as log:
             proc = subprocess.Popen(
                 [str(self.executable), "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port),
                  ],
@@ -168,6 +188,7 @@ class LocalServer:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                umask=0o077,  # the database, media and exports it writes are the owner's alone
             )
         self.pid_file.write_text(str(proc.pid))
         if not self._wait_healthy(proc.pid, timeout):

@@ -4,6 +4,11 @@ spaCy's parser joins a heading line to the paragraph after it and keeps markdown
 sentences are split within blocks, never across them. Every block carries offsets into the
 article text; ``text[block.start:block.end]`` is the block's content without its marker
 (``### ``, ``- ``, ``1. ``).
+
+A line longer than :data:`MAX_BLOCK_CHARS` becomes several blocks of its kind, cut after a
+sentence end where there is one (else at a space, else anywhere), so that no block comes near
+spaCy's ``max_length`` (a paragraph of a million characters would stop the pipeline) and the
+parser's memory stays bounded.
 """
 
 from __future__ import annotations
@@ -24,6 +29,11 @@ _WORD = re.compile(r"\w+")
 
 # A line of at most this many words without sentence-final punctuation reads as a heading.
 HEADING_MAX_WORDS = 20
+# Longer lines are cut into blocks of at most this many characters (news paragraphs are under
+# 2,000; spaCy refuses texts over nlp.max_length, 1,000,000 by default).
+MAX_BLOCK_CHARS = 10_000
+# A cut after a sentence end: the end mark, closing quotes or brackets, then spaces.
+_CUT_AFTER_SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +43,12 @@ class Block:
     end: int
 
 
-def split_blocks(text: str) -> list[Block]:
+def split_blocks(text: str, max_chars: int = MAX_BLOCK_CHARS) -> list[Block]:
     """Return the article's non-empty lines as blocks, in order. Page furniture (credits,
     copyright, citation and update notes, share prompts, captions: claims.boilerplate) is a
     ``boilerplate`` block, and so is every short line of a teaser section ("Related stories",
-    "Most read") up to the next heading or long paragraph."""
+    "Most read") up to the next heading or long paragraph. A line longer than ``max_chars``
+    (never furniture: it ends a teaser section) becomes several blocks of at most ``max_chars``."""
     blocks: list[Block] = []
     pos = 0
     in_teasers = False
@@ -45,10 +56,15 @@ def split_blocks(text: str) -> list[Block]:
         line_start, pos = pos, pos + len(line) + 1
         if not line.strip():
             continue
-        kind, marker_len = _classify(line)
+        long = len(line) > max_chars
+        kind, marker_len = _classify_long(line) if long else _classify(line)
         start = line_start + marker_len
         end = line_start + len(line.rstrip())
         if end <= start:
+            continue
+        if long:
+            in_teasers = False
+            blocks.extend(_pieces(text, kind, start, end, max_chars))
             continue
         content = text[start:end]
         if kind == "heading" and (opens_teasers(content) or not in_teasers or _MD_HEADING.match(line)):
@@ -59,6 +75,39 @@ def split_blocks(text: str) -> list[Block]:
             kind = "boilerplate"
         blocks.append(Block(kind, start, end))
     return blocks
+
+
+def _pieces(text: str, kind: BlockKind, start: int, end: int, max_chars: int) -> list[Block]:
+    """``text[start:end]`` as blocks of at most ``max_chars``, each without surrounding spaces."""
+    pieces = []
+    while end - start > max_chars:
+        cut = piece_end = _cut(text, start, start + max_chars)
+        while text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append(Block(kind, start, piece_end))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append(Block(kind, start, end))
+    return pieces
+
+
+def _cut(text: str, start: int, limit: int) -> int:
+    """Where to end a block that may reach ``limit``: after the last sentence end in the second
+    half of the window, else at its last space, else at ``limit``."""
+    floor = start + (limit - start) // 2
+    ends = [m.end() for m in _CUT_AFTER_SENTENCE.finditer(text, floor, limit)]
+    if ends:
+        return ends[-1]
+    space = max(text.rfind(" ", floor, limit), text.rfind("\t", floor, limit))
+    return space + 1 if space > floor else limit
+
+
+def _classify_long(line: str) -> tuple[BlockKind, int]:
+    """A line too long to be a heading: a list item or a paragraph."""
+    marker = m.end() if (m := _BULLET.match(line)) else 0
+    return ("list_item" if marker else "paragraph"), marker
 
 
 def _classify(line: str) -> tuple[BlockKind, int]:

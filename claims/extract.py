@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from claims.blocks import split_blocks
+from claims.blocks import MAX_BLOCK_CHARS, split_blocks
 from claims.errors import OffsetError
 from claims.normalize import claim_id
 from claims.pipeline import model_label
@@ -86,11 +86,49 @@ def extract(
 ) -> Iterator[Extraction]:
     """Yield one :class:`Extraction` per article, in order, running spaCy over all their blocks
     with one ``nlp.pipe`` call in this process (see :func:`extract_parallel` for more cores).
-    ``scorer``: :data:`MODEL` (the shipped model), a model folder, or :data:`RULES`."""
+    ``scorer``: :data:`MODEL` (the shipped model), a model folder, or :data:`RULES`.
+
+    A failure stays in its article: when spaCy (or a step after it) raises, the first article
+    not finished yet is done again on its own; if it fails alone, its Extraction carries the
+    error and the others go on from the next one (one batch of blocks is redone per failure)."""
     articles = list(articles)
-    label = model_label(nlp)
-    score_claims = scoring(scorer)
-    blocks = [split_blocks(a.text) for a in articles]
+    options = {"label": model_label(nlp), "score_claims": scoring(scorer), "batch_size": batch_size,
+               "context_sentences": context_sentences, "min_words": min_words}
+    done = 0
+    while done < len(articles):
+        stream = _extract_all(nlp, articles[done:], **options)
+        while True:
+            try:
+                extraction = next(stream)
+            except StopIteration:
+                return
+            except Exception:  # in this article or a later one of the batch: this one alone first
+                yield _extract_alone(nlp, articles[done], options)
+                done += 1
+                break
+            yield extraction
+            done += 1
+
+
+def _extract_alone(nlp: Language, article: Article, options: dict) -> Extraction:
+    try:
+        return next(_extract_all(nlp, [article], **options))
+    except Exception as err:
+        return Extraction(article, error=f"extraction failed: {_reason(err)}")
+
+
+def _reason(err: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
+    first = (str(err).strip().splitlines() or [""])[0]
+    return f"{type(err).__name__}: {first[:300]}" if first else type(err).__name__
+
+
+def _extract_all(
+    nlp: Language, articles: list[Article], *, label: str, score_claims: "ScoreClaims", batch_size: int,
+    context_sentences: int, min_words: int,
+) -> Iterator[Extraction]:
+    limit = min(MAX_BLOCK_CHARS, nlp.max_length)  # so that spaCy's max_length never decides
+    blocks = [split_blocks(a.text, limit) for a in articles]
     items = (
         (a.text[b.start : b.end], (i, b.start, b.kind))
         for i, a in enumerate(articles)
@@ -130,7 +168,9 @@ def extract_parallel(
     pipeline ``model`` once and returns finished claims (not Docs), in article order.
 
     Workers are spawned, not forked, so they inherit no threads or exit handlers of the caller
-    (such as an orchestrator's temporary server).
+    (such as an orchestrator's temporary server). A chunk whose worker died (out of memory, say)
+    is done again one article at a time in a fresh pool, so only the article that kills a worker
+    fails, with the reason.
     """
     if processes <= 1 or len(articles) < 2:
         from claims.pipeline import load_pipeline
@@ -144,10 +184,36 @@ def extract_parallel(
     size = max(1, min(50, -(-len(articles) // (processes * 4))))
     chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
     options = {"batch_size": batch_size, "context_sentences": context_sentences, "min_words": min_words, "scorer": scorer}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model, os.getpid())) as pool:
-        for results in pool.map(_extract_chunk, chunks, [options] * len(chunks)):
+    with _pool(processes, model) as pool:
+        futures = [pool.submit(_extract_chunk, chunk, options) for chunk in chunks]
+        for chunk, future in zip(chunks, futures):
+            try:
+                results = future.result()
+            except Exception:
+                results = _one_by_one(model, chunk, options)
             yield from results
+
+
+def _pool(processes: int, model: str) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(processes, mp_context=context, initializer=_init_worker, initargs=(model, os.getpid()))
+
+
+def _one_by_one(model: str, articles: list[Article], options: dict) -> list[Extraction]:
+    """Each article in a worker of its own pool's; one that breaks the pool fails alone."""
+    results = []
+    pool = _pool(1, model)
+    try:
+        for article in articles:
+            try:
+                results.extend(pool.submit(_extract_chunk, [article], options).result())
+            except Exception as err:
+                results.append(Extraction(article, error=f"extraction failed in a worker process: {_reason(err)}"))
+                pool.shutdown(cancel_futures=True)
+                pool = _pool(1, model)
+    finally:
+        pool.shutdown(cancel_futures=True)
+    return results
 
 
 _WORKER_NLP: Language | None = None
@@ -259,7 +325,7 @@ def _finish(article: Article, sentences: list[_Sentence], label: str, context: i
             )
     except Exception as err:  # one broken article must not stop the others
         result.claims = []
-        result.error = f"extraction failed: {type(err).__name__}: {err}"
+        result.error = f"extraction failed: {_reason(err)}"
     return result
 
 

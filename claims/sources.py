@@ -7,7 +7,7 @@ others.
 
 from __future__ import annotations
 
-import glob
+import codecs
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -19,6 +19,7 @@ from claims.blocks import split_blocks, title_of
 from claims.errors import SourceError
 from claims.language import UNDETERMINED, detect_language
 from claims.normalize import article_id, normalize_text
+from claims.paths import Skipped, iter_inputs as _iter_inputs
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -45,36 +46,27 @@ class Article:
 
 
 def expand_paths(args: Iterable[str | os.PathLike]) -> tuple[list[Path], list[SourceError]]:
-    """Turn files, folders and glob patterns into a sorted list of files, and errors for the rest.
+    """The files to read from files, folders and glob patterns, and errors for the rest (see
+    :func:`iter_inputs` for the stream, with what was passed over on purpose).
 
     Folders are searched recursively for supported files; a file named explicitly must have a
     supported suffix; a pattern that matches nothing, or a path that does not exist, is an error.
     """
     files: list[Path] = []
     errors: list[SourceError] = []
-    for arg in args:
-        text = str(arg)
-        path = Path(text)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
-            if not found:
-                errors.append(SourceError(text, f"folder holds no {_supported_list()} files"))
-            files.extend(found)
-        elif path.is_file():
-            if path.suffix.lower() in SUPPORTED:
-                files.append(path)
-            else:
-                errors.append(SourceError(text, f"unsupported file type {path.suffix or '(none)'!r}; expected {_supported_list()}"))
-        elif glob.has_magic(text):
-            matched = sorted(Path(p) for p in glob.glob(text, recursive=True))
-            matched = [p for p in matched if p.is_file() and p.suffix.lower() in SUPPORTED]
-            if not matched:
-                errors.append(SourceError(text, "pattern matches no supported file"))
-            files.extend(matched)
-        else:
-            errors.append(SourceError(text, "no such file or directory"))
-    unique = list(dict.fromkeys(files))
-    return unique, errors
+    for item in iter_inputs(args):
+        if isinstance(item, Path):
+            files.append(item)
+        elif isinstance(item, SourceError):
+            errors.append(item)
+    return files, errors
+
+
+def iter_inputs(args: Iterable[str | os.PathLike]) -> Iterator[Path | SourceError | Skipped]:
+    """The files to read, streamed, with a :class:`SourceError` for each argument that cannot be
+    read and a :class:`~claims.paths.Skipped` for what is passed over on purpose (link loops,
+    files of other types); the rules are in :mod:`claims.paths`."""
+    return _iter_inputs(args, SUPPORTED)
 
 
 def read_articles(paths: Iterable[Path], max_bytes: int) -> Iterator[Article | SourceError]:
@@ -86,6 +78,8 @@ def read_articles(paths: Iterable[Path], max_bytes: int) -> Iterator[Article | S
             yield err
         except OSError as err:
             yield SourceError(str(path), f"cannot read: {err.strerror or err}")
+        except Exception as err:  # a failure in one file stays in that file, whatever it is
+            yield SourceError(str(path), f"cannot read: {type(err).__name__}: {err}")
 
 
 def _read_file(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
@@ -106,7 +100,17 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
         yield make_article(body, path=str(path), fmt="markdown" if suffix != ".txt" else "text", **meta)
 
 
+# Byte order marks of the encodings a text file is most often saved in besides UTF-8 (UTF-32
+# first: its little-endian mark begins with UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32 (little-endian)"), (codecs.BOM_UTF32_BE, "UTF-32 (big-endian)"),
+    (codecs.BOM_UTF16_LE, "UTF-16 (little-endian)"), (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)"),
+)
+
+
 def _decode(path: Path, raw: bytes) -> str:
+    if encoding := _wide_encoding(raw):
+        raise SourceError(str(path), f"{encoding} text; expected UTF-8: re-save it as UTF-8")
     if b"\x00" in raw:
         raise SourceError(str(path), "binary file (contains NUL bytes); expected UTF-8 text")
     try:
@@ -115,6 +119,20 @@ def _decode(path: Path, raw: bytes) -> str:
         raise SourceError(
             str(path), f"not UTF-8 text (invalid byte 0x{raw[err.start]:02x} at offset {err.start}); re-save it as UTF-8"
         ) from None
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """The name of a UTF-16 or UTF-32 encoding the bytes are in (by their byte order mark, or,
+    without one, by text that decodes and has a NUL in every other byte), else None."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    sample = raw[:4096]
+    if len(sample) >= 4 and len(sample) % 2 == 0 and b"\x00" in sample:
+        for offset, name in ((1, "UTF-16 (little-endian)"), (0, "UTF-16 (big-endian)")):
+            if sample[offset::2].count(0) >= len(sample) // 2 * 0.9 and 0 not in sample[1 - offset :: 2]:
+                return name
+    return None
 
 
 def make_article(
@@ -260,6 +278,3 @@ def _parse_date(value: str | datetime | None, path: str, line: int | None) -> da
 def _mb(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
 
-
-def _supported_list() -> str:
-    return ", ".join(sorted(SUPPORTED))

@@ -1,6 +1,7 @@
 """The gate every batch of label rows passes before it lands: the ``labels`` suite on the batch
 as pandas, then referential checks as DuckDB SQL against the warehouse (a label for a claim or
-task the warehouse does not know, a second label by the same annotator for a claim)."""
+task the warehouse does not know, a second label by the same annotator for a claim: of several
+in one batch the latest lands, the others are quarantined)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class LabelGate:
     def reference_schema(self) -> pa.Schema:
         return pa.schema(
             [(ROW, pa.int64()), ("ls_url", pa.string()), ("project_id", pa.int64()), ("task_id", pa.int64()),
-             (self.subject, pa.string()), ("annotation_id", pa.int64()), ("annotator_id", pa.int64())]
+             (self.subject, pa.string()), ("annotation_id", pa.int64()), ("annotator_id", pa.int64()),
+             ("updated_at", pa.timestamp("us"))]
         )
 
     def referential_sql(self) -> str:

@@ -1,5 +1,7 @@
 """The ``claimflow`` command line: parses arguments, calls a flow or a library function, and
-formats the outcome. Named errors become one line on stderr and exit status 1."""
+formats the outcome. Every failure becomes one line on stderr and exit status 1: a named error
+its own message (the cause and the fix), anything else its type and message; the traceback goes
+to the log file, and to the console too with ``--verbose``."""
 
 from __future__ import annotations
 
@@ -8,21 +10,104 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class _Commands(TyperGroup):
+    """Commands whose failures are one line each (see :func:`_report_failure`)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            err.print("[red]error:[/red] interrupted", highlight=False)
+            raise typer.Exit(130) from None
+        except Exception as exc:  # every failure, expected or not, as one line
+            _report_failure(exc)
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="claimflow: extract check-worthy claims from news articles, annotate them in Label Studio, "
     "and query the verdicts in DuckDB.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
     # Help text is plain text: "[env CLAIMFLOW_DB, default ...]" is shown, not read as rich markup.
     rich_markup_mode=None,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+
+
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """The named errors of the packages and flows: their message names the cause and the fix."""
+    from annotation.errors import AnnotationError
+    from claims.errors import ClaimsError
+    from warehouse.errors import WarehouseError
+
+    named: list[type[BaseException]] = [AnnotationError, ClaimsError, WarehouseError]
+    if "flows.land" in sys.modules:
+        named.append(sys.modules["flows.land"].QuarantineLimitExceeded)
+    if "claims.match" in sys.modules:
+        named.append(sys.modules["claims.match"].MatcherError)
+    if "flows.writer" in sys.modules:
+        named.append(sys.modules["flows.writer"].WriterBusy)
+    return tuple(named)
+
+
+# Known failures of other programs, and what to do about them.
+_HINTS = {
+    "ephemeral Prefect API server": "the temporary Prefect server did not start in time (a busy machine?): raise "
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or set PREFECT_API_URL to a running `prefect server start`",
+    "Failed to reach API at": "Prefect's API at PREFECT_API_URL does not answer: start it (`prefect server start`), "
+    "or unset PREFECT_API_URL for a temporary server",
+}
+
+
+def _report_failure(exc: Exception) -> None:
+    """Log the traceback, print it too when verbose, print one line, exit 1."""
+    import logging
+    import traceback
+
+    from flows import logs
+
+    logging.getLogger(logs.ERRORS).error("command failed", exc_info=exc)
+    if logs.verbose():
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, _expected_errors()):
+        _fail(str(exc))
+    text = " ".join(str(exc).split())[:400]
+    hint = next((h for key, h in _HINTS.items() if key in text), None)
+    where = logs.log_file()
+    details = "" if logs.verbose() else f" (the traceback is in {where})" if where else " (run with --verbose for the traceback)"
+    _fail(f"{type(exc).__name__}: {text}{f'; {hint}' if hint else ''}{details}")
+
+
+def _flow(module: str, name: str, settings):
+    """A flow, imported when a command needs it (Prefect with it), with the logs captured again
+    after Prefect set its own up. The warehouse is opened first: one locked by another process
+    fails here, before any flow runs."""
+    import importlib
+
+    from flows import logs
+    from warehouse.db import connection
+
+    with connection(settings.db):
+        pass
+    flow = getattr(importlib.import_module(module), name)
+    logs.capture()
+    return flow
 
 # Commands that run no flow, so need no Prefect server (issue 13); every other one uses one.
 NO_PREFECT = {"sql", "migrate", "labelstudio", "prefect", "export", "train", "evaluate", "export-training", "train-matcher"}
@@ -30,8 +115,14 @@ _command: list[str | None] = [None]  # the command being run
 
 
 @app.callback()
-def _main(ctx: typer.Context) -> None:
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print tracebacks and Prefect's failure messages too (they always go to the log file).")] = False,
+) -> None:
+    from flows import logs
+
     _command[0] = ctx.invoked_subcommand
+    logs.capture(verbose=verbose)
 
 
 DbOption = Annotated[
@@ -46,7 +137,7 @@ TRY_SQL = "SELECT article_title, round(score, 2) AS score, claim_type, claim FRO
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -55,10 +146,15 @@ def _settings(**overrides):
 
     from flows.settings import get_settings
 
+    from flows import logs
+
     try:
         settings = get_settings(**overrides)
     except ValidationError as exc:
-        _fail(f"invalid setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        _fail(f"invalid setting: {first['loc'][0]}: {message}" if first["loc"] else f"invalid settings: {message}")
+    logs.capture(settings.log_path)
     _use_prefect(settings)
     return settings
 
@@ -68,13 +164,9 @@ def _use_prefect(settings) -> None:
     started now (before prefect is imported: it reads its settings at import)."""
     if _command[0] in NO_PREFECT:
         return
-    from annotation.errors import ServerStartError
     from flows.prefect_local import use_prefect
 
-    try:
-        use_prefect(settings)
-    except ServerStartError as exc:
-        _fail(str(exc))
+    use_prefect(settings)  # a server that cannot start is a named error: one line
 
 
 def _existing_warehouse(db):
@@ -91,7 +183,7 @@ def _print_ingest(report) -> None:
         table.add_row(key.replace("_", " "), str(value))
     table.add_row("seconds", f"{report.seconds:.1f}")
     out.print(table)
-    for label, rows in (("failed", report.failures), ("skipped", report.skipped)):
+    for label, rows in (("failed", report.failures), ("skipped", report.skipped), ("passed over", report.passed_over)):
         for f in rows:
             where = f"{f['path']}:{f['line']}" if f.get("line") else f["path"]
             err.print(f"[yellow]{label}:[/yellow] {escape(where)}: {escape(f['reason'])}", highlight=False, soft_wrap=True)
@@ -109,8 +201,7 @@ def ingest(
 
     Re-ingesting an article adds nothing. Files that cannot be read are reported and recorded in the ingest_failures table; the others are still ingested, and the exit status is 1."""
     settings = _settings(db=db, spacy_model=model)
-    from flows.ingest import ingest_flow
-
+    ingest_flow = _flow("flows.ingest", "ingest_flow", settings)
     report = ingest_flow(paths=list(paths), db=str(settings.db), spacy_model=settings.spacy_model)
     _print_ingest(report)
     if not report.ok:
@@ -128,10 +219,8 @@ def run(
 
     settings = _settings(db=db, spacy_model=model)
     target = _label_studio(settings)
-    from flows.main import run_flow
-
-    with _annotation_errors():
-        report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
+    run_flow = _flow("flows.main", "run_flow", settings)
+    report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
     _print_ingest(report.ingest)
     _print_counts("match", report.match.counts())
     _print_counts("push", report.push.counts())
@@ -175,8 +264,7 @@ def match(
 ) -> None:
     """Pair claims of different articles that speak of the same thing: each claim not matched yet gets its embedding (once) and its nearest claims of other articles, each pair a similarity, a contradiction score and the reasons for both (table claim_pairs). A re-run adds nothing."""
     settings = _settings(db=db)
-    from flows.match import match_flow
-
+    match_flow = _flow("flows.match", "match_flow", settings)
     with _named_errors():
         report = match_flow(db=str(settings.db), rematch=rematch)
     _print_counts("match", report.counts() | {"seconds": f"{report.seconds:.1f}"})
@@ -227,10 +315,8 @@ def push(
     """Send the claims at or above the threshold that are not in Label Studio yet as tasks, with the model's score as a prediction. A second push creates nothing."""
     settings = _settings(db=db, push_threshold=threshold)
     target = _label_studio(settings)
-    from flows.push import push_flow
-
-    with _annotation_errors():
-        report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
+    push_flow = _flow("flows.push", "push_flow", settings)
+    report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
     _print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
     _print_annotate_at(target, report.project_id)
     if report.pairs is not None:
@@ -243,10 +329,8 @@ def land(db: DbOption = None) -> None:
     """Pull the annotations changed in Label Studio since the last land into the labels table (raw JSON kept in annotations_raw); edited annotations replace their row, deleted ones are marked deleted."""
     settings = _settings(db=db)
     _label_studio(settings)
-    from flows.land import land_flow
-
-    with _annotation_errors():
-        report = land_flow(db=str(settings.db))
+    land_flow = _flow("flows.land", "land_flow", settings)
+    report = land_flow(db=str(settings.db))
     _print_land(report)
 
 
@@ -259,10 +343,8 @@ def resolve(
     settings = _settings(db=db)
     if mark:
         _label_studio(settings)
-    from flows.resolve import resolve_flow
-
-    with _annotation_errors():
-        report = resolve_flow(db=str(settings.db), mark=mark)
+    resolve_flow = _flow("flows.resolve", "resolve_flow", settings)
+    report = resolve_flow(db=str(settings.db), mark=mark)
     _print_counts("verdicts", report.counts() | {"seconds": f"{report.seconds:.1f}"})
 
 
@@ -273,8 +355,7 @@ def report(
 ) -> None:
     """Write an HTML report (verdicts per source, agreement, annotators, claims needing review, quarantine over time, with charts) and the Great Expectations data docs of the warehouse's tables."""
     settings = _existing_warehouse(db)
-    from flows.report import report_flow
-
+    report_flow = _flow("flows.report", "report_flow", settings)
     output = report_flow(out=str(out_dir), db=str(settings.db))
     out.print(f"Report: {output.page.resolve()}\nData docs: {output.data_docs.resolve()}", highlight=False)
 
@@ -286,8 +367,7 @@ def rescore(
 ) -> None:
     """Score every claim in the warehouse again (after `claimflow train`, say). Pushed claims keep their tasks; the next push sends the claims that now reach the threshold."""
     settings = _settings(db=db, scorer=scorer)
-    from flows.rescore import rescore_flow
-
+    rescore_flow = _flow("flows.rescore", "rescore_flow", settings)
     report = rescore_flow(db=str(settings.db), scorer=settings.scorer)
     _print_counts("rescore", report.counts())
 
@@ -422,14 +502,10 @@ def labelstudio_start() -> None:
     settings = _settings()
     if not settings.uses_local_label_studio:
         _fail(f"LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set: claimflow uses {settings.ls_url}, not a local server")
-    from annotation.errors import AnnotationError
     from flows.labelstudio import local_server
 
     server = local_server(settings)
-    try:
-        status, started = server.start(timeout=settings.ls_start_timeout)
-    except AnnotationError as exc:
-        _fail(str(exc))
+    status, started = server.start(timeout=settings.ls_start_timeout)
     out.print(f"Label Studio {'started' if started else 'already running'} at {status.url} (pid {status.pid})", highlight=False)
     _print_login(_label_studio(settings))
 
@@ -460,14 +536,12 @@ def labelstudio_status() -> None:
 
 
 def _label_studio(settings):
-    """The Label Studio to use: the external one, or the local one started (or reused) now."""
-    from annotation.errors import AnnotationError
-    from flows.labelstudio import resolve_target
+    """The Label Studio to use: the external one, or the local one started (or reused) now;
+    reachable and taking the token (one quick call, so that a server nobody serves fails at
+    once), or one line saying what to fix."""
+    from flows.labelstudio import check_target, resolve_target
 
-    try:
-        return resolve_target(settings, start=True)
-    except AnnotationError as exc:
-        _fail(str(exc))
+    return check_target(resolve_target(settings, start=True), settings)
 
 
 def _print_annotate_at(target, project_id: int, what: str = "Annotate at") -> None:
@@ -520,17 +594,12 @@ def _print_counts(title: str, counts: dict) -> None:
 
 
 class _annotation_errors:
-    """Turn the annotation package's named errors into one line and exit 1."""
+    """Kept for command modules that use it: every failure is one line anyway (see _Commands)."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, kind, exc, tb):
-        from annotation.errors import AnnotationError
-        from flows.land import QuarantineLimitExceeded
-
-        if exc is not None and isinstance(exc, (AnnotationError, QuarantineLimitExceeded)):
-            _fail(str(exc))
         return False
 
 
@@ -555,15 +624,13 @@ def migrate(db: DbOption = None) -> None:
     """Create the warehouse or bring its schema up to date."""
     settings = _settings(db=db)
     from warehouse.db import connect, migrate as apply
-    from warehouse.errors import WarehouseError
 
+    con = connect(settings.db, migrate_schema=False)
     try:
-        con = connect(settings.db, migrate_schema=False)
         applied = apply(con)
         version = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    finally:
         con.close()
-    except WarehouseError as exc:
-        _fail(str(exc))
     out.print(f"{settings.db}: schema version {version}{' (applied ' + ', '.join(applied) + ')' if applied else ''}")
 
 
@@ -572,28 +639,63 @@ def sql(
     query: Annotated[str, typer.Argument(help="A SQL query over the warehouse (read-only).")],
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON lines.")] = False,
+    out_dir: Annotated[
+        Optional[Path],
+        typer.Option("--out-dir", help="A folder the query may write files into (and read them back), e.g. COPY claims TO 'DIR/claims.parquet'; no other file is reachable."),
+    ] = None,
 ) -> None:
-    """Run a read-only SQL query over the warehouse and print the result."""
+    """Run a read-only SQL query over the warehouse and print the result, with its row count.
+
+    The query reaches the warehouse only: no other file, no network, no extension (COPY ... TO, read_text, ATTACH and INSTALL are refused), unless --out-dir names a folder it may write into. `claimflow export` writes the usual exports."""
     import duckdb
 
     settings = _existing_warehouse(db)
-    from warehouse.db import connection
+    from warehouse.db import query_connection
 
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with connection(settings.db, read_only=True) as con:
+        with query_connection(settings.db, writable_dir=out_dir) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description] if cursor.description else []
             rows = cursor.fetchall()
+    except duckdb.PermissionException as exc:
+        allowed = f"only files in {out_dir}" if out_dir else "no file but the warehouse"
+        _fail(f"{str(exc).splitlines()[0]}: claimflow sql reaches {allowed}; to write files pass --out-dir DIR and write into it")
     except duckdb.Error as exc:
         _fail(str(exc).splitlines()[0])
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(dict(zip(columns, row)), default=str, ensure_ascii=False) + "\n")
         return
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    out.print(table)
+    _print_rows(columns, rows)
+
+
+def _print_rows(columns: list[str], rows: list[tuple]) -> None:
+    """A table when every column can get a fair width (long values wrap inside their column),
+    else one block per row, a line per column (as psql's expanded display); then the row count.
+    Piped, the table is as wide as it needs."""
+    from rich.cells import cell_len
+
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max([cell_len(c)] + [max(map(cell_len, r[i].splitlines() or [""])) for r in cells]) for i, c in enumerate(columns)]
+    fair = sum(min(w, max(cell_len(c), 24)) for w, c in zip(widths, columns)) + 3 * len(columns) + 1
+    if not out.is_terminal:
+        console = Console(width=max(sum(widths) + 3 * len(columns) + 1, 80), soft_wrap=False)
+    else:
+        console = out
+    if columns and (not out.is_terminal or fair <= out.width):
+        table = Table(*columns)
+        for row in cells:
+            table.add_row(*row)
+        console.print(table, crop=False)
+    else:
+        label = max((cell_len(c) for c in columns), default=0)
+        for n, row in enumerate(cells, start=1):
+            console.print(f"-[ row {n} ]" + "-" * max(0, min(out.width, 60) - 10 - len(str(n))), highlight=False)
+            for column, value in zip(columns, row):
+                console.print(f"{column.ljust(label)} | {value}", highlight=False, markup=False)
+    console.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", highlight=False)
 
 
 from flows import cli_ops  # noqa: E402  (issue 13: prefect, serve, export)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 from datetime import datetime, timezone
@@ -15,7 +16,7 @@ from prefect.utilities.annotations import quote
 
 from claims.errors import OffsetError
 from claims.language import UNDETERMINED
-from claims.sources import Article, SourceError, expand_paths, read_articles
+from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
 from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import load
@@ -41,6 +42,7 @@ class IngestReport:
     words: int = 0
     failures: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)  # left out on purpose (a language not processed)
+    passed_over: list[dict] = field(default_factory=list)  # not read on purpose: link loops, files of other types
     warnings: list[str] = field(default_factory=list)  # landed, but worth a look (a page that shrank)
     boilerplate_lines: int = 0
     seconds: float = 0.0
@@ -64,6 +66,7 @@ class IngestReport:
             "boilerplate_lines": self.boilerplate_lines,
             "failures": len(self.failures),
             "skipped": len(self.skipped),
+            "passed_over": len(self.passed_over),
             "warnings": len(self.warnings),
         }
 
@@ -80,19 +83,35 @@ def nlp_processes(settings: Settings, articles: int) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict]]:
-    """Expand the paths and read every article; return (files, articles, failures)."""
+def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict], list[dict]]:
+    """Expand the paths and read every article as its file is found; return (files, articles,
+    failures, passed over)."""
     logger = get_run_logger()
-    files, errors = expand_paths(paths)
     articles: list[Article] = []
-    failures = [_failure(e) for e in errors]
-    for item in read_articles(files, max_bytes):
+    failures: list[dict] = []
+    passed_over: list[dict] = []
+    files = 0
+
+    def found() -> Iterator[Path]:
+        nonlocal files
+        for item in iter_inputs(paths):
+            if isinstance(item, Path):
+                files += 1
+                yield item
+            elif isinstance(item, Skipped):
+                passed_over.append({"path": item.path, "reason": item.reason})
+                logger.warning("passed over %s", item)
+            else:
+                failures.append(_failure(item))
+                logger.warning("failed %s", item)
+
+    for item in read_articles(found(), max_bytes):
         if isinstance(item, SourceError):
             failures.append(_failure(item))
-            logger.warning("skipped %s", item)
+            logger.warning("failed %s", item)
         else:
             articles.append(item)
-    return len(files), articles, failures
+    return files, articles, failures, passed_over
 
 
 # Pages with less text than this are not compared with what extraction kept.
@@ -209,8 +228,6 @@ def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict
     """Keep the articles whose claims all point at their text and pass the claims expectation
     suite; the rest become failures naming the claim and every expectation it failed."""
     from claims.extract import check_offsets
-    from claims.records import claims_table
-    from expectations.gate import validate as gate
 
     good, failures = [], []
     for ex in extractions:
@@ -220,22 +237,38 @@ def validate(extractions: list[Extraction]) -> tuple[list[Extraction], list[dict
             except OffsetError as err:
                 ex.error = str(err)
     checked = [ex for ex in extractions if ex.error is None]
-    claims = [c for ex in checked for c in ex.claims]
-    if claims:
-        frame = claims_table(claims, run_id="", at=datetime.now(timezone.utc).replace(tzinfo=None)).to_pandas()
-        outcome = gate("claims", frame)
-        failing: dict[str, list[str]] = {}
-        for row, reasons in outcome.failures.items():
-            failing.setdefault(claims[row].article_id, []).append(f"claim {claims[row].claim_id}: {', '.join(reasons)}")
+    try:
+        _gate_claims(checked)
+    except Exception:  # the suite itself broke on some value: article by article, so it stays in its article
         for ex in checked:
-            if ex.article.article_id in failing:
-                ex.error = "failed the claims expectation suite: " + "; ".join(failing[ex.article.article_id][:5])
+            try:
+                _gate_claims([ex])
+            except Exception as err:
+                ex.error = f"the claims expectation suite could not check it: {type(err).__name__}: {str(err)[:200]}"
     for ex in extractions:
         if ex.error is None:
             good.append(ex)
         else:
             failures.append({"path": ex.article.source_path, "line": ex.article.source_line, "reason": ex.error})
     return good, failures
+
+
+def _gate_claims(extractions: list[Extraction]) -> None:
+    """Set the error of each extraction with a claim failing the claims suite."""
+    from claims.records import claims_table
+    from expectations.gate import validate as gate
+
+    claims = [c for ex in extractions for c in ex.claims]
+    if not claims:
+        return
+    frame = claims_table(claims, run_id="", at=datetime.now(timezone.utc).replace(tzinfo=None)).to_pandas()
+    outcome = gate("claims", frame)
+    failing: dict[str, list[str]] = {}
+    for row, reasons in outcome.failures.items():
+        failing.setdefault(claims[row].article_id, []).append(f"claim {claims[row].claim_id}: {', '.join(reasons)}")
+    for ex in extractions:
+        if ex.article.article_id in failing:
+            ex.error = "failed the claims expectation suite: " + "; ".join(failing[ex.article.article_id][:5])
 
 
 @task(cache_policy=NO_CACHE)
@@ -260,7 +293,7 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
     report = IngestReport(run_id=run_id, db=str(settings.db))
     started = datetime.now(timezone.utc)
     with recorded_run(settings.db, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model}, report):
-        report.files, articles, read_failures = read_inputs(paths, settings.max_article_bytes)
+        report.files, articles, read_failures, report.passed_over = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
         articles, without_claims, report.skipped = route_languages(quote(articles), settings)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from annotation.client import LabelStudioClient
+from annotation.client import LabelStudioClient, check_reachable
 from annotation.errors import LabelStudioUnavailable
 from annotation.server import LocalServer
 from flows.settings import Settings
@@ -25,6 +25,22 @@ class Target:
 
     def client(self) -> LabelStudioClient:
         return LabelStudioClient(self.url, self.token.get_secret_value())
+
+
+def check_target(target: Target, settings: Settings) -> Target:
+    """``target``, once one quick call showed it answers and takes the token; otherwise the
+    error, with what to do about it. A server nobody serves fails here at once, before any flow."""
+    try:
+        check_reachable(target.url)
+        with target.client() as client:
+            client.check_auth(quick=True)
+    except LabelStudioUnavailable as err:
+        if target.local:
+            fix = f"see {local_server(settings).log_file}, or restart it: `claimflow labelstudio stop`, then `claimflow labelstudio start`"
+        else:
+            fix = "check LABEL_STUDIO_URL and that the server runs (unset LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY for the local one)"
+        raise LabelStudioUnavailable(f"{err}; {fix}") from err
+    return target
 
 
 def local_server(settings: Settings) -> LocalServer:

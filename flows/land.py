@@ -184,7 +184,7 @@ def _land(
     # One connection and one transaction for all that follows.
     with connection(db) as con, transaction(con):
         raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
-        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present)
+        gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present, gate=kind.gate)
         for i, r in enumerate(parsed):
             r["reasons"] = gate.failures.get(i, [])
         good = [r["label_row"] for r in rows if not r["reasons"]]
@@ -198,7 +198,10 @@ def _land(
     if unreadable:
         failed["payload_shape"] = unreadable
     details = [describe_failure(r["label_row"], r["reasons"], task_id=r["task_id"], gate=kind.gate) for r in bad if r["new"]]
-    return counts | {"raw": raw_count, "tasks_changed": len(changed), "validated": len(rows), "failed_expectations": failed,
+    # A task counts as changed when one of its annotations did: an update of its data alone
+    # (the resolve's own review mark) is pulled and checked, not counted.
+    touched = {r["task_id"] for r in raw} | set(counts.pop("deleted_task_ids"))
+    return counts | {"raw": raw_count, "tasks_changed": len(touched), "validated": len(rows), "failed_expectations": failed,
                      "validation_seconds": round(gate.seconds, 3), "quarantine_details": details}
 
 

@@ -154,21 +154,19 @@ def refresh_matches(target: Target, db: str, project_id: int, settings: Settings
     with connection(db) as con:
         mapped = store.tasks_with_matches(con, target.url, project_id)
         matches = store.claim_matches(con, [c for _, c, _ in mapped], may_contradict=settings.pair_push_threshold)
-    wanted = {}
+    wanted: dict[int, tuple[str, str]] = {}  # task id -> claim id, what it should show
     for task_id, claim_id, known in mapped:
         html = matches_html(matches.get(claim_id, []), settings.pair_push_threshold)
         if _digest(html) != known:
-            wanted[claim_id] = (task_id, html)
-    done: dict[str, str] = {}
-    try:
-        with target.client() as client:
-            for claim_id, (task_id, html) in wanted.items():
-                client.set_task_field(task_id, "matches_html", html)  # a deleted task has nothing to update
-                done[claim_id] = _digest(html)
-    finally:  # what Label Studio accepted is remembered, so a failed run does not redo it
-        with connection(db) as con:
-            store.record_matches_hashes(con, target.url, project_id, done)
-    return len(done)
+            wanted[task_id] = (claim_id, html)
+    if not wanted:
+        return 0
+    with target.client() as client:
+        outcome = client.set_task_field(project_id, "matches_html", {t: html for t, (_, html) in wanted.items()})
+    # Remembered, so the next push does not redo it (a task deleted in Label Studio has nothing to update).
+    with connection(db) as con:
+        store.record_matches_hashes(con, target.url, project_id, {claim_id: _digest(html) for claim_id, html in wanted.values()})
+    return sum(1 for state in outcome.values() if state == "changed")
 
 
 def _candidates(kind: TaskKind, settings: Settings) -> tuple[Callable, Callable[[dict], dict]]:

@@ -22,7 +22,7 @@ from flows.settings import Settings, get_settings
 from warehouse import annotations as store, quality
 from warehouse.db import connection
 
-MARKS_PER_WRITE = 100  # review marks recorded in the warehouse per write
+MARKS_PER_WRITE = 200  # review marks read, written and recorded in the warehouse per batch
 VERDICTS_SUITE = "verdicts"
 
 
@@ -95,32 +95,26 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
 
 
 @task(cache_policy=NO_CACHE)
-def mark_reviews(target: Target, db: str) -> int:
-    """Set data.review on the tasks whose claims need review (and clear it once they do not)."""
+def mark_reviews(target: Target, db: str, concurrency: int = 8) -> int:
+    """Set data.review on the tasks whose claims need review (and clear it once they do not):
+    only tasks whose recorded mark differs are read, only those whose mark in Label Studio
+    differs are written (200 in one call, or ``concurrency`` PATCHes at once on a server without
+    the bulk action: LabelStudioClient.set_task_field). Returns how many were written."""
     with connection(db) as con:
         projects = store.mapped_projects(con, target.url)
         marks = {p: quality.review_marks(con, target.url, p) for p in projects}
-    done: list[tuple[int, int, str]] = []
-
-    def record() -> None:  # what Label Studio has accepted, so a failed run does not redo it
-        if done:
-            with connection(db) as con:
-                quality.record_review_marks(con, target.url, done)
-            done.clear()
-
     changed = 0
-    try:
-        with target.client() as client:
-            for project, wanted in marks.items():
-                for task_id, mark in wanted:
-                    # A task deleted in Label Studio has no mark to change: recorded as done.
-                    client.set_task_field(task_id, REVIEW_FIELD, mark)
-                    done.append((project, task_id, mark))
-                    changed += 1
-                    if len(done) >= MARKS_PER_WRITE:
-                        record()
-    finally:
-        record()
+    with target.client() as client:
+        client.concurrency = concurrency
+        for project, wanted in marks.items():
+            for start in range(0, len(wanted), MARKS_PER_WRITE):
+                batch = dict(wanted[start : start + MARKS_PER_WRITE])
+                outcome = client.set_task_field(project, REVIEW_FIELD, batch)
+                changed += sum(1 for o in outcome.values() if o == "changed")
+                # What Label Studio has (a deleted task has no mark to change: done too), so
+                # that a failed run does not redo it.
+                with connection(db) as con:
+                    quality.record_review_marks(con, target.url, [(project, t, m) for t, m in batch.items()])
     return changed
 
 
@@ -158,7 +152,7 @@ def resolve_flow(db: str | None = None, mark: bool = True) -> ResolveReport:
         report.__dict__.update({k: v for k, v in computed.__dict__.items() if k != "run_id"})
         if mark:
             target = resolve_target(settings)
-            report.marks_changed = with_retries(mark_reviews, settings)(target, str(settings.db))
+            report.marks_changed = with_retries(mark_reviews, settings)(target, str(settings.db), settings.ls_concurrency)
         report.seconds = time.perf_counter() - started
     get_run_logger().info("resolve completed: %s", report.counts())
     return report

@@ -140,13 +140,29 @@ def serve_all(settings: Settings, *, with_webhooks: bool = True) -> None:
         raise ValueError("every schedule is off and webhooks are off: nothing to serve")
     with webhooks(settings) if with_webhooks else nullcontext():
         if found:
-            serve(*found, limit=len(found))  # until Ctrl-C or SIGTERM, which Prefect handles
+            try:
+                serve(*found, limit=len(found))  # until Ctrl-C or SIGTERM, which Prefect handles
+            finally:
+                pause(found)
         else:
             signal.signal(signal.SIGTERM, _interrupt)
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
                 pass
+
+
+def pause(found: list) -> None:
+    """Pause the served deployments' schedules. Prefect's runner starts that itself on SIGTERM,
+    but its process can end before the pauses are sent: done again here, once serve returns."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        for deployment in found:
+            try:
+                client.pause_deployment(client.read_deployment_by_name(f"{deployment.flow_name}/{deployment.name}").id)
+            except Exception as exc:  # the Prefect server gone: nothing runs them anyway
+                log.warning("could not pause deployment %s: %s", deployment.name, exc)
 
 
 def _interrupt(signum, frame) -> None:

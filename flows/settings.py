@@ -138,6 +138,7 @@ class Settings(BaseSettings):
         if self.ls_pair_project == self.ls_project:
             raise ValueError("CLAIMFLOW_LS_PAIR_PROJECT must differ from CLAIMFLOW_LS_PROJECT (claims and pairs need projects of their own)")
         return self
+
     # Issue 13: the local Prefect server, scheduled runs (`claimflow serve`), webhooks, exports,
     # and the task runner of the extraction.
     prefect_port: int = Field(4200, ge=1, le=65535, description="Port of the local Prefect server (bound to 127.0.0.1).")
@@ -184,6 +185,28 @@ class Settings(BaseSettings):
             return value
         raise ValueError("must be seconds between runs, a five-field cron line, or 'off'")
 
+    # Reliability and containment (issue 15).
+    db_lock_wait: float = Field(
+        5.0, ge=0, description="Seconds to wait for a warehouse another process holds open for writing before failing.",
+    )
+    log_file: Path | None = Field(
+        None, description="Where commands log, tracebacks included (default: claimflow.log beside the warehouse).",
+    )
+    ls_concurrency: int = Field(8, ge=1, le=64, description="Requests at once to Label Studio for per-task updates (review marks).")
+
+    @property
+    def log_path(self) -> Path:
+        return self.log_file or Path(self.db).parent / "claimflow.log"
+
+    @model_validator(mode="after")
+    def _external_label_studio_complete(self) -> "Settings":
+        if bool(self.ls_url) != bool(self.ls_api_key and self.ls_api_key.get_secret_value()):
+            given, missing = ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY") if self.ls_url else ("LABEL_STUDIO_API_KEY", "LABEL_STUDIO_URL")
+            raise ValueError(
+                f"{given} is set without {missing}: set both for an external Label Studio, or neither for the local one"
+            )
+        return self
+
     @field_validator("ls_url")
     @classmethod
     def _no_credentials_in_url(cls, value: str | None) -> str | None:
@@ -197,5 +220,10 @@ class Settings(BaseSettings):
 
 
 def get_settings(**overrides) -> Settings:
-    """The settings from the environment, with the non-None ``overrides`` applied."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """The settings from the environment, with the non-None ``overrides`` applied. The
+    warehouse's connections wait for a lock as long as they say."""
+    from warehouse import db
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    db.set_lock_wait(settings.db_lock_wait)
+    return settings

@@ -98,6 +98,7 @@ def test_a_label_studio_url_with_credentials_is_refused(monkeypatch):
         get_settings()
     assert "hunter2" not in str(info.value).split("input_value")[0]
     monkeypatch.setenv("LABEL_STUDIO_URL", "http://ls.example:8080/")
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "a-token")
     assert get_settings().ls_url == "http://ls.example:8080"
 
 

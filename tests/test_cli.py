@@ -162,7 +162,8 @@ def test_push_to_a_label_studio_that_is_down_is_one_clear_line(tmp_path, monkeyp
     result = runner.invoke(app, ["push", "--db", str(tmp_path / "w.duckdb")])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert errors == [f"error: Label Studio at {url} is unreachable (who am I): ConnectError"]
+    assert errors == [f"error: Label Studio at {url} is unreachable: connection refused; check LABEL_STUDIO_URL and "
+                      "that the server runs (unset LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY for the local one)"]
     assert "a" * 40 not in result.output
 
 

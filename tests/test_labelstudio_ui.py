@@ -110,10 +110,11 @@ def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lan
     page = log_in(browser, ls_env.url, creds.email, creds.password, (1500, 1200))
 
     page.goto(f"{ls_env.url}/projects/{pushed.pairs.project_id}/data?task={task_id}")
-    first = page.get_by_text(claim_a[:50], exact=False).first
-    second = page.get_by_text(claim_b[:50], exact=False).first
+    sides = page.locator(".cf-side")  # the labeling panel's two columns (the Data Manager's grid shows the claims too)
+    first = sides.nth(0).get_by_text(claim_a[:50], exact=False).first
+    second = sides.nth(1).get_by_text(claim_b[:50], exact=False).first
     first.wait_for(state="visible")
-    assert second.is_visible()
+    second.wait_for(state="visible")
     a, b = first.bounding_box(), second.bounding_box()
     assert b["x"] > a["x"] + 200 and abs(b["y"] - a["y"]) < 150  # side by side, not one under the other
     labels = {"agree": "Agree", "contradict": "Contradict", "unrelated": "Unrelated", "different_event": "Different event"}

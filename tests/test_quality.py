@@ -144,6 +144,29 @@ def test_a_second_label_by_the_same_annotator_for_a_claim_is_quarantined(warehou
     assert counts["failed_expectations"] == {"one_label_per_claim_and_annotator": 1}
 
 
+def test_of_duplicates_by_one_annotator_in_one_batch_the_latest_lands_and_the_others_are_quarantined(warehouse):
+    batch = [task(101, [
+        annotation(31, user=1, verdict="supported", updated="2026-11-20T10:00:00Z"),
+        annotation(33, user=1, verdict="misleading", updated="2026-11-20T10:05:00Z"),  # the latest
+        annotation(32, user=1, verdict="refuted", updated="2026-11-20T10:01:00Z"),
+        annotation(34, user=2, verdict="refuted"),  # another annotator: not a duplicate
+    ])]
+    counts = land(warehouse, batch)
+    assert counts["failed_expectations"] == {"one_label_per_claim_and_annotator": 2}
+    with connection(warehouse, read_only=True) as con:
+        landed = con.execute("SELECT annotation_id, verdict FROM labels ORDER BY 1").fetchall()
+        quarantined = con.execute("SELECT annotation_id, reasons FROM labels_quarantine ORDER BY 1").fetchall()
+    assert landed == [(33, "misleading"), (34, "refuted")]
+    assert quarantined == [(31, ["one_label_per_claim_and_annotator"]), (32, ["one_label_per_claim_and_annotator"])]
+
+    # Pulled again with a newer duplicate, the one already landed keeps its place.
+    again = batch[0]["annotations"] + [annotation(35, user=1, verdict="supported", updated="2026-11-20T11:00:00Z")]
+    land(warehouse, [task(101, again, updated="2026-11-20T11:00:00Z")], "run-2")
+    with connection(warehouse, read_only=True) as con:
+        assert con.execute("SELECT annotation_id FROM labels WHERE annotator_id = 1").fetchall() == [(33,)]
+        assert 35 in [r[0] for r in con.execute("SELECT annotation_id FROM labels_quarantine").fetchall()]
+
+
 def test_timestamps_in_the_future_or_out_of_order_fail():
     from expectations.gate import validate
     from expectations.labels import label_frame

@@ -99,7 +99,7 @@ def test_too_much_bad_input_fails_the_land_keeps_every_row_and_a_fix_lands_later
 
     monkeypatch.setenv("CLAIMFLOW_MAX_QUARANTINE_SHARE", "0.5")
     monkeypatch.setenv("CLAIMFLOW_QUARANTINE_MIN_ROWS", "2")  # two bad rows are enough here
-    with pytest.raises(QuarantineLimitExceeded, match="2 of 3 annotations"):
+    with pytest.raises(QuarantineLimitExceeded, match="2 of 3 claim annotations"):
         land_flow()
     with connection(db_path, read_only=True) as con:
         labels = con.execute("SELECT count(*) FROM labels").fetchone()[0]

@@ -108,6 +108,8 @@ def test_serve_runs_the_scheduled_flows_on_files_dropped_in_the_inbox(prefect_en
     serve = subprocess.Popen([str(EXE), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(lambda: read(db, "SELECT count(*) FROM articles")[0][0] == 2, 400, "the two good files to be ingested")
+        # The inbox remembers its files once their ingest has ended (the articles commit first).
+        wait_for(lambda: read(db, "SELECT count(*) FROM inbox_files")[0][0] == 3, 60, "the inbox to remember its three files")
         failures = read(db, "SELECT path, reason FROM ingest_failures")
         assert [Path(p).name for p, _ in failures] == ["broken.txt"]
         assert read(db, "SELECT path, status FROM inbox_files ORDER BY path") == [

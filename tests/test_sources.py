@@ -141,3 +141,16 @@ def test_good_files_are_read_even_when_others_fail(tmp_path):
     articles, errors = read_all(tmp_path)
     assert [a.text for a in articles] == ["NATO has 32 members."]
     assert len(errors) == 1
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "name"),
+    [("utf-16-le", b"\xff\xfe", "UTF-16 (little-endian)"), ("utf-16-be", b"\xfe\xff", "UTF-16 (big-endian)"),
+     ("utf-16-le", b"", "UTF-16 (little-endian)"), ("utf-32-le", b"\xff\xfe\x00\x00", "UTF-32 (little-endian)")],
+)
+def test_a_utf16_or_utf32_file_is_named_by_its_encoding_not_called_binary(tmp_path, encoding, bom, name):
+    path = tmp_path / "saved-by-notepad.txt"
+    path.write_bytes(bom + "NATO has 32 members, officials said.\n".encode(encoding))
+    articles, (error,) = read_all(path)
+    assert articles == []
+    assert error.reason == f"{name} text; expected UTF-8: re-save it as UTF-8"

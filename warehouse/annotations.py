@@ -273,6 +273,7 @@ def land_labels(
     return {
         "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted),
         "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined), "quarantine_resolved": len(resolved),
+        "deleted_task_ids": sorted({task_id for _, task_id in deleted}),
     }
 
 

@@ -3,13 +3,16 @@
 Migrations are the files ``migrations/NNNN_name.sql``, applied once each in the order of their
 number and recorded in ``schema_migrations``; the views in ``sql/views.sql`` are recreated after
 a migration or when the file changed (its hash is kept in ``schema_views``).
-One writer process at a time: open a connection, write, close it.
+One writer process at a time: open a connection, write, close it. A file another process holds
+open is waited for (:func:`set_lock_wait`, a few seconds by default) before
+:class:`~warehouse.errors.DatabaseLocked` is raised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from contextlib import contextmanager
 from collections.abc import Iterator
 from importlib import resources
@@ -17,9 +20,17 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import DatabaseLocked, MigrationError
+from warehouse.errors import DatabaseLocked, DatabaseUnreadable, MigrationError
 
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+_lock_wait = 5.0
+
+
+def set_lock_wait(seconds: float) -> None:
+    """How long :func:`connect` waits for a file another process holds open before failing."""
+    global _lock_wait
+    _lock_wait = max(0.0, float(seconds))
 
 
 def sql(name: str, **names: str) -> str:
@@ -89,17 +100,13 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
 def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the database (creating it and its folder if need be) and bring its schema up to date.
 
-    A read-only connection is not migrated.
+    A read-only connection is not migrated. A file another process holds open for writing is
+    waited for; a file that is not a DuckDB database of this version is a named error too.
     """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise DatabaseLocked(f"{path} is open for writing in another process: {err}") from err
-        raise
+    con = _open(path, read_only)
     if migrate_schema and not read_only:
         try:
             migrate(con)
@@ -107,6 +114,28 @@ def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool =
             con.close()
             raise
     return con
+
+
+def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + _lock_wait
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+        except duckdb.IOException as err:
+            message = str(err)
+            if "lock" not in message.lower():
+                raise DatabaseUnreadable(f"cannot open {path}: {message.splitlines()[0]}") from err
+            if time.monotonic() >= deadline:
+                holder = _LOCK_HOLDER.search(message)
+                raise DatabaseLocked(
+                    f"{path} is open for writing in another process{f' (pid {holder.group(1)})' if holder else ''}; "
+                    f"waited {_lock_wait:g} s (CLAIMFLOW_DB_LOCK_WAIT): run this again when that process has finished"
+                ) from err
+            time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+            pause = min(pause * 2, 0.5)
+        except duckdb.Error as err:  # not a database file, or one of another DuckDB version
+            raise DatabaseUnreadable(f"cannot open {path}: {str(err).splitlines()[0]}") from err
 
 
 @contextmanager
@@ -138,6 +167,29 @@ def connection(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
     """A short-lived connection, closed on exit."""
     con = connect(path, read_only=read_only)
     try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def query_connection(path: str | Path, *, writable_dir: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for people's own SQL, contained to the warehouse: no other file,
+    no network, no extension installed or loaded, and settings locked so that a query cannot
+    lift that. With ``writable_dir``, files inside that folder (only) can be written and read,
+    for ``COPY ... TO 'DIR/file.parquet'``."""
+    con = _open(Path(path), read_only=True)
+    try:
+        if writable_dir is not None:
+            folder = str(Path(writable_dir).resolve()).replace("'", "''")
+            con.execute(f"SET allowed_directories = ['{folder}/']")
+        for statement in (
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            "SET enable_external_access = false",
+            "SET lock_configuration = true",
+        ):
+            con.execute(statement)
         yield con
     finally:
         con.close()

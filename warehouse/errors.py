@@ -11,3 +11,7 @@ class MigrationError(WarehouseError):
 
 class DatabaseLocked(WarehouseError):
     """Another process holds the DuckDB file open for writing."""
+
+
+class DatabaseUnreadable(WarehouseError):
+    """The file cannot be opened as a DuckDB database (not one, another version, no permission)."""

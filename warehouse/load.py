@@ -8,6 +8,8 @@ loads that belong together in :func:`warehouse.db.transaction`.
 from __future__ import annotations
 
 import json
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -74,11 +76,39 @@ def record_failures(con: duckdb.DuckDBPyConnection, run_id: str, failures: list[
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, parameters: dict) -> None:
-    """Record that a flow run started (a re-used run id starts over)."""
+    """Record that a flow run started (a re-used run id starts over), by this process; runs left
+    `running` by processes of this host that have ended are recorded as failed first."""
+    fail_abandoned_runs(con)
     con.execute(
-        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)",
-        [run_id, flow, _now(), json.dumps(parameters, default=str)],
+        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status, parameters, pid, host)"
+        " VALUES (?, ?, ?, 'running', ?, ?, ?)",
+        [run_id, flow, _now(), json.dumps(parameters, default=str), os.getpid(), socket.gethostname()],
     )
+
+
+def fail_abandoned_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Record as failed the runs still `running` whose process (on this host) no longer runs;
+    return their ids."""
+    running = con.execute(
+        "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ? AND pid IS NOT NULL", [socket.gethostname()]
+    ).fetchall()
+    gone = [(run_id, pid) for run_id, pid in running if not _process_alive(pid)]
+    for run_id, pid in gone:
+        con.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, message = ? WHERE run_id = ?",
+            [_now(), f"its process (pid {pid}) ended before the run finished", run_id],
+        )
+    return [run_id for run_id, _ in gone]
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, counts: dict, message: str | None = None) -> None:

@@ -5,4 +5,4 @@ WHERE ls_url = $ls_url
   AND NOT deleted
   AND task_id IN (SELECT task_id FROM changed)
   AND annotation_id NOT IN (SELECT annotation_id FROM present)
-RETURNING annotation_id;
+RETURNING annotation_id, task_id;
