@@ -34,12 +34,21 @@ def main() -> None:
     from claims import matcher_train as mt
     from claims.match import load_matcher
 
+    data = None
     if args.cache.exists():
         from claims.match import claim_set
 
-        data = pickle.loads(args.cache.read_bytes())
+        try:
+            data = pickle.loads(args.cache.read_bytes())
+        except Exception as exc:  # made by other code: built again
+            print(f"cache {args.cache} unreadable ({type(exc).__name__}: {exc}); building it again", file=sys.stderr)
+    if data is not None:
         c = data.claims  # the cues are read again, so a cache made before a change of claims/cues.py is still right
         data.claims = claim_set(c.claim_ids, c.article_ids, c.texts, c.vectors, c.title_vectors, c.entities, c.times)
+        # and the split, so a cache made before a change of the split is still right
+        stances = [{"Headline": r["headline"], "Body ID": r["body"], "Stance": r["stance"]} for r in data.rows]
+        for r, split in zip(data.rows, mt.row_split(stances)):
+            r["split"] = split
     else:
         from claims.encoder import load_encoder
         from claims.pipeline import load_pipeline
