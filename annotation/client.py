@@ -14,6 +14,7 @@ the claim ids in the tasks' data.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -110,16 +111,45 @@ def _updated_after(since: datetime) -> dict:
     return {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)}
 
 
+@functools.cache
+def _sdk_client():
+    """The SDK's client class: `label_studio_sdk.LabelStudio` less its project extension, whose
+    label-interface and export helpers (unused here) import pandas, jsf and faker: 1.7 s of every
+    command that talks to Label Studio. Its pagers that end at a 404 are kept."""
+    from label_studio_sdk._extensions.pager_ext import SyncPagerExt
+    from label_studio_sdk.base_client import LabelStudioBase
+    from label_studio_sdk.projects.client import ProjectsClient
+    from label_studio_sdk.tasks.client_ext import TasksClientExt
+
+    class Projects(ProjectsClient):
+        def list(self, **kwargs):
+            return SyncPagerExt.from_sync_pager(super().list(**kwargs))
+
+    class LabelStudio(LabelStudioBase):
+        @property
+        def tasks(self) -> TasksClientExt:
+            if getattr(self, "_tasks_ext", None) is None:
+                self._tasks_ext = TasksClientExt(client_wrapper=self._client_wrapper)
+            return self._tasks_ext
+
+        @property
+        def projects(self) -> Projects:
+            if getattr(self, "_projects_ext", None) is None:
+                self._projects_ext = Projects(client_wrapper=self._client_wrapper)
+            return self._projects_ext
+
+    return LabelStudio
+
+
 class LabelStudioClient:
     def __init__(self, url: str, token: str, *, timeout: float = 60.0, concurrency: int = 8):
-        from label_studio_sdk import LabelStudio
 
         self.url = url.rstrip("/")
         self.concurrency = concurrency
         self._bulk_field_action = True  # until the server refuses the Data Manager action
         # The SDK checks a personal access token's expiry here, before any request.
         with _translated("read the API token", self.url):
-            self._sdk = LabelStudio(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
+            self._sdk = _sdk_client()(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
 
     @property
     def sdk(self):
