@@ -126,24 +126,14 @@ def _sdk_client():
             return SyncPagerExt.from_sync_pager(super().list(**kwargs))
 
     class LabelStudio(LabelStudioBase):
-        @property
-        def tasks(self) -> TasksClientExt:
-            if getattr(self, "_tasks_ext", None) is None:
-                self._tasks_ext = TasksClientExt(client_wrapper=self._client_wrapper)
-            return self._tasks_ext
-
-        @property
-        def projects(self) -> Projects:
-            if getattr(self, "_projects_ext", None) is None:
-                self._projects_ext = Projects(client_wrapper=self._client_wrapper)
-            return self._projects_ext
+        tasks = functools.cached_property(lambda self: TasksClientExt(client_wrapper=self._client_wrapper))
+        projects = functools.cached_property(lambda self: Projects(client_wrapper=self._client_wrapper))
 
     return LabelStudio
 
 
 class LabelStudioClient:
     def __init__(self, url: str, token: str, *, timeout: float = 60.0, concurrency: int = 8):
-
         self.url = url.rstrip("/")
         self.concurrency = concurrency
         self._bulk_field_action = True  # until the server refuses the Data Manager action

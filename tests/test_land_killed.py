@@ -100,8 +100,11 @@ def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(
         outcome = validate(suite, frame)
         assert outcome.success, (suite, outcome.unexpected)
 
-    # Nothing changed now: a land imports no Great Expectations and does not resolve again.
-    probe = "import sys; from flows.cli import app\ntry: app(['land'])\nexcept SystemExit: pass\nprint('great_expectations' in sys.modules)"
+    # Nothing changed now: a land imports no Great Expectations and does not resolve again, nor
+    # the SDK's helpers it does not use (faker, jsf; bench/README.md: a warm command).
+    probe = ("import sys; from flows.cli import app\ntry: app(['land'])\nexcept SystemExit: pass\n"
+             "print('great_expectations' in sys.modules)\nprint('faker' in sys.modules, 'jsf' in sys.modules)")
     noop = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
-    assert noop.stdout.strip().splitlines()[-1] == "False", noop.stderr[-2000:]
+    assert noop.stdout.strip().splitlines()[-2] == "False", noop.stderr[-2000:]
+    assert noop.stdout.strip().splitlines()[-1] == "False False", noop.stderr[-2000:]
     assert "verdicts" not in noop.stdout
