@@ -12,9 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported by a resolve that runs
+    import pandas as pd
 
 MAJORITY_VOTE = "majority_vote"
 DAWID_SKENE = "dawid_skene"
@@ -40,6 +43,8 @@ def resolve(labels: pd.DataFrame, policy: ResolvePolicy = ResolvePolicy()) -> pd
     has no verdict, low agreement keeps the resolved one as provisional. Claims with fewer than ``policy.overlap``
     annotations stay open, without a verdict.
     """
+    import pandas as pd
+
     columns = ["claim_id", "verdict", "status", "method", "n_annotations", "votes", "agreement", "review_reason"]
     if labels.empty:
         return pd.DataFrame(columns=columns)
@@ -113,6 +118,8 @@ def krippendorff_alpha(labels: pd.DataFrame, verdicts: list[str]) -> tuple[float
 def pairwise(labels: pd.DataFrame) -> pd.DataFrame:
     """For every pair of annotators with claims in common: how many, the share with the same
     verdict and Cohen's kappa (None where undefined)."""
+    import pandas as pd
+
     from sklearn.metrics import cohen_kappa_score
 
     by_annotator = {a: g.set_index("claim_id")["verdict"] for a, g in labels.groupby("annotator")}

@@ -11,11 +11,14 @@ from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from expectations.gate import ROW, Validation, validate
 
@@ -75,6 +78,8 @@ def _int_or_none(value):
 
 def _plain_series(values: Sequence) -> pd.Series:
     """An object column with every kind of missing value (None, NaN, pandas' NA, NaT) as None."""
+    import pandas as pd  # imported by the first batch, not by every command
+
     column = pd.Series(values, dtype=object)
     missing = column.isna()
     if missing.any():
@@ -110,6 +115,8 @@ def _column(values: Sequence, kind: tuple[str, str, frozenset]):
     compared at once); an object column value by value, so a bad value fails its own row. Typed
     columns make the labels suite about twice as fast (bench/bench_quality.py); the failures are
     the same (tests/test_quality.py)."""
+    import pandas as pd  # imported by the first batch, not by every command
+
     dense, nullable, types = kind
     if all(type(v) in types for v in values):
         dtype = dense
@@ -134,6 +141,8 @@ def label_frame(labels: Sequence[dict], columns: Sequence[str] = FRAME_COLUMNS) 
     """Label rows (from annotation.results.flatten or flatten_pair) as the frame the suite
     checks. Values are kept as they came (a confidence of "high" stays a string and fails its
     type check); evidence URLs are joined by spaces, so one bad link fails the row."""
+    import pandas as pd  # imported by the first batch, not by every command
+
     get = itemgetter(*columns)
     try:
         values = [get(row) for row in labels]

@@ -17,8 +17,6 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, parse_time
-from expectations.gate import prepare as prepare_gate
-from expectations.labels import describe_failure, gate_labels
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
@@ -181,6 +179,8 @@ def _land(
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
     at = store.now()
+    from expectations.labels import describe_failure, gate_labels  # pandas and Great Expectations: only when there is a batch
+
     # One connection and one transaction for all that follows.
     with connection(db) as con, transaction(con):
         raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
@@ -214,6 +214,8 @@ def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project
     # nothing (bench/README.md: the cost of importing it, and why no process of its own).
     changing = with_retries(count_changed_tasks, settings)(target, db, project_id)
     if changing:  # else nothing to pull (what changes meanwhile is after the watermark, for the next land)
+        from expectations.gate import prepare as prepare_gate
+
         warm_up = threading.Thread(target=prepare_gate, args=(kind.gate.suite,), name="gx-warm-up", daemon=True)
         warm_up.start()
         tasks, users, began = with_retries(pull_changed_tasks, settings)(target, db, project_id)

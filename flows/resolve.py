@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
@@ -21,6 +21,9 @@ from flows.runs import recorded_run
 from flows.settings import Settings, get_settings
 from warehouse import annotations as store, quality
 from warehouse.db import connection
+
+if TYPE_CHECKING:  # pandas is imported by a resolve that runs, not by a land that needs none
+    import pandas as pd
 
 MARKS_PER_WRITE = 200  # review marks read, written and recorded in the warehouse per batch
 VERDICTS_SUITE = "verdicts"
@@ -53,6 +56,8 @@ class ResolveReport:
 
 def agreement_rows(labels: pd.DataFrame, verdicts: list[str], *, pairs: bool = False) -> pd.DataFrame:
     """Krippendorff's alpha per project and per article (per pair project for pair labels)."""
+    import pandas as pd
+
     rows = []
     project = labels["ls_url"] + " " + labels["project_id"].astype(str)
     scopes = [("pair_project", project)] if pairs else [("project", project), ("article", labels["article_id"])]
@@ -66,6 +71,8 @@ def agreement_rows(labels: pd.DataFrame, verdicts: list[str], *, pairs: bool = F
 @task(cache_policy=NO_CACHE)
 def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
     """Verdicts, agreement and pairs from the labels, validated, then written in one transaction."""
+    import pandas as pd
+
     with connection(db) as con:
         labels = quality.labels_for_resolution(con)
         pair_labels = quality.pair_labels_for_resolution(con)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from warehouse.annotations import now
 from warehouse.db import registered, sql, transaction
+
+if TYPE_CHECKING:  # DuckDB makes the frames; pandas itself is needed only to build one
+    import pandas as pd
 
 
 def labels_for_resolution(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -26,6 +29,8 @@ def replace_results(
     pair_verdicts: pd.DataFrame | None = None,
 ) -> None:
     """Replace verdicts, pair verdicts, agreement and annotator pairs with these, in one transaction."""
+    import pandas as pd
+
     at = now()
     v = verdicts.assign(resolved_at=at, run_id=run_id, votes=verdicts["votes"].map(json.dumps))
     a = agreement.assign(computed_at=at, run_id=run_id)
