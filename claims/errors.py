@@ -18,3 +18,7 @@ class SourceError(ClaimsError):
 
 class OffsetError(ClaimsError):
     """A claim's offsets do not point at its text in the stored article."""
+
+
+class MatcherError(ClaimsError, ValueError):
+    """A matcher model file is missing or unreadable; the message names it."""

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from claims.cues import AXES, Profile, numbers_differ, profile
+from claims.errors import MatcherError
 
 DEFAULT_MATCHER_DIR = Path(__file__).resolve().parent / "models" / "matcher"
 MATCHER = "model"  # the setting's value for the shipped matcher
@@ -40,10 +41,6 @@ CUE_FEATURES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "n
 CONTRADICTION_FEATURES = ("gate",) + CUE_FEATURES
 
 RELATIONS = ("agree", "contradict", "unrelated", "different_event")
-
-
-class MatcherError(ValueError):
-    """A matcher model file is missing or unreadable; the message names it."""
 
 
 @dataclass(frozen=True)

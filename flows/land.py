@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, parse_time
+from flows.errors import QuarantineLimitExceeded
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
@@ -77,11 +78,6 @@ class LandReport:
     @property
     def quarantined_share(self) -> float:
         return self.quarantined / self.validated if self.validated else 0.0
-
-
-class QuarantineLimitExceeded(RuntimeError):
-    """Too large a share of a land's batch failed the expectation suites. Every row was kept:
-    good rows landed, failing ones are in labels_quarantine with their reasons."""
 
 
 def _pull_since(url: str, db: str, project_id: int) -> datetime | None:  # noqa: D401

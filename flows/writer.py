@@ -21,14 +21,11 @@ from pathlib import Path
 from prefect import get_client
 from prefect.concurrency.sync import concurrency
 
+from flows.errors import WriterBusy
 from flows.settings import Settings
 
 _held: ContextVar[frozenset[str]] = ContextVar("claimflow_writer_slots", default=frozenset())
 _ensured: set[tuple[str, str]] = set()
-
-
-class WriterBusy(RuntimeError):
-    """Another flow kept the warehouse's writer slot for longer than CLAIMFLOW_WRITER_TIMEOUT."""
 
 
 def limit_name(db: str | Path) -> str:

@@ -214,6 +214,6 @@ def test_make_bench_runs_every_benchmark():
      ({}, "-"), ("majority_vote", "majority_vote"), (12, "12")],
 )
 def test_tables_show_values_as_people_read_them(value, shown):
-    from flows.cli import _cell
+    from flows.cli.common import cell
 
-    assert _cell(value) == shown
+    assert cell(value) == shown

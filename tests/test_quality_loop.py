@@ -84,7 +84,8 @@ def test_annotators_give_verdicts_agreement_and_a_tie_is_marked_for_review(inges
 
 def test_too_much_bad_input_fails_the_land_keeps_every_row_and_a_fix_lands_later(ingested, ls_client, db_path, monkeypatch):
     from annotation.results import annotation_result
-    from flows.land import QuarantineLimitExceeded, land_flow
+    from flows.errors import QuarantineLimitExceeded
+    from flows.land import land_flow
     from flows.push import push_flow
 
     push_flow()

@@ -1,0 +1,12 @@
+"""The ``claimflow`` command line: parses arguments, calls a flow or a library function, and
+formats the outcome; every failure is one line and exit status 1 (see :mod:`flows.cli.app`).
+
+``app`` holds the app, its failure formatting and the ``command`` decorator; ``common`` the
+shared options and output; the commands live one module per area: ``pipeline`` (the flows),
+``training`` (the models), ``warehouse`` (migrate, sql, exports) and ``servers`` (Label Studio,
+Prefect, serve). Importing the area modules here declares their commands on the app."""
+
+from flows.cli import pipeline, training, warehouse, servers  # noqa: F401  (declare their commands)
+from flows.cli.app import app
+
+__all__ = ["app"]

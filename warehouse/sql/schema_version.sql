@@ -1,0 +1,2 @@
+-- The version of the newest migration applied.
+SELECT max(version) FROM schema_migrations
