@@ -13,7 +13,6 @@ import sys
 import traceback
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
@@ -42,7 +41,7 @@ class _Commands(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):  # an exit, or a usage error click reports itself
             raise
         except KeyboardInterrupt:
             err.print("[red]error:[/red] interrupted", highlight=False)
