@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 setup:
 	@scripts/setup.sh
 
-# The training venv (torch, transformers) of `claimflow train`, which also sets it up by itself.
+# The training venv (torch, transformers) of `claimflow train`, which also sets it up by itself
+# (training/setup_venv.sh, from training/requirements.lock).
 setup-train:
 	@training/setup_venv.sh
 
