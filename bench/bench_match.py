@@ -38,7 +38,7 @@ PER_ARTICLE = 25
 
 
 def sentences(n: int) -> list[str]:
-    from claims.train import read_tsv
+    from training.data import read_tsv
 
     seen, out = set(), []
     for row in read_tsv(SENTENCES):

@@ -49,7 +49,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from claims import checkworthy
-    from claims.train import RepairedRowWarning, evaluate, read_tsv, reliability, train
+    from training.checkworthy import evaluate, train
+    from training.data import RepairedRowWarning, read_tsv
+    from training.metrics import reliability
 
     data = Path(args.data)
     model_dir = args.model
@@ -98,16 +100,13 @@ def main() -> None:
     print(f"  raw {what}: {len(work) / raw_s:,.0f} sentences/s")
     print(f"  ratio ours/raw: {raw_s / ours_s:.2f}")
 
-    # Through spaCy: a blank English pipeline with the component (what a spaCy user would run).
-    import spacy
-
-    nlp = spacy.blank("en")
-    checkworthy.add_to_pipeline(nlp, model_dir)
+    # Through spaCy: a blank English pipeline with a scoring component (what a spaCy user would run).
+    nlp = _spacy_pipeline(model_dir)
     spacy_n = min(5000, len(work)) if not encoder else min(1000, len(work))
     t0 = time.perf_counter()
     n = sum(1 for _ in nlp.pipe(work[:spacy_n], batch_size=256))
     sp_s = time.perf_counter() - t0
-    print(f"  spaCy blank:en + claimflow_checkworthy, nlp.pipe: {n / sp_s:,.0f} sentences/s")
+    print(f"  spaCy blank:en + a check-worthiness component, nlp.pipe: {n / sp_s:,.0f} sentences/s")
     print(f"peak memory: {peak_mb():.0f} MB")
 
     m = evaluate(model.path, test_rows)
@@ -119,6 +118,36 @@ def main() -> None:
     print("reliability on dev-test (bin, n, mean predicted, observed):")
     for row in reliability(y, p):
         print(f"  {row['bin']}  n={row['n']:4d}  predicted={row['predicted']:.3f}  observed={row['observed']:.3f}")
+
+
+def _spacy_pipeline(model_dir):
+    """A blank English pipeline whose one component sets ``doc.cats["CHECKWORTHY"]``, scoring a
+    batch of Docs in one model call. claimflow itself needs no component (extraction scores the
+    sentences it found with ``score_texts``); this is what a spaCy user would add."""
+    import spacy
+    from spacy.language import Language
+    from spacy.util import minibatch
+
+    from claims import checkworthy
+
+    class Checkworthy:
+        def __init__(self, model):
+            self.model = checkworthy.load_model(model)
+
+        def __call__(self, doc):
+            return next(iter(self.pipe([doc])))
+
+        def pipe(self, docs, batch_size: int = 512):
+            for batch in minibatch(docs, batch_size):
+                for doc, p in zip(batch, self.model.score([d.text for d in batch])):
+                    doc.cats["CHECKWORTHY"] = float(p)
+                    yield doc
+
+    if not Language.has_factory("bench_checkworthy"):
+        Language.factory("bench_checkworthy", default_config={"model": None}, func=lambda nlp, name, model: Checkworthy(model))
+    nlp = spacy.blank("en")
+    nlp.add_pipe("bench_checkworthy", config={"model": str(model_dir) if model_dir else None})
+    return nlp
 
 
 def _onnx_batched(model):

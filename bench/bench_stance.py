@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--matcher", default="model")
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / "out" / "stance.pkl")
     args = parser.parse_args()
-    from claims import matcher_train as mt
+    from training import matcher as mt
     from claims.match import load_matcher
 
     data = None

@@ -48,8 +48,8 @@ def main() -> None:
     from sklearn.metrics import roc_auc_score
 
     from claims.checkworthy import char_features, rule_vector, word_features
-    from claims.train import _best_threshold, _group, _xy, read_tsv
-    from flows.settings import CHECKWORTHINESS_DATA
+    from training.data import CHECKWORTHINESS_DATA, debate_block, read_tsv, texts_and_labels
+    from training.metrics import best_threshold
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=CHECKWORTHINESS_DATA)
@@ -59,14 +59,14 @@ def main() -> None:
     warnings.simplefilter("ignore")
 
     rows = read_tsv(args.data / "ct24_train.tsv") + read_tsv(args.data / "ct24_dev.tsv")
-    texts, y = _xy(rows)
-    test_texts, test_y = _xy(read_tsv(args.data / "ct24_dev-test.tsv"))
+    texts, y = texts_and_labels(rows)
+    test_texts, test_y = texts_and_labels(read_tsv(args.data / "ct24_dev-test.tsv"))
     # Features are extracted once; each fit builds its vocabulary from its own rows only.
     feats = {"word": [word_features(t) for t in texts], "char": [char_features(t) for t in texts],
              "rules": np.array([rule_vector(t) for t in texts])}
     test_feats = {"word": [word_features(t) for t in test_texts], "char": [char_features(t) for t in test_texts],
                   "rules": np.array([rule_vector(t) for t in test_texts])}
-    groups = np.array([_group(r[0], 2000) for r in rows])
+    groups = np.array([debate_block(r[0], 2000) for r in rows])
     unique = np.unique(groups)
     fold_of = dict(zip(unique.tolist(), np.random.default_rng(args.seed).permutation(len(unique)) % 5))
     fold = np.array([fold_of[g] for g in groups])
@@ -87,10 +87,10 @@ def main() -> None:
         return lambda source, index: model.decision_function(matrix(source, index))
 
     def f1_at(truth: np.ndarray, z: np.ndarray, threshold: float) -> float:
-        return _best_threshold(truth, z, np.array([threshold]))[1]
+        return best_threshold(truth, z, np.array([threshold]))[1]
 
     def best(truth: np.ndarray, z: np.ndarray) -> tuple[float, float]:
-        return _best_threshold(truth, z, np.quantile(z, np.linspace(0.3, 0.95, 300)))
+        return best_threshold(truth, z, np.quantile(z, np.linspace(0.3, 0.95, 300)))
 
     print("variant | CV AUC | CV F1 at 0 | CV best F1 (threshold) | dev-test AUC | F1 at 0 | F1 at CV threshold | best F1 | seconds")
     for name in args.variant or list(VARIANTS):

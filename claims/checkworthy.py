@@ -12,12 +12,10 @@ class-balanced logistic regression over three blocks of features of the sentence
 followed by a Platt calibration fitted on out-of-debate predictions for the dev split, so the
 score is a probability. It needs nothing but the text: no tagger or parser, so it scores
 thousands of sentences a second on one core, and gives the same score whatever pipeline split
-the sentence. :func:`claims.train.train` builds it; the artifact is plain JSON and NumPy arrays
-(no pickles) in ``claims/models/checkworthy/``.
+the sentence. :func:`training.checkworthy.train` builds it; the artifact is plain JSON and NumPy
+arrays (no pickles) in ``claims/models/checkworthy/``.
 
-Use :func:`score_texts` for lists of strings, :func:`score_spans` for the sentences extraction
-already has, or :func:`add_to_pipeline` to put the model into a spaCy pipeline as the component
-``claimflow_checkworthy`` (``doc.cats["CHECKWORTHY"]`` and ``span._.checkworthy``).
+Use :func:`score_texts` for lists of strings, or :func:`score_spans` for spaCy sentences.
 
 Which model: the functions here take a scorer name or a folder. :data:`MODEL` (``model``, the
 default) is check-worthiness v2, the fine-tuned sentence encoder of
@@ -43,7 +41,6 @@ from claims.checkworthy_encoder import CalibratedModel, read_meta
 from claims.score import text_features
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.tokens import Doc, Span
 
 __all__ = [
@@ -54,9 +51,7 @@ __all__ = [
     "TFIDF_MODEL_DIR",
     "model_dir",
     "open_model",
-    "COMPONENT",
     "CheckworthyModel",
-    "add_to_pipeline",
     "char_features",
     "load_model",
     "model_meta",
@@ -73,12 +68,11 @@ TFIDF = "tfidf"
 TFIDF_MODEL_DIR = Path(__file__).resolve().parent / "models" / "checkworthy"
 ENCODER_MODEL_DIR = Path(__file__).resolve().parent / "models" / "checkworthy-minilm"
 DEFAULT_MODEL_DIR = ENCODER_MODEL_DIR
-COMPONENT = "claimflow_checkworthy"
 META_FILE = "meta.json"
 WEIGHTS_FILE = "weights.npz"
 VOCAB_FILE = "vocab.json"
 
-# The feature extractors are shared by training (claims.train) and scoring: one definition.
+# The feature extractors are shared by training (training.checkworthy) and scoring: one definition.
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
 _DIGIT = re.compile(r"\d")
@@ -240,70 +234,3 @@ def score_spans(spans: Iterable[Span | Doc], model: str | Path | None = None) ->
     """Scores of spaCy sentences (Spans) or Docs: only their text is used."""
     return score_texts([s.text for s in spans], model)
 
-
-# --- spaCy integration -------------------------------------------------------------------------
-
-
-class CheckworthyComponent:
-    """Sets ``doc.cats["CHECKWORTHY"]`` (the whole Doc) and, where sentences are set,
-    ``span._.checkworthy`` for each of ``doc.sents`` (scored in one batch per Doc)."""
-
-    def __init__(self, model_dir: str | Path | None = None):
-        self.model = load_model(model_dir)
-
-    def __call__(self, doc: Doc) -> Doc:
-        return next(iter(self.pipe([doc])))
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 512) -> Iterable[Doc]:
-        """Score Docs (and their sentences) a batch at a time: one model call per batch."""
-        batch: list[Doc] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= batch_size:
-                yield from self._score_batch(batch)
-                batch = []
-        if batch:
-            yield from self._score_batch(batch)
-
-    def _score_batch(self, docs: list[Doc]) -> list[Doc]:
-        texts = [d.text for d in docs]
-        owners: list[tuple[int, int, int]] = []
-        for i, doc in enumerate(docs):
-            if doc.has_annotation("SENT_START"):
-                for s in doc.sents:
-                    owners.append((i, s.start, s.end))
-                    texts.append(s.text)
-        scores = self.model.score(texts)
-        for doc, p in zip(docs, scores[: len(docs)]):
-            doc.cats["CHECKWORTHY"] = float(p)
-        for (i, start, end), p in zip(owners, scores[len(docs) :]):
-            docs[i].user_data.setdefault((COMPONENT, "sents"), {})[(start, end)] = float(p)
-        return docs
-
-
-def _span_score(span: Span) -> float:
-    cached = span.doc.user_data.get((COMPONENT, "sents"), {})
-    key = (span.start, span.end)
-    if key in cached:
-        return cached[key]
-    return float(load_model().score([span.text])[0])
-
-
-@functools.cache
-def _register() -> None:
-    from spacy.language import Language
-    from spacy.tokens import Span
-
-    if not Span.has_extension("checkworthy"):
-        Span.set_extension("checkworthy", getter=_span_score)
-
-    @Language.factory(COMPONENT, default_config={"model_dir": None})
-    def make_checkworthy(nlp: Language, name: str, model_dir: str | None) -> CheckworthyComponent:
-        return CheckworthyComponent(model_dir)
-
-
-def add_to_pipeline(nlp: Language, model_dir: str | Path | None = None, **kwargs) -> CheckworthyComponent:
-    """Add the model to ``nlp`` as the last component ``claimflow_checkworthy``."""
-    _register()
-    config = {"model_dir": str(model_dir) if model_dir else None}
-    return nlp.add_pipe(COMPONENT, config=config, **kwargs)

@@ -1,9 +1,9 @@
 """Check-worthiness v2: a fine-tuned sentence encoder, scored through onnxruntime (no torch).
 
 The model is all-MiniLM-L6-v2 fine-tuned end to end on labelled sentences (by
-:func:`claims.train.train_encoder`, in the training venv: :mod:`claims.finetune`), with mean
-pooling and one linear unit inside the ONNX graph, whose output ``logit`` is a log-odds. Its
-weights are quantised to int8 (about 23 MB). A Platt calibration turns the logit into a
+:func:`training.checkworthy.train_encoder`, in the training venv: :mod:`training.finetune`),
+with mean pooling and one linear unit inside the ONNX graph, whose output ``logit`` is a
+log-odds. Its weights are quantised to int8 (about 23 MB). A Platt calibration turns the logit into a
 probability; the calibration and the threshold were fitted on out-of-debate scores (each sentence
 scored by a model that never saw its block of debates), so they hold on newer material.
 

@@ -141,8 +141,8 @@ def _claim_set(inputs: store.MatchInputs, rows: np.ndarray | None = None):
 
 def human_pair_examples(db: str, settings: Settings):
     """The pair relations people resolved in Label Studio, as training examples for the
-    matcher (claims.matcher_train.pair_examples); None when there are none."""
-    from claims.matcher_train import pair_examples
+    matcher (training.matcher.pair_examples); None when there are none."""
+    from training.matcher import pair_examples
 
     with connection(db, read_only=True) as con:
         resolved = store.resolved_pair_relations(con)

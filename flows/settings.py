@@ -17,10 +17,6 @@ from claims import DEFAULT_MODEL
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARTICLES = PROJECT_ROOT / "examples" / "articles"
-# The labelled check-worthiness data (CLEF CheckThat! 2024 task 1, English) beside the project.
-CHECKWORTHINESS_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "checkworthiness"
-# Real news headline / body pairs labelled agree, disagree, discuss, unrelated (FNC-1 training data).
-STANCE_DATA = PROJECT_ROOT.parent / "shared" / "benchmarks" / "stance"
 
 
 class Settings(BaseSettings):
@@ -46,7 +42,7 @@ class Settings(BaseSettings):
     # Check-worthiness v2 (issue 14): the venv `claimflow train` fine-tunes the encoder in.
     train_venv: Path = Field(
         PROJECT_ROOT / ".venv-train",
-        description="The training venv (torch, transformers) that `claimflow train` sets up from requirements/train.lock.",
+        description="The training venv (torch, transformers) that `claimflow train` sets up from training/requirements.lock.",
     )
 
     # Label Studio: an external server when both are set, else the local embedded one.

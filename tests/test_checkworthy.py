@@ -1,7 +1,7 @@
 """The learned check-worthiness models: reading labelled TSVs, the shipped models' scores (the
-TF-IDF model by name, and the default, the fine-tuned encoder, through the same functions), the
-spaCy component, and training a tiny TF-IDF model end to end. The encoder's own tests are in
-test_checkworthy_encoder.py."""
+TF-IDF model by name, and the default, the fine-tuned encoder, through the same functions), spaCy
+sentences scored by their text, and training a tiny TF-IDF model end to end. The encoder's own
+tests are in test_checkworthy_encoder.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from claims import checkworthy
-from claims.train import DatasetError, RepairedRowWarning, evaluate, read_tsv, train
+from training.checkworthy import evaluate, train
+from training.data import RepairedRowWarning, read_tsv
+from training.errors import DatasetError
 
 HEADER = "Sentence_id\tText\tclass_label\n"
 
@@ -107,18 +109,19 @@ def test_scores_are_deterministic_and_batch_independent(scorer):
 
 
 @pytest.mark.parametrize("scorer", SCORERS)
-def test_spacy_component_and_spans(scorer):
+def test_spacy_sentences_and_docs_score_as_their_text(scorer):
     import spacy
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    checkworthy.add_to_pipeline(nlp, scorer)
     doc = nlp("Unemployment fell to 3.5% in 2019, the lowest since 1969. What should we do next?")
     sents = list(doc.sents)
     assert len(sents) == 2
-    assert 0.0 <= doc.cats["CHECKWORTHY"] <= 1.0
-    assert sents[0]._.checkworthy > sents[1]._.checkworthy
-    assert checkworthy.score_spans(sents, scorer) == pytest.approx([s._.checkworthy for s in sents], abs=1e-4)
+    [whole] = checkworthy.score_spans([doc], scorer)
+    assert 0.0 <= whole <= 1.0
+    fact, question = checkworthy.score_spans(sents, scorer)
+    assert fact > question
+    assert [fact, question] == pytest.approx(checkworthy.score_texts([s.text for s in sents], scorer), abs=1e-4)
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -175,8 +178,8 @@ def test_train_rejects_unknown_options(tmp_path):
 def test_the_cli_trains_evaluates_any_file_of_the_format_and_names_a_bad_row(tmp_path):
     from typer.testing import CliRunner
 
-    from claims.train import write_tsv
     from flows.cli import app
+    from training.data import write_tsv
 
     runner = CliRunner()
     files = {name: tmp_path / f"{name}.tsv" for name in ("train", "dev", "extra", "test")}

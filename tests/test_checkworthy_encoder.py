@@ -136,8 +136,8 @@ def tiny_rows(n: int, seed: int, start: int) -> list[tuple[str, str, str]]:
 def test_the_cli_sets_up_the_training_venv_fine_tunes_exports_and_calibrates_a_model(tmp_path):
     from typer.testing import CliRunner
 
-    from claims.train import write_tsv
     from flows.cli import app
+    from training.data import write_tsv
 
     files = {name: tmp_path / f"{name}.tsv" for name in ("train", "dev", "test")}
     write_tsv(files["train"], tiny_rows(90, 1, 0))

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claims import matcher_train as mt
+from training import matcher as mt
 
 STANCE = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "stance"
 

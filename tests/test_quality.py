@@ -305,9 +305,9 @@ def test_export_training_writes_resolved_claims_as_yes_and_not_checkable_as_no(w
     from typer.testing import CliRunner
 
     from annotation.agreement import ResolvePolicy
-    from claims.train import read_tsv
     from flows.cli import app
     from flows.resolve import compute
+    from training.data import read_tsv
 
     land(warehouse, [
         task(101, [annotation(1, user=1, verdict="refuted"), annotation(2, user=2, verdict="refuted")]),
@@ -325,9 +325,9 @@ def test_export_training_takes_the_annotators_check_worthy_answers_before_the_ve
     from typer.testing import CliRunner
 
     from annotation.agreement import ResolvePolicy
-    from claims.train import read_tsv
     from flows.cli import app
     from flows.resolve import compute
+    from training.data import read_tsv
 
     land(warehouse, [
         # Resolved "refuted", but both annotators say it is not worth checking: No.

@@ -21,10 +21,11 @@ from claims.errors import ClaimsError
 from flows import logs
 from flows.cli.common import FlowCommand, err, fail
 from flows.errors import FlowError
+from training.errors import TrainingError
 from warehouse.errors import WarehouseError
 
 # The named errors of the packages and flows: their message names the cause and the fix.
-EXPECTED_ERRORS = (AnnotationError, ClaimsError, FlowError, WarehouseError)
+EXPECTED_ERRORS = (AnnotationError, ClaimsError, FlowError, TrainingError, WarehouseError)
 
 # Known failures of other programs, and what to do about them.
 HINTS = {

@@ -27,10 +27,10 @@ def train(
     calibration_folds: Annotated[Optional[int], typer.Option(help="Encoder, refit: folds of debates left out in turn for the out-of-debate scores (3 is a full cross-validation: twice the work of 1) [default 1].")] = None,
     work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Encoder: keep the fine-tuning's job folder (fold models, held-out scores) here.")] = None,
 ) -> None:
-    """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from requirements/train.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 30 to 60 minutes on two cores). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
+    """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from training/requirements.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 30 to 60 minutes on two cores). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
     from claims.checkworthy import ENCODER_MODEL_DIR, TFIDF_MODEL_DIR
-    from claims.train import train as fit, train_encoder
-    from flows.settings import CHECKWORTHINESS_DATA
+    from training.checkworthy import train as fit, train_encoder
+    from training.data import CHECKWORTHINESS_DATA
 
     if kind not in ("encoder", "tfidf"):
         fail(f"--kind must be 'encoder' or 'tfidf', not {kind!r}")
@@ -59,7 +59,7 @@ def _read_rows(files: dict[str, Path], extra: list[Path]) -> tuple[dict[str, lis
     read, the rows the reader repaired (a stray quote, say) are printed."""
     import warnings
 
-    from claims.train import RepairedRowWarning, read_tsv
+    from training.data import RepairedRowWarning, read_tsv
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RepairedRowWarning)
@@ -82,13 +82,13 @@ def _figures(kind: str, metrics: dict, out_dir: Path, extra_rows: int) -> dict:
 
 
 def _training_venv(settings) -> Path:
-    """Set up the training venv (scripts/setup_train.sh, idempotent) and return its python."""
+    """Set up the training venv (training/setup_venv.sh, idempotent) and return its python."""
     import os
     import subprocess
 
     from flows.settings import PROJECT_ROOT
 
-    script = PROJECT_ROOT / "scripts" / "setup_train.sh"
+    script = PROJECT_ROOT / "training" / "setup_venv.sh"
     env = {**os.environ, "CLAIMFLOW_TRAIN_VENV": str(settings.train_venv)}
     done = subprocess.run(["bash", str(script)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith("setup:") or done.returncode]
@@ -107,7 +107,8 @@ def evaluate(
 ) -> None:
     """Score every sentence of a labelled TSV with the model and print precision, recall and F1 of the Yes class at the threshold, ROC AUC, Brier score and calibration error."""
     from claims.checkworthy import model_dir as folder_of
-    from claims.train import evaluate as measure, read_tsv
+    from training.checkworthy import evaluate as measure
+    from training.data import read_tsv
 
     settings = load_settings()
     folder = folder_of(model_dir or (settings.scorer if settings.scorer != "rules-v1" else None))
@@ -130,9 +131,9 @@ def train_matcher(
     """Fit the matcher's similarity and contradiction models on the stance benchmark's fit half (and the pair relations resolved by annotators), write it, and print its figures on the benchmark's other half, which it never saw."""
     from claims.encoder import load_encoder
     from claims.match import DEFAULT_MATCHER_DIR
-    from claims.matcher_train import train as fit
     from claims.pipeline import load_pipeline
-    from flows.settings import STANCE_DATA
+    from training.data import STANCE_DATA
+    from training.matcher import train as fit
 
     settings = load_settings(db=db)
     folder = stance or STANCE_DATA

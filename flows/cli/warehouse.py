@@ -106,7 +106,7 @@ def export_training(
     db: DbOption = None,
 ) -> None:
     """Write the claims annotators judged as training rows, in the TSV format `claimflow train --extra` reads: the majority of the annotators' "worth checking?" answers (ties left out), or for a claim without answers its resolved verdict (not_checkable is No, any other Yes)."""
-    from claims.train import write_tsv
+    from training.data import write_tsv
     from warehouse.db import connection, sql as query
 
     settings = existing_warehouse(db)

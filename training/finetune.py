@@ -1,12 +1,14 @@
-"""Fine-tuning the check-worthiness encoder, in the training venv (``.venv-train``: torch and
-transformers; see ``scripts/setup_train.sh``). The pipeline never imports this module.
+"""The fine-tuning job of the check-worthiness encoder, run by the training venv's python
+(``.venv-train``: torch and transformers; set up by ``training/setup_venv.sh``). The pipeline
+never runs it; its module imports nothing but numpy until a job starts (torch, transformers and
+onnxruntime are imported inside the job).
 
-    .venv-train/bin/python -m claims.finetune JOB_DIR
+    .venv-train/bin/python -m training.finetune JOB_DIR
 
-:mod:`claims.checkworthy_encoder` writes ``JOB_DIR/spec.json`` (options, base model, tokenizer)
-and ``JOB_DIR/rows.jsonl`` (``text``, ``label`` 0/1, ``fold``: the fold of the row's block of
-debates), runs this, then calibrates on what it leaves behind. The jobs named in the spec's
-``jobs``:
+:func:`training.checkworthy.train_encoder` writes ``JOB_DIR/spec.json`` (options, base model,
+tokenizer) and ``JOB_DIR/rows.jsonl`` (``text``, ``label`` 0/1, ``fold``: the fold of the row's
+block of debates), runs this, then calibrates on what it leaves behind. The jobs named in the
+spec's ``jobs``:
 
 - ``fold-K`` for each fold K: fine-tune on the rows of every other fold, export to int8 ONNX, and
   score the rows of fold K with that ONNX file through :class:`claims.encoder.OnnxTextModel` (the
@@ -23,7 +25,8 @@ of similar length (sorted within windows of 50 batches), the order is seeded, an
 in a process of its own with one torch thread (``workers`` jobs at a time): two threads in one
 process are several times slower than one on a machine whose cores are shared.
 
-Progress goes to the log (stderr), one line per job and every ``log_every`` steps.
+Progress goes to the log (stderr), one line per job and every ``log_every`` steps. Every file it
+writes is in the job folder.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-log = logging.getLogger("claims.finetune")
+log = logging.getLogger("training.finetune")
 
 SPEC_FILE = "spec.json"
 ROWS_FILE = "rows.jsonl"
@@ -51,7 +54,7 @@ OUTPUT = "logit"
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        sys.stderr.write("usage: python -m claims.finetune JOB_DIR\n")
+        sys.stderr.write("usage: python -m training.finetune JOB_DIR\n")
         return 2
     _log_to_stderr()
     job = Path(args[0])

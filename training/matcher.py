@@ -11,19 +11,22 @@ Two kinds of data:
   headline never sits on both sides), unrelated rows joining two stories of different sides left
   out: the model is fitted on the ``fit`` half only and every reported figure comes from the
   other, ``report`` half, never tuned on;
-- pair relations people resolved in Label Studio (the warehouse's pair_verdicts): one example
-  per pair.
+- pair relations people resolved in Label Studio (the warehouse's pair_verdicts), which the
+  caller reads and passes in as :func:`pair_examples`: one example per pair.
 
 Both models are logistic regressions fitted with scipy, each weight pulled towards a prior set by
-hand (:data:`SIMILARITY_PRIOR`, :data:`CONTRADICTION_PRIOR`) rather than towards zero: cues the
-data has examples of move to what the data says; cues it hardly has (antonyms of political news,
-dates, numbers, which FNC-1's celebrity and viral stories rarely use) keep the prior until human
-verdicts give them examples.
+hand rather than towards zero: cues the data has examples of move to what the data says; cues it
+hardly has (antonyms of political news, dates, numbers, which FNC-1's celebrity and viral stories
+rarely use) keep the prior until human verdicts give them examples. The priors, their strengths,
+the candidate strengths of the refutation direction and the thresholds are in
+``training/configs/matcher.toml`` (:class:`MatcherConfig`).
+
+:func:`load_stance` reads the benchmark and runs the extraction and the encoder over it;
+:func:`train` writes the model folder; the rest are pure functions of arrays.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import time
@@ -39,18 +42,43 @@ from claims.match import (
     pair_features,
 )
 
-SEED = 0
-# Where a weight starts (and is pulled back to), and how hard (an L2 penalty per weight, in
-# examples' worth of evidence). The bias is free.
-SIMILARITY_PRIOR = {"cos": 8.0, "cos_title": 1.0, "entity_overlap": 1.0, "word_overlap": 2.0, "date_differs": -2.0}
-CONTRADICTION_PRIOR = {
-    "gate": 0.0, "antonym": 2.5, "negation_mismatch": 1.0, "refuting": 1.0, "hedge_mismatch": 0.5,
-    "number_mismatch": 1.0, "date_differs": 1.0,
-}
-# Cues FNC-1 has few examples of keep their prior this firmly (about this many examples' worth).
-FIRM = {"antonym": 200.0, "number_mismatch": 200.0, "date_differs": 200.0}
+from training import config
+from training.data import read_stance
+from training.errors import ConfigError
+
+SEED = 0  # the default seed: which stories fall in the fit half and which in the report half
 RELATED = {"agree", "disagree", "discuss"}
-THRESHOLDS = {"similar": 0.5, "contradict": 0.5, "different_event": 0.3}
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    """The matcher's hyperparameters (``training/configs/matcher.toml``): where each weight
+    starts and is pulled back to, and how hard (an L2 penalty per weight, in examples' worth of
+    evidence; the bias is free)."""
+
+    similarity_prior: dict[str, float]
+    contradiction_prior: dict[str, float]
+    firm: dict[str, float]  # cues held to their prior this firmly; every other weight: prior_strength
+    prior_strength: float
+    direction_strengths: tuple[float, ...]  # candidate L2 strengths of the refutation direction
+    direction_folds: int  # folds of the cross-validation that chooses among them
+    direction_fallback: float  # the strength when no fold has both classes
+    thresholds: dict[str, float]
+
+    @classmethod
+    def read(cls, path: str | Path | None = None) -> MatcherConfig:
+        """The config in ``path`` (default: ``training/configs/matcher.toml``)."""
+        doc = config.read(path or config.MATCHER)
+        try:
+            direction = doc["direction"]
+            return cls(
+                similarity_prior=dict(doc["similarity_prior"]), contradiction_prior=dict(doc["contradiction_prior"]),
+                firm=dict(doc["firm"]), prior_strength=float(doc["prior_strength"]),
+                direction_strengths=tuple(float(x) for x in direction["strengths"]), direction_folds=int(direction["folds"]),
+                direction_fallback=float(direction["fallback"]), thresholds=dict(doc["thresholds"]),
+            )
+        except KeyError as e:
+            raise ConfigError(f"{path or config.MATCHER}: missing {e.args[0]!r}") from None
 
 
 @dataclass
@@ -108,14 +136,12 @@ def headline_sentence(headline: str) -> str:
 
 
 def load_stance(folder: Path, nlp, encoder, *, seed: int = SEED, limit: int | None = None) -> StanceData:
-    """Read, extract and embed the stance benchmark (``limit``: the first rows only, for tests)."""
+    """Read the stance benchmark in ``folder``, split its headlines and bodies into claims with
+    ``nlp`` and embed them with ``encoder`` (``limit``: the first rows only, for tests)."""
     from claims.extract import extract
     from claims.sources import make_article
 
-    with open(folder / "stances.csv", encoding="utf-8", newline="") as f:
-        stances = list(csv.DictReader(f))[:limit]
-    with open(folder / "bodies.csv", encoding="utf-8", newline="") as f:
-        bodies = {r["Body ID"]: r["articleBody"] for r in csv.DictReader(f)}
+    stances, bodies = read_stance(folder, limit)
     headlines = sorted({r["Headline"] for r in stances})
     body_ids = sorted({r["Body ID"] for r in stances}, key=lambda b: int(b) if b.isdigit() else b)
     articles = [make_article(headline_sentence(h), path=f"headline {n}", fmt="text") for n, h in enumerate(headlines)]
@@ -203,18 +229,17 @@ def _contradiction_design(claims: ClaimSet, f: PairFeatures) -> np.ndarray:
     return np.concatenate([gate, gate * cues, gate * mean], axis=1)
 
 
-# The L2 strength on the refutation direction's 384 weights (their prior is 0), chosen among
-# these by cross-validation on the fit half, grouped by body.
-DIRECTION_STRENGTHS = (0.3, 1.0, 3.0, 10.0, 30.0)
-DEFAULT_DIRECTION_STRENGTH = 3.0  # what the cross-validation chose on the whole fit half
-
-
-def _priors(dim: int, direction_strength: float = 1.0) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    sim_prior = np.array([SIMILARITY_PRIOR[n] for n in SIMILARITY_FEATURES])
-    sim_strength = np.array([FIRM.get(n, 1.0) for n in SIMILARITY_FEATURES])
+def _priors(
+    dim: int, cfg: MatcherConfig, direction_strength: float = 1.0
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(prior, strength) of each weight of the similarity model and of the contradiction model,
+    whose last ``dim`` weights (the refutation direction) have the prior 0 and
+    ``direction_strength``."""
+    sim_prior = np.array([cfg.similarity_prior[n] for n in SIMILARITY_FEATURES])
+    sim_strength = np.array([cfg.firm.get(n, cfg.prior_strength) for n in SIMILARITY_FEATURES])
     names = [n for n in CONTRADICTION_FEATURES if n != "refutation"]
-    con_prior = np.concatenate([[CONTRADICTION_PRIOR[n] for n in names], np.zeros(dim)])
-    con_strength = np.array([FIRM.get(n, 1.0) for n in names] + [direction_strength] * dim)
+    con_prior = np.concatenate([[cfg.contradiction_prior[n] for n in names], np.zeros(dim)])
+    con_strength = np.array([cfg.firm.get(n, cfg.prior_strength) for n in names] + [direction_strength] * dim)
     return (sim_prior, sim_strength), (con_prior, con_strength)
 
 
@@ -265,9 +290,10 @@ def _concat(parts: Iterable[Examples]) -> Examples:
     return Examples(*(np.concatenate([getattr(p, name) for p in parts]) for name in Examples.__dataclass_fields__))
 
 
-def fit(examples: Examples, dim: int, direction_strength: float = 1.0) -> dict:
+def fit(examples: Examples, dim: int, direction_strength: float = 1.0, cfg: MatcherConfig | None = None) -> dict:
     """Fit both models; returns the matcher.json content (without version and meta)."""
-    (sp, ss), (cp, cs) = _priors(dim, direction_strength)
+    cfg = cfg or MatcherConfig.read()
+    (sp, ss), (cp, cs) = _priors(dim, cfg, direction_strength)
     # Similarity keeps the data's own balance (a probability that two claims tell the same story);
     # contradiction weighs both classes alike (disagreement is rare in every source of examples).
     sim_b, sim_w = fit_logistic(examples.sim_X, examples.related, sp, ss, sample_weight=examples.weight, balanced=False)
@@ -278,18 +304,21 @@ def fit(examples: Examples, dim: int, direction_strength: float = 1.0) -> dict:
     return {
         "similarity": {"bias": round(sim_b, 6), "weights": dict(zip(SIMILARITY_FEATURES, sim_w.round(6).tolist()))},
         "contradiction": {"bias": round(con_b, 6), "weights": weights, "direction": con_w[len(names):].round(6).tolist()},
-        "thresholds": dict(THRESHOLDS),
+        "thresholds": dict(cfg.thresholds),
     }
 
 
 def choose_direction_strength(
-    data: StanceData, examples: Examples, folds: int = 4, split: str = "fit"
+    data: StanceData, examples: Examples, split: str = "fit", cfg: MatcherConfig | None = None
 ) -> tuple[float, dict[float, float]]:
-    """The refutation direction's L2 strength with the best disagreement ROC AUC in a
-    cross-validation on the fit half grouped by story (each fold's held-out rows scored, as
-    always, by their best claim pair). Returns (the strength, mean AUC per strength)."""
+    """The refutation direction's L2 strength, among the config's candidates, with the best
+    disagreement ROC AUC in a cross-validation on the fit half grouped by story (each fold's
+    held-out rows scored, as always, by their best claim pair). Returns (the strength, mean AUC
+    per strength)."""
     from sklearn.metrics import roc_auc_score
 
+    cfg = cfg or MatcherConfig.read()
+    folds = cfg.direction_folds
     keep = [n for n, r in enumerate(data.rows) if r["split"] == split]
     bodies = sorted(set(examples.groups))
     fold_of = {b: int(hashlib.sha256(b.encode("utf-8")).hexdigest(), 16) % folds for b in bodies}
@@ -302,9 +331,9 @@ def choose_direction_strength(
     design = _contradiction_design(data.claims, f)
     pair_row = owner[mask]
     scores: dict[float, float] = {}
-    (_, _), (cp, _) = _priors(data.claims.vectors.shape[1])
-    for strength in DIRECTION_STRENGTHS:
-        (_, _), (_, cs) = _priors(data.claims.vectors.shape[1], strength)
+    (_, _), (cp, _) = _priors(data.claims.vectors.shape[1], cfg)
+    for strength in cfg.direction_strengths:
+        (_, _), (_, cs) = _priors(data.claims.vectors.shape[1], cfg, strength)
         aucs = []
         for k in range(folds):
             train = example_fold != k
@@ -320,7 +349,7 @@ def choose_direction_strength(
         scores[strength] = round(float(np.mean(aucs)), 4) if aucs else float("nan")
     valid = {k: v for k, v in scores.items() if v == v}  # NaN: no fold had both classes
     if not valid:
-        return DEFAULT_DIRECTION_STRENGTH, scores
+        return cfg.direction_fallback, scores
     return max(valid, key=lambda k: (valid[k], k)), scores
 
 
@@ -361,12 +390,12 @@ def _auc(y: np.ndarray, scores: np.ndarray) -> float | None:
     return round(float(roc_auc_score(y, scores)), 4) if 0 < int(np.sum(y)) < len(y) else None
 
 
-def _swapped_estimate(data: StanceData) -> dict:
+def _swapped_estimate(data: StanceData, cfg: MatcherConfig) -> dict:
     from claims.match import Matcher
 
     examples = stance_examples(data, "report")
-    strength, _ = choose_direction_strength(data, examples, split="report")
-    content = fit(examples, data.claims.vectors.shape[1], strength)
+    strength, _ = choose_direction_strength(data, examples, split="report", cfg=cfg)
+    content = fit(examples, data.claims.vectors.shape[1], strength, cfg)
     matcher = Matcher(
         version="swapped", similarity_bias=content["similarity"]["bias"], similarity_weights=content["similarity"]["weights"],
         contradiction_bias=content["contradiction"]["bias"], contradiction_weights=content["contradiction"]["weights"],
@@ -376,7 +405,7 @@ def _swapped_estimate(data: StanceData) -> dict:
 
 
 def write_model(folder: Path, content: dict, meta: dict) -> str:
-    """Write ``matcher.json``; its version is ``matcher-<date>-<hash of the weights>``."""
+    """Write ``folder/matcher.json``; its version is ``matcher-<date>-<hash of the weights>``."""
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:8]
     version = f"matcher-{date.today():%Y%m%d}-{digest}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -388,25 +417,27 @@ def write_model(folder: Path, content: dict, meta: dict) -> str:
 
 def train(
     stance_folder: Path, out: Path = DEFAULT_MATCHER_DIR, *, nlp, encoder, extra: Examples | None = None, seed: int = SEED,
-    limit: int | None = None,
+    limit: int | None = None, config_file: str | Path | None = None,
 ) -> dict:
     """Fit the matcher on the stance benchmark's fit half (plus ``extra`` labelled pairs), write
-    it to ``out``, and return its figures on the report half."""
+    it to ``out``, and return its figures on the report half. The hyperparameters are those of
+    ``config_file`` (default ``training/configs/matcher.toml``)."""
     from claims.match import load_matcher
 
+    cfg = MatcherConfig.read(config_file)
     started = time.perf_counter()
     data = load_stance(stance_folder, nlp, encoder, seed=seed, limit=limit)
     examples = stance_examples(data, "fit")
-    strength, cv = choose_direction_strength(data, examples)
+    strength, cv = choose_direction_strength(data, examples, cfg=cfg)
     if extra is not None and len(extra.related):
         examples = _concat([examples, extra])
-    content = fit(examples, data.claims.vectors.shape[1], strength)
+    content = fit(examples, data.claims.vectors.shape[1], strength, cfg)
     meta = {
         "trained_on": {"stance_fit_rows": int((np.array([r["split"] for r in data.rows]) == "fit").sum()),
                        "human_pairs": 0 if extra is None else int(len(extra.related))},
         "encoder": getattr(encoder, "version", None), "seed": seed,
         "direction_strength": strength, "direction_strength_cv_auc": {str(k): v for k, v in cv.items()},
-        "priors": {"similarity": SIMILARITY_PRIOR, "contradiction": CONTRADICTION_PRIOR, "firm": FIRM},
+        "priors": {"similarity": cfg.similarity_prior, "contradiction": cfg.contradiction_prior, "firm": cfg.firm},
     }
     version = write_model(out, content, meta)
     load_matcher.cache_clear()
@@ -414,7 +445,7 @@ def train(
     meta["report"] = figures
     # A second estimate from the other direction (fitted on the report half, measured on the fit
     # half; that model is not kept): one half of the rare disagree rows moves the figure a lot.
-    meta["swapped"] = _swapped_estimate(data)
+    meta["swapped"] = _swapped_estimate(data, cfg)
     meta["train_seconds"] = round(time.perf_counter() - started, 1)
     write_model(out, content, meta)  # the same weights, so the same version
     load_matcher.cache_clear()
