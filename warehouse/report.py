@@ -26,7 +26,7 @@ VERDICT_COLOURS = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#5c6bc0"]
 SECTIONS = [
     "sources", "articles", "annotators", "pairs", "agreement", "quarantine", "needs_review", "status",
     "contradictions", "source_matrix",
-]  # each one query, warehouse/sql/report_<name>.sql
+]  # each one query, warehouse/sql/report/report_<name>.sql
 
 
 @dataclass
