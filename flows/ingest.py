@@ -1,4 +1,4 @@
-"""The ingest flow: read articles, extract claims in batches with nlp.pipe, validate, land."""
+"""The ingest flow: read articles, extract claims in batches with nlp.pipe, validate, store them."""
 
 from __future__ import annotations
 
