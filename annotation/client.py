@@ -4,12 +4,13 @@ Connection errors and 5xx answers become :class:`LabelStudioUnavailable` (worth 
 401/403 :class:`LabelStudioAuthError`, other 4xx :class:`LabelStudioRequestError`. The token is
 never part of a message.
 
-Calls that create something (a project, a user, an annotation, tasks) are never retried blind:
+Calls that create something (a project, a Data Manager tab, tasks) are never retried blind:
 an answer lost after Label Studio committed (a 5xx from a proxy, a timeout) would make a twin.
 Each is sent once; after any error, what it would have created is looked up (a project by
-title, a user by email, an annotation by its user and result), and only an error with nothing
-found is raised, so that the caller's retry finds it. Imports are reconciled by the caller from
-the claim ids in the tasks' data.
+title, a tab by its title), and only an error with nothing found is raised, so that the
+caller's retry finds it. Imports are reconciled by the caller from the claim ids in the tasks'
+data. (The tests' scripted annotators create users and annotations the same way:
+tests/helpers.py.)
 """
 
 from __future__ import annotations
@@ -168,9 +169,6 @@ class LabelStudioClient:
             lambda: self.find_project(title),
         )
 
-    def ensure_project(self, title: str, label_config: str, **options) -> int:
-        return self.find_project(title) or self.create_project(title, label_config, **options)
-
     def _create_once(self, what: str, create: Callable[[], int], find: Callable[[], int | None]) -> int:
         """Send a create call once; after any error, what it made if Label Studio committed it
         (else the error)."""
@@ -225,13 +223,6 @@ class LabelStudioClient:
         )
         return True
 
-    def invite_url(self) -> str:
-        """The organisation's sign-up link (Label Studio's "invite people"): a new annotator signs
-        up there and joins the organisation. It carries the organisation's token: share it only
-        with annotators."""
-        response = self._get("api/invite", {}, "read the invite link")
-        return self.url + response.json()["invite_url"]
-
     def set_overlap(self, project: int, annotators: int) -> bool:
         """Ask for ``annotators`` annotations per task (every task overlapped); True if changed.
         The community edition stores and serves the setting to annotators in the labeling stream."""
@@ -242,10 +233,6 @@ class LabelStudioClient:
         with _translated("update project", self.url):
             self._sdk.projects.update(id=project, maximum_annotations=annotators, overlap_cohort_percentage=100)
         return True
-
-    def project_task_count(self, project: int) -> int:
-        with _translated("read project", self.url):
-            return int(self._sdk.projects.get(id=project).task_number or 0)
 
     # tasks ----------------------------------------------------------------------------------
     def import_tasks(self, project: int, tasks: list[dict]) -> list[int]:
@@ -434,37 +421,6 @@ class LabelStudioClient:
         with _translated("list users", self.url):
             return {u.id: u.email for u in self._sdk.users.list()}
 
-    def find_user(self, email: str) -> int | None:
-        return next((uid for uid, mail in self.users().items() if mail == email), None)
-
-    def ensure_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
-        return self.find_user(email) or self._create_once(
-            "create user",
-            lambda: self._sdk.users.create(
-                email=email, username=email, first_name=first_name, last_name=last_name, request_options=ONCE
-            ).id,
-            lambda: self.find_user(email),
-        )
-
-    def annotate(self, task: int, result: list[dict], *, user: int, lead_time: float | None = None) -> int:
-        """Create an annotation on a task as ``user`` (for tests, benchmarks and scripted
-        annotators), once: after an error, the task's annotation by that user with that result."""
-
-        def find() -> int | None:
-            with _translated("list annotations", self.url):
-                return next(
-                    (a.id for a in self._sdk.annotations.list(id=task) if _user_id(a.completed_by) == user and a.result == result),
-                    None,
-                )
-
-        return self._create_once(
-            "create annotation",
-            lambda: self._sdk.annotations.create(
-                id=task, result=result, completed_by=user, lead_time=lead_time, request_options=ONCE
-            ).id,
-            find,
-        )
-
     def close(self) -> None:
         self._sdk._client_wrapper.httpx_client.httpx_client.close()
 
@@ -473,13 +429,6 @@ class LabelStudioClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _user_id(value) -> int | None:
-    """A ``completed_by`` as the SDK gives it: an id, or a user object or dict."""
-    if isinstance(value, dict):
-        return value.get("id")
-    return getattr(value, "id", value)
 
 
 def _body(response: httpx.Response):

@@ -21,12 +21,6 @@ def config_text(name: str = CLAIM_CONFIG) -> str:
     return resources.files("annotation").joinpath("configs", name).read_text(encoding="utf-8")
 
 
-def instructions_html() -> str:
-    """The project's instructions to annotators (Label Studio's expert_instruction): what each
-    verdict means, what the stars mean, how to work."""
-    return config_text(INSTRUCTIONS)
-
-
 @dataclass(frozen=True, slots=True)
 class Control:
     name: str

@@ -64,7 +64,7 @@ REVIEW_FIELD = "review"
 
 
 def pair_task(row: Mapping, *, controls: PairControls | None = None) -> dict:
-    """One task for one pair row (of warehouse/sql/pairs_to_push.sql): both claims side by side,
+    """One task for one pair row (of warehouse/sql/queries/pairs_to_push.sql): both claims side by side,
     each with its context, article title, source and date; the model's relation as a
     prediction carrying the matcher's version."""
     controls = controls or pair_controls()

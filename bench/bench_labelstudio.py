@@ -81,7 +81,7 @@ def main() -> None:
         CLAIMFLOW_LS_PORT=str(free_port()),
         CLAIMFLOW_LS_PROJECT="bench push",
     )
-    from annotation.client import LabelStudioClient
+    from tests.helpers import ScriptedClient
     from annotation.results import annotation_result
     from annotation.tasks import claim_task
     from flows.labelstudio import local_server
@@ -95,7 +95,7 @@ def main() -> None:
     t = time.perf_counter()
     server.start(timeout=400)
     print(f"Label Studio started in {time.perf_counter() - t:.0f} s at {server.url}")
-    client = LabelStudioClient(server.url, server.credentials().token, timeout=600)
+    client = ScriptedClient(server.url, server.credentials().token, timeout=600)
     try:
         pushable = seed_claims(settings.db, args.claims)
         print(f"claims to push: {pushable}")

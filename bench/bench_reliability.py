@@ -1,4 +1,4 @@
-"""Reliability benchmark (issue 15): figures for the fault probe's cases.
+"""Reliability benchmark: figures for the fault probe's cases.
 
     .venv/bin/python bench/bench_reliability.py --marks 2204
 

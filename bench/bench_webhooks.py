@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--annotations", type=int, default=10)
     args = parser.parse_args()
 
-    from annotation.client import LabelStudioClient
+    from tests.helpers import ScriptedClient
     from annotation.results import annotation_result
     from annotation.server import LocalServer
 
@@ -62,7 +62,7 @@ def main() -> None:
         "CLAIMFLOW_SCHEDULE_INGEST": "off", "CLAIMFLOW_SCHEDULE_PUSH": "off", "CLAIMFLOW_SCHEDULE_LAND": "off",
     }
     serve = None
-    client = LabelStudioClient(server.url, server.credentials().token)
+    client = ScriptedClient(server.url, server.credentials().token)
     try:
         for cmd in (["ingest", str(ROOT / "examples" / "articles")], ["push"], ["land"]):
             timed([str(EXE), *cmd], env, work)

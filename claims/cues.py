@@ -176,8 +176,3 @@ def numbers_differ(a: frozenset[str], b: frozenset[str]) -> bool:
         if not ({n for n in a if _unit(n) == unit} & {n for n in b if _unit(n) == unit}):
             return True
     return False
-
-
-def opposite_axes(a: Profile, b: Profile) -> list[str]:
-    """The antonym axes on which the two claims stand on opposite sides (for the reasons)."""
-    return [name for (name, _, _), x, y in zip(AXES, a.axes, b.axes) if x * y < 0]

@@ -33,15 +33,9 @@ class Validation:
     """The outcome of validating one batch against one suite."""
 
     suite: str
-    rows: int
     failures: dict[int, list[str]] = field(default_factory=dict)  # row position -> expectation names
     unexpected: dict[str, int] = field(default_factory=dict)  # expectation name -> failing rows
     seconds: float = 0.0
-    process: int = field(default_factory=os.getpid)  # the process that validated
-
-    @property
-    def failed_rows(self) -> int:
-        return len(self.failures)
 
     @property
     def success(self) -> bool:
@@ -129,13 +123,8 @@ def prepare(*suites: str) -> None:
 
 def validate(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) -> Validation:
     """Validate ``frame`` against ``suite``; failures are keyed by row position in ``frame``."""
-    return validate_here(suite, frame, now=now)
-
-
-def validate_here(suite: str, frame: pd.DataFrame, *, now: datetime | None = None) -> Validation:
-    """Validate ``frame`` against ``suite`` in this process."""
     started = time.perf_counter()
-    outcome = Validation(suite=suite, rows=len(frame))
+    outcome = Validation(suite=suite)
     if frame.empty:
         return outcome
     data = with_epochs(frame.reset_index(drop=True)).assign(**{ROW: range(len(frame))})
@@ -161,7 +150,7 @@ def validate_here(suite: str, frame: pd.DataFrame, *, now: datetime | None = Non
         for row in rows:
             outcome.add(row, name)
         outcome.unexpected[name] = len(rows)
-    return Validation(outcome.suite, outcome.rows, outcome.failures, outcome.unexpected, time.perf_counter() - started, os.getpid())
+    return Validation(outcome.suite, outcome.failures, outcome.unexpected, time.perf_counter() - started)
 
 
 def _run_suite(suite: str, data: pd.DataFrame, now: datetime | None):

@@ -1,4 +1,4 @@
-"""The ingest flow: read articles, extract claims in batches with nlp.pipe, validate, land."""
+"""The ingest flow: read articles, extract claims in batches with nlp.pipe, validate, store them."""
 
 from __future__ import annotations
 
@@ -11,14 +11,13 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from claims.errors import OffsetError
 from claims.language import UNDETERMINED
 from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
-from flows.runs import recorded_run
-from flows.settings import Settings, get_settings
+from flows.runs import this_run
+from flows.settings import Settings
 from warehouse import load
 from warehouse.db import connection, transaction
 
@@ -272,7 +271,7 @@ def _gate_claims(extractions: list[Extraction]) -> None:
 
 
 @task(cache_policy=NO_CACHE)
-def land(db: Path, run_id: str, extractions: list[Extraction], failures: list[dict]) -> tuple[int, int]:
+def store_articles(db: Path, run_id: str, extractions: list[Extraction], failures: list[dict]) -> tuple[int, int]:
     """Write articles, claims and failures in one transaction (an article never lands without its
     claims, or a re-run would skip it as known); return (new articles, new claims)."""
     from claims.records import articles_table, claims_table
@@ -288,11 +287,10 @@ def land(db: Path, run_id: str, extractions: list[Extraction], failures: list[di
 @flow(name="ingest", log_prints=False)
 def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None = None) -> IngestReport:
     """Ingest articles from files, folders or globs into the warehouse."""
-    settings = get_settings(db=db, spacy_model=spacy_model)
-    run_id = str(flow_run.id or datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%f"))
-    report = IngestReport(run_id=run_id, db=str(settings.db))
-    started = datetime.now(timezone.utc)
-    with recorded_run(settings.db, run_id, "ingest", {"paths": paths, "spacy_model": settings.spacy_model}, report):
+    run = this_run("ingest", db=db, spacy_model=spacy_model)
+    settings = run.settings
+    report = IngestReport(run_id=run.id, db=run.db)
+    with run.recorded(report, {"paths": paths, "spacy_model": settings.spacy_model}):
         report.files, articles, read_failures, report.passed_over = read_inputs(paths, settings.max_article_bytes)
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
@@ -314,7 +312,7 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
 
             good += [Extraction(a) for a in new if a.article_id in keep]
         if good or report.failures or report.skipped:
-            report.articles_new, report.claims_new = land(settings.db, run_id, quote(good), report.failures + report.skipped)
-        report.seconds = (datetime.now(timezone.utc) - started).total_seconds()
-    get_run_logger().info("ingest %s: %s", report.status, report.counts())
+            report.articles_new, report.claims_new = store_articles(
+                settings.db, run.id, quote(good), report.failures + report.skipped
+            )
     return report

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_table_artifact
-from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, parse_time
@@ -22,9 +20,8 @@ from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
 from flows.push import open_project
 from flows.resolve import ResolveReport, resolve_flow, up_to_date
-from flows.runs import recorded_run
-from flows.settings import get_settings
-from warehouse import annotations as store
+from flows.runs import this_run
+from warehouse import annotations as annotation_store
 from warehouse.db import connection, transaction
 
 # Tasks updated this long before the last landed update are pulled again: two writes committed
@@ -83,7 +80,7 @@ class LandReport:
 def _pull_since(url: str, db: str, project_id: int) -> datetime | None:  # noqa: D401
     """Where the pull starts: the last land's watermark, less the overlap (None: everything)."""
     with connection(db) as con:
-        watermark = store.land_watermark(con, url, project_id)
+        watermark = annotation_store.land_watermark(con, url, project_id)
     return watermark - WATERMARK_OVERLAP if watermark is not None else None
 
 
@@ -111,7 +108,7 @@ def find_deleted_tasks(target: Target, db: str, project_id: int, kind: TaskKind 
     tasks that carry a claim or pair id, so tasks added by hand to the same project do not hide
     a deletion); the full id listing only when it is lower than the warehouse's mapping."""
     with connection(db) as con:
-        mapped = store.task_state(con, target.url, project_id, kind.tables)
+        mapped = annotation_store.task_state(con, target.url, project_id, kind.tables)
     with target.client() as client:
         if client.claim_task_count(project_id, kind.subject) >= len(mapped):
             return []
@@ -138,9 +135,9 @@ def _land(
     subject = kind.subject
     updated_at = {t["id"]: parse_time(t.get("updated_at")) for t in tasks}
     with connection(db) as con:
-        state = store.task_state(con, ls_url, project_id, kind.tables)
+        state = annotation_store.task_state(con, ls_url, project_id, kind.tables)
         changed = {tid: u for tid, u in updated_at.items() if state.get(tid, (None, None))[1] != u}
-        landed, quarantined = store.label_versions(con, ls_url, list(changed), kind.tables)
+        landed, quarantined = annotation_store.label_versions(con, ls_url, list(changed), kind.tables)
     raw, rows, present = [], [], []
     for t in tasks:
         task_id = t["id"]
@@ -174,18 +171,18 @@ def _land(
     parsed = [r for r in rows if not r["reasons"]]
     # The next land starts where this pull began; without a server clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
-    at = store.now()
+    at = annotation_store.now()
     from expectations.labels import describe_failure, gate_labels  # pandas and Great Expectations: only when there is a batch
 
     # One connection and one transaction for all that follows.
     with connection(db) as con, transaction(con):
-        raw_count = store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
+        raw_count = annotation_store.append_raw(con, ls_url=ls_url, project_id=project_id, run_id=run_id, raw=raw, at=at)
         gate = gate_labels(con, ls_url, [r["label_row"] for r in parsed], present=present, gate=kind.gate)
         for i, r in enumerate(parsed):
             r["reasons"] = gate.failures.get(i, [])
         good = [r["label_row"] for r in rows if not r["reasons"]]
         bad = [r for r in rows if r["reasons"]]
-        counts = store.land_labels(
+        counts = annotation_store.land_labels(
             con, ls_url=ls_url, project_id=project_id, run_id=run_id, labels=good, quarantine=bad,
             changed=changed, present=present, seen_until=seen_until, at=at, tables=kind.tables,
         )
@@ -201,10 +198,10 @@ def _land(
                      "validation_seconds": round(gate.seconds, 3), "quarantine_details": details}
 
 
-def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project_id: int) -> LandReport:
-    """Pull and land one project's changed annotations (claims or pairs); the counts."""
-    report = LandReport(run_id=run_id, url=target.url, project_id=project_id)
-    db = str(settings.db)
+def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -> LandReport:
+    """Pull and land the changed annotations of one project (claims or pairs: ``report.project_id``),
+    counted into ``report`` (returned)."""
+    db, run_id, project_id = str(settings.db), report.run_id, report.project_id
     # Great Expectations takes seconds to import: imported in a thread while Label Studio
     # exports, when one count call says something changed; a land with nothing new imports
     # nothing (bench/README.md: the cost of importing it, and why no process of its own).
@@ -228,7 +225,7 @@ def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project
     gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, kind)
     if gone:
         with connection(db) as con:
-            report.labels_deleted += store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables)
+            report.labels_deleted += annotation_store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables)
     return report
 
 
@@ -236,7 +233,7 @@ def _land_project(target: Target, settings, run_id: str, kind: TaskKind, project
 def find_pair_project(target: Target, db: str, title: str) -> int | None:
     """The pair project, if claimflow has pushed pairs to it (a land never creates one)."""
     with connection(db) as con:
-        if not store.mapped_projects(con, target.url, PAIR.tables):
+        if not annotation_store.mapped_projects(con, target.url, PAIR.tables):
             return None
     with target.client() as client:
         return client.find_project(title)
@@ -258,27 +255,23 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     """Pull the annotations changed in Label Studio since the last land into the warehouse,
     through the expectation suites (claims, then claim pairs); then resolve verdicts, pair
     relations and agreement."""
-    settings = get_settings(db=db)
-    run_id = str(flow_run.id)
-    started = time.perf_counter()
+    run = this_run("land", db=db)
+    settings = run.settings
     target = resolve_target(settings)
-    report = LandReport(run_id=run_id, url=target.url)
+    report = LandReport(run_id=run.id, url=target.url)
     parameters = {"url": target.url, "project": settings.ls_project, "pair_project": settings.ls_pair_project}
-    with recorded_run(settings.db, run_id, "land", parameters, report):
-        project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
-        claims = _land_project(target, settings, run_id, CLAIM, project_id)
-        report.__dict__.update({k: v for k, v in claims.__dict__.items() if k not in ("run_id", "url", "pairs", "verdicts")})
-        pair_project = with_retries(find_pair_project, settings)(target, str(settings.db), settings.ls_pair_project)
+    with run.recorded(report, parameters):
+        report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
+        land_project(target, settings, CLAIM, report)
+        pair_project = with_retries(find_pair_project, settings)(target, run.db, settings.ls_pair_project)
         if pair_project is not None:
-            report.pairs = _land_project(target, settings, run_id, PAIR, pair_project)
-        report.seconds = time.perf_counter() - started
+            report.pairs = land_project(target, settings, PAIR, LandReport(run_id=run.id, url=target.url, project_id=pair_project))
         publish_counts(report)
         _check_quarantine_share(report, settings, "claim")
         if report.pairs is not None:
             _check_quarantine_share(report.pairs, settings, "pair")
-    get_run_logger().info("land completed: %s", report.counts())
     if resolve and not up_to_date(settings):  # nothing changed since the last resolve: nothing to redo
-        report.verdicts = resolve_flow(db=str(settings.db))
+        report.verdicts = resolve_flow(db=run.db)
     return report
 
 

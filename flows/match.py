@@ -4,17 +4,15 @@ with the nearest claims of other articles, each pair scored for similarity and c
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 import numpy as np
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
-from flows.runs import recorded_run
-from flows.settings import Settings, get_settings
-from warehouse import matching as store
+from flows.runs import this_run
+from flows.settings import Settings
+from warehouse import matching
 from warehouse.db import connection, transaction
 
 
@@ -44,8 +42,8 @@ def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
     from claims.match import article_event_years
 
     with connection(db) as con:
-        claims = store.claims_to_embed(con, _encoder_version(settings))
-        articles = store.articles_to_embed(con, _encoder_version(settings))
+        claims = matching.claims_to_embed(con, _encoder_version(settings))
+        articles = matching.articles_to_embed(con, _encoder_version(settings))
     if not claims and not articles:
         return 0, 0
     encoder = load_encoder(settings.encoder, settings.encoder_threads)
@@ -55,14 +53,14 @@ def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
         chunk = claims[start : start + settings.embed_batch_size]
         vectors = encoder.encode([text for _, text in chunk])
         with connection(db) as con:
-            done += store.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id)
+            done += matching.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id)
     titled = 0
     for start in range(0, len(articles), settings.embed_batch_size):
         chunk = articles[start : start + settings.embed_batch_size]
         vectors = encoder.encode([title for _, title, _, _ in chunk])
         years = [sorted(article_event_years(title, text, published)) for _, title, text, published in chunk]
         with connection(db) as con:
-            titled += store.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)
+            titled += matching.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)
     return done, titled
 
 
@@ -84,17 +82,17 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
     encoder = _encoder_version(settings)
     matcher = load_matcher(settings.matcher)
     with connection(db) as con:
-        if not rematch and not store.unmatched_count(con):
+        if not rematch and not matching.unmatched_count(con):
             return 0, 0, 0, 0
-        inputs = store.match_inputs(con, encoder)
-        stale = store.stale_pairs(con, matcher.version) if rematch else []
+        inputs = matching.match_inputs(con, encoder)
+        stale = matching.stale_pairs(con, matcher.version) if rematch else []
     claims = _claim_set(inputs)
     if rematch:  # every claim is matched again, and every stored pair scored by this matcher
         queries, earlier = np.arange(len(claims)), None
     else:
         queries = np.nonzero(~inputs.matched)[0]
         earlier = {n: list(inputs.top_cosines[n] or []) for n in np.nonzero(inputs.matched)[0].tolist()}
-    at = store.now()
+    at = matching.now()
     counts = {"kept": 0, "new": 0, "updated": 0}
     found: set[str] = set()
     # One transaction, the pairs written a chunk at a time as they are scored: a match that dies
@@ -104,7 +102,7 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
         def write(rows: list[dict]) -> None:
             for row in rows:
                 row.update(encoder=encoder, matched_at=at, run_id=run_id)
-            new, updated = store.store_pairs(con, rows, rescore=rematch)
+            new, updated = matching.store_pairs(con, rows, rescore=rematch)
             counts["kept"] += len(rows)
             counts["new"] += new
             counts["updated"] += updated
@@ -120,13 +118,13 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
                                    None, matcher)
             write([r for r in rescored if r["pair_id"] not in found])
         if rematch:
-            store.forget_matches(con)
-        store.mark_matched(con, {inputs.claim_ids[n]: c for n, c in result.top.items()}, matcher=matcher.version,
+            matching.forget_matches(con)
+        matching.mark_matched(con, {inputs.claim_ids[n]: c for n, c in result.top.items()}, matcher=matcher.version,
                            encoder=encoder, run_id=run_id)
     return len(queries), counts["kept"], counts["new"], counts["updated"]
 
 
-def _claim_set(inputs: store.MatchInputs, rows: np.ndarray | None = None):
+def _claim_set(inputs: matching.MatchInputs, rows: np.ndarray | None = None):
     """The matcher's ClaimSet of the warehouse's claims (or of these rows of them)."""
     from claims.match import claim_set
 
@@ -145,10 +143,10 @@ def human_pair_examples(db: str, settings: Settings):
     from training.matcher import pair_examples
 
     with connection(db, read_only=True) as con:
-        resolved = store.resolved_pair_relations(con)
+        resolved = matching.resolved_pair_relations(con)
         if not resolved:
             return None
-        inputs = store.match_inputs(con, _encoder_version(settings))
+        inputs = matching.match_inputs(con, _encoder_version(settings))
     position = {c: n for n, c in enumerate(inputs.claim_ids)}
     resolved = [r for r in resolved if r[0] in position and r[1] in position]
     if not resolved:
@@ -164,19 +162,16 @@ def human_pair_examples(db: str, settings: Settings):
 @flow(name="match")
 def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
     """Embed new claims and pair them with the claims of other articles."""
-    settings = get_settings(db=db)
-    run_id = str(flow_run.id)
-    started = time.perf_counter()
-    report = MatchReport(run_id=run_id)
-    with recorded_run(settings.db, run_id, "match", {"rematch": rematch, "encoder": settings.encoder, "matcher": settings.matcher}, report):
+    run = this_run("match", db=db)
+    settings = run.settings
+    report = MatchReport(run_id=run.id)
+    with run.recorded(report, {"rematch": rematch, "encoder": settings.encoder, "matcher": settings.matcher}):
         from claims.match import load_matcher
 
         report.encoder = _encoder_version(settings)
         report.matcher = load_matcher(settings.matcher).version
-        report.claims_embedded, report.articles_embedded = embed(str(settings.db), settings, run_id)
+        report.claims_embedded, report.articles_embedded = embed(run.db, settings, run.id)
         report.claims_matched, report.pairs_kept, report.pairs_new, report.pairs_updated = pair_claims(
-            str(settings.db), settings, run_id, rematch
+            run.db, settings, run.id, rematch
         )
-        report.seconds = time.perf_counter() - started
-    get_run_logger().info("match completed: %s", report.counts())
     return report

@@ -13,108 +13,54 @@ imported, since prefect reads its settings at import.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import tomllib
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
-from annotation.errors import ServerStartError
-from annotation.server import _alive
+from annotation.local_server import LocalServerBase
 
 HOST = "127.0.0.1"
 
 
-@dataclass(frozen=True)
-class PrefectStatus:
-    running: bool
-    url: str  # the UI; the API is url + "/api"
-    pid: int | None
-    log_file: Path
+class LocalPrefect(LocalServerBase):
+    """``prefect server start`` from this venv, with its SQLite database and log in ``data_dir``.
 
+    The first start migrates the database (10 to 20 s here)."""
 
-class LocalPrefect:
-    """``prefect server start`` from this venv, in a process group of its own."""
+    start_timeout = 120.0
+    poll_interval = 0.25
+    still_starting = "the local Prefect server (pid {pid}) does not answer {server.api_url}/health; see {server.log_file}"
+    not_installed = "no Prefect at {server.executable}; run `make setup`"
+    port_taken = (
+        "port {server.port} on {server.host} is in use by another program; set CLAIMFLOW_PREFECT_PORT to a free port "
+        "(or PREFECT_API_URL={server.api_url} if that is a Prefect server you want to use)"
+    )
+    never_healthy = "the local Prefect server did not answer at {server.api_url} within {timeout:.0f} s; see {server.log_file}"
 
     def __init__(self, *, data_dir: Path, port: int, host: str = HOST, executable: Path | None = None):
-        self.data_dir = Path(data_dir).resolve()
-        self.port = port
-        self.host = host
-        self.executable = executable or Path(sys.executable).with_name("prefect")
+        super().__init__(data_dir=data_dir, port=port, host=host)
+        self._executable = executable or Path(sys.executable).with_name("prefect")
 
     @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    def executable(self) -> Path:
+        return self._executable
 
     @property
     def api_url(self) -> str:
         return f"{self.url}/api"
 
     @property
-    def pid_file(self) -> Path:
-        return self.data_dir / "server.pid"
-
-    @property
-    def log_file(self) -> Path:
-        return self.data_dir / "server.log"
+    def health_url(self) -> str:
+        return f"{self.api_url}/health"
 
     @property
     def database(self) -> Path:
         return self.data_dir / "prefect.db"
 
-    def _pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if _alive(pid) and _is_prefect_server(pid) else None
+    def command(self) -> list[str]:
+        return [str(self.executable), "server", "start", "--host", self.host, "--port", str(self.port)]
 
-    def healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.api_url}/health", timeout=3.0) as answer:
-                return answer.status == 200
-        except (OSError, urllib.error.URLError):
-            return False
-
-    def status(self) -> PrefectStatus:
-        pid = self._pid()
-        return PrefectStatus(pid is not None and self.healthy(), self.url, pid, self.log_file)
-
-    def _port_free(self) -> bool:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((self.host, self.port))
-            except OSError:
-                return False
-        return True
-
-    def start(self, *, timeout: float = 120.0) -> tuple[PrefectStatus, bool]:
-        """Start the server, or reuse the one already running; return (status, started_now).
-
-        A pid file naming a process that is gone, or that is not a Prefect server (a reused pid),
-        is stale and replaced. The first start migrates the database (10 to 20 s here)."""
-        current = self.status()
-        if current.running:
-            return current, False
-        if current.pid is not None:  # alive but not answering yet: still starting
-            if self._wait_healthy(current.pid, timeout):
-                return self.status(), False
-            raise ServerStartError(f"the local Prefect server (pid {current.pid}) does not answer {self.api_url}/health; see {self.log_file}")
-        if not self.executable.exists():
-            raise ServerStartError(f"no Prefect at {self.executable}; run `make setup`")
-        if not self._port_free():
-            raise ServerStartError(
-                f"port {self.port} on {self.host} is in use by another program; set CLAIMFLOW_PREFECT_PORT to a free port "
-                f"(or PREFECT_API_URL={self.api_url} if that is a Prefect server you want to use)"
-            )
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.data_dir, 0o700)
+    def environment(self) -> dict[str, str]:
         # The client's settings (PREFECT_API_URL, the profile) stay out; the server's own go in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") or k.startswith(("PREFECT_SERVER_", "PREFECT_LOGGING_"))}
         env.update(
@@ -124,56 +70,14 @@ class LocalPrefect:
             PREFECT_SERVER_API_HOST=self.host,
             PREFECT_SERVER_API_PORT=str(self.port),
         )
-        with open(self.log_file, "ab") as log:
-            proc = subprocess.Popen(
-                [str(self.executable), "server", "start", "--host", self.host, "--port", str(self.port)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True,  # it outlives the command that started it, as intended
-                cwd=self.data_dir,
-            )
-        self.pid_file.write_text(str(proc.pid))
-        if not self._wait_healthy(proc.pid, timeout):
-            self.stop()
-            raise ServerStartError(f"the local Prefect server did not answer at {self.api_url} within {timeout:.0f} s; see {self.log_file}")
-        return self.status(), True
+        return env
 
-    def _wait_healthy(self, pid: int, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.healthy():
-                return True
-            if not _alive(pid):
-                return False
-            time.sleep(0.25)
-        return False
+    def popen_options(self) -> dict:
+        return {"cwd": self.data_dir}
 
-    def stop(self, *, timeout: float = 20.0) -> bool:
-        """Stop the server if it runs; return whether it was running."""
-        pid = self._pid()
-        if pid is None:
-            self.pid_file.unlink(missing_ok=True)
-            return False
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(pid, sig)
-            except ProcessLookupError:
-                break
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self._pid() is not None:
-                time.sleep(0.2)
-            if self._pid() is None:
-                break
-        self.pid_file.unlink(missing_ok=True)
-        return True
-
-
-def _is_prefect_server(pid: int) -> bool:
-    """Whether ``pid`` runs a Prefect server (a stale pid file may name a reused pid)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return True  # no /proc: trust the pid file
-    return any(part.endswith(b"prefect") for part in cmdline) and b"server" in cmdline
+    def runs_here(self, cmdline: bytes) -> bool:
+        parts = cmdline.split(b"\0")
+        return any(part.endswith(b"prefect") for part in parts) and b"server" in parts
 
 
 def local_prefect(settings) -> LocalPrefect:

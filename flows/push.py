@@ -8,18 +8,17 @@ import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from annotation.config import config_text, data_fields
 from annotation.pairs import pair_task
 from annotation.tasks import claim_task, hidden_columns
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
-from flows.runs import recorded_run
-from flows.settings import Settings, get_settings
-from warehouse import annotations as store
+from flows.runs import this_run
+from flows.settings import Settings
+from warehouse import annotations as annotation_store
 from warehouse.db import connection
 
 
@@ -88,12 +87,12 @@ def open_project(target: Target, title: str, overlap: int | None = None, kind: T
 def _reconcile(client, db: str, url: str, project_id: int, run_id: str, kind: TaskKind) -> int:
     """Map the project's unmapped tasks from the claim (or pair) ids in their data; return how many."""
     with connection(db) as con:
-        mapped = store.mapped_task_count(con, url, project_id, kind.tables)
+        mapped = annotation_store.mapped_task_count(con, url, project_id, kind.tables)
     if client.claim_task_count(project_id, kind.subject) == mapped:
         return 0  # one cheap call when the counts agree (tasks deleted in Label Studio make them differ)
     pairs = client.task_claim_ids(project_id, kind.subject).items()
     with connection(db) as con:
-        return store.record_tasks(con, url, project_id, pairs, run_id, kind.tables)
+        return annotation_store.record_tasks(con, url, project_id, pairs, run_id, kind.tables)
 
 
 @task(cache_policy=NO_CACHE)
@@ -118,9 +117,9 @@ def import_tasks(
         def record(chunk: list[dict], payloads: list[dict], imported: Future) -> int:
             with connection(db) as con:
                 ids = (r[kind.subject] for r in chunk)
-                created = store.record_tasks(con, target.url, project_id, zip(ids, imported.result()), run_id, kind.tables)
+                created = annotation_store.record_tasks(con, target.url, project_id, zip(ids, imported.result()), run_id, kind.tables)
                 if kind is CLAIM:
-                    store.record_matches_hashes(con, target.url, project_id, {
+                    annotation_store.record_matches_hashes(con, target.url, project_id, {
                         r["claim_id"]: _digest(p["data"]["matches_html"]) for r, p in zip(chunk, payloads)})
                 return created
 
@@ -152,8 +151,8 @@ def refresh_matches(target: Target, db: str, project_id: int, settings: Settings
     from annotation.tasks import matches_html
 
     with connection(db) as con:
-        mapped = store.tasks_with_matches(con, target.url, project_id)
-        matches = store.claim_matches(con, [c for _, c, _ in mapped], may_contradict=settings.pair_push_threshold)
+        mapped = annotation_store.tasks_with_matches(con, target.url, project_id)
+        matches = annotation_store.claim_matches(con, [c for _, c, _ in mapped], may_contradict=settings.pair_push_threshold)
     wanted: dict[int, tuple[str, str]] = {}  # task id -> claim id, what it should show
     for task_id, claim_id, known in mapped:
         html = matches_html(matches.get(claim_id, []), settings.pair_push_threshold)
@@ -165,30 +164,29 @@ def refresh_matches(target: Target, db: str, project_id: int, settings: Settings
         outcome = client.set_task_field(project_id, "matches_html", {t: html for t, (_, html) in wanted.items()})
     # Remembered, so the next push does not redo it (a task deleted in Label Studio has nothing to update).
     with connection(db) as con:
-        store.record_matches_hashes(con, target.url, project_id, {claim_id: _digest(html) for claim_id, html in wanted.values()})
+        annotation_store.record_matches_hashes(con, target.url, project_id, {claim_id: _digest(html) for claim_id, html in wanted.values()})
     return sum(1 for state in outcome.values() if state == "changed")
 
 
 def _candidates(kind: TaskKind, settings: Settings) -> tuple[Callable, Callable[[dict], dict]]:
     """What to push for a kind, and how one row becomes a task."""
     if kind is PAIR:
-        return (lambda con, url, project: store.pairs_to_push(con, url, project, settings.pair_push_threshold)), pair_task
+        return (lambda con, url, project: annotation_store.pairs_to_push(con, url, project, settings.pair_push_threshold)), pair_task
     # A match "may contradict" the claim where the pair would go to the pair project.
     return (
-        lambda con, url, project: store.claims_to_push(con, url, project, settings.push_threshold, settings.pair_push_threshold),
+        lambda con, url, project: annotation_store.claims_to_push(con, url, project, settings.push_threshold, settings.pair_push_threshold),
         lambda row: claim_task(row, threshold=settings.push_threshold, may_contradict=settings.pair_push_threshold),
     )
 
 
-def push_kind(target: Target, settings: Settings, run_id: str, kind: TaskKind) -> PushReport:
-    """Open the kind's project and import what it lacks; the counts."""
-    report = PushReport(run_id=run_id, url=target.url)
+def push_kind(target: Target, settings: Settings, kind: TaskKind, report: PushReport) -> PushReport:
+    """Open the kind's project and import what it lacks, counted into ``report`` (returned)."""
     report.project_id = with_retries(open_project, settings)(target, kind.project_title(settings), settings.overlap, kind)
     report.reconciled, report.candidates, report.created, report.batches = with_retries(import_tasks, settings)(
-        target, str(settings.db), report.project_id, settings, run_id, kind
+        target, str(settings.db), report.project_id, settings, report.run_id, kind
     )
     with connection(settings.db) as con:
-        mapped = store.mapped_task_count(con, target.url, report.project_id, kind.tables)
+        mapped = annotation_store.mapped_task_count(con, target.url, report.project_id, kind.tables)
     report.already = mapped - report.created - report.reconciled
     if kind is CLAIM:
         report.matches_updated = with_retries(refresh_matches, settings)(target, str(settings.db), report.project_id, settings)
@@ -199,26 +197,20 @@ def push_kind(target: Target, settings: Settings, run_id: str, kind: TaskKind) -
 def push_flow(db: str | None = None, threshold: float | None = None, pairs: bool = True) -> PushReport:
     """Send the claims at or above the threshold to Label Studio as tasks with predictions, and
     (with ``pairs``) the claim pairs that may contradict each other to the pair project."""
-    import time
-
-    settings = get_settings(db=db, push_threshold=threshold)
-    run_id = str(flow_run.id)
-    started = time.perf_counter()
+    run = this_run("push", db=db, push_threshold=threshold)
+    settings = run.settings
     target = resolve_target(settings)
-    report = PushReport(run_id=run_id, url=target.url)
+    report = PushReport(run_id=run.id, url=target.url)
     parameters = {"threshold": settings.push_threshold, "url": target.url, "project": settings.ls_project,
                   "pair_threshold": settings.pair_push_threshold if pairs else None}
-    with recorded_run(settings.db, run_id, "push", parameters, report):
-        claims = push_kind(target, settings, run_id, CLAIM)
-        report.__dict__.update({k: v for k, v in claims.__dict__.items() if k not in ("run_id", "pairs")})
+    with run.recorded(report, parameters):
+        push_kind(target, settings, CLAIM, report)
         if pairs and _has_pairs_to_push(settings):
-            report.pairs = push_kind(target, settings, run_id, PAIR)
-        report.seconds = time.perf_counter() - started
-    get_run_logger().info("push completed: %s", report.counts())
+            report.pairs = push_kind(target, settings, PAIR, PushReport(run_id=run.id, url=target.url))
     return report
 
 
 def _has_pairs_to_push(settings: Settings) -> bool:
     """Whether any pair reaches the pair threshold (no pair project is made before one does)."""
     with connection(settings.db) as con:
-        return store.pair_candidates(con, settings.pair_push_threshold) > 0
+        return annotation_store.pair_candidates(con, settings.pair_push_threshold) > 0

@@ -11,9 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from expectations.docs import build_data_docs, validation_pages
 from expectations.labels import label_frame
 from flows.settings import get_settings
-from warehouse import quality
 from warehouse.db import connection
-from warehouse.report import render, report_data
+from warehouse.report import docs_batches, render, report_data
 
 
 @dataclass
@@ -26,7 +25,7 @@ class ReportOutput:
 def data_docs(db: str, out: Path) -> Path:
     """Validate the warehouse's claims, live labels and verdicts against their suites, into data docs."""
     with connection(db, read_only=True) as con:
-        batches = quality.docs_batches(con)
+        batches = docs_batches(con)
     batches["labels"] = label_frame(batches["labels"].to_dict("records"))
     return build_data_docs(out, batches)
 

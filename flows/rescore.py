@@ -4,17 +4,16 @@ pushed decide what the next push sends."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pyarrow as pa
-from prefect import flow, get_run_logger
-from prefect.runtime import flow_run
+from prefect import flow
 
 from claims.extract import scoring
 from claims.score import Features
-from flows.runs import recorded_run
-from flows.settings import get_settings
-from warehouse import quality
+from flows.runs import this_run
+from warehouse import load
 from warehouse.db import connection
 
 
@@ -32,20 +31,17 @@ class RescoreReport:
 @flow(name="rescore")
 def rescore_flow(db: str | None = None, scorer: str | None = None) -> RescoreReport:
     """Score every claim again with ``scorer`` (default: CLAIMFLOW_SCORER) and store the new scores."""
-    import json
-
-    settings = get_settings(db=db, scorer=scorer)
-    report = RescoreReport(run_id=str(flow_run.id))
-    with recorded_run(settings.db, report.run_id, "rescore", {"scorer": settings.scorer}, report):
-        with connection(settings.db) as con:
-            rows = quality.claims_to_rescore(con)
+    run = this_run("rescore", db=db, scorer=scorer)
+    report = RescoreReport(run_id=run.id)
+    with run.recorded(report, {"scorer": run.settings.scorer}):
+        with connection(run.db) as con:
+            rows = load.claims_to_rescore(con)
         fields = set(Features.__dataclass_fields__)
         feats = [Features(**{k: v for k, v in json.loads(f).items() if k in fields}) for _, _, f in rows]
-        scores, report.scorer = scoring(settings.scorer)([t for _, t, _ in rows], feats)
+        scores, report.scorer = scoring(run.settings.scorer)([t for _, t, _ in rows], feats)
         batch = pa.table({"claim_id": [r[0] for r in rows], "score": pa.array(scores, pa.float64()),
                           "scorer": [report.scorer] * len(rows)})
-        with connection(settings.db) as con:
-            report.changed = quality.update_scores(con, batch)
+        with connection(run.db) as con:
+            report.changed = load.update_scores(con, batch)
         report.claims = len(rows)
-    get_run_logger().info("rescore completed: %s", report.counts())
     return report

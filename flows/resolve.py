@@ -4,22 +4,20 @@ Label Studio for the claims people disagree on."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.runtime import flow_run
 
 from annotation.agreement import ResolvePolicy, krippendorff_alpha, pairwise, resolve
 from annotation.config import claim_controls, pair_controls
 from annotation.tasks import REVIEW_FIELD
 from expectations.gate import validate
 from flows.labelstudio import Target, resolve_target, with_retries
-from flows.runs import recorded_run
-from flows.settings import Settings, get_settings
-from warehouse import annotations as store, quality
+from flows.runs import this_run
+from flows.settings import Settings
+from warehouse import annotations as annotation_store, resolution
 from warehouse.db import connection
 
 if TYPE_CHECKING:  # pandas is imported by a resolve that runs, not by a land that needs none
@@ -74,8 +72,8 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
     import pandas as pd
 
     with connection(db) as con:
-        labels = quality.labels_for_resolution(con)
-        pair_labels = quality.pair_labels_for_resolution(con)
+        labels = resolution.labels_for_resolution(con)
+        pair_labels = resolution.pair_labels_for_resolution(con)
     verdicts = resolve(labels, policy)
     checked = validate(VERDICTS_SUITE, verdicts.drop(columns=["votes"]))
     if not checked.success:
@@ -86,7 +84,7 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
     pair_verdicts = resolve(as_claims, policy).rename(columns={"claim_id": "pair_id", "verdict": "relation"})
     pair_agreement = agreement_rows(as_claims, list(pair_controls().relations), pairs=True)
     with connection(db) as con:
-        quality.replace_results(con, verdicts=verdicts, agreement=pd.concat([agreement, pair_agreement], ignore_index=True),
+        resolution.replace_results(con, verdicts=verdicts, agreement=pd.concat([agreement, pair_agreement], ignore_index=True),
                                 pairs=pairwise(labels), run_id=run_id, pair_verdicts=pair_verdicts)
     report = ResolveReport(run_id=run_id, claims=len(verdicts), pairs=len(pair_verdicts))
     status = verdicts["status"].value_counts().to_dict()
@@ -108,8 +106,8 @@ def mark_reviews(target: Target, db: str, concurrency: int = 8) -> int:
     differs are written (200 in one call, or ``concurrency`` PATCHes at once on a server without
     the bulk action: LabelStudioClient.set_task_field). Returns how many were written."""
     with connection(db) as con:
-        projects = store.mapped_projects(con, target.url)
-        marks = {p: quality.review_marks(con, target.url, p) for p in projects}
+        projects = annotation_store.mapped_projects(con, target.url)
+        marks = {p: resolution.review_marks(con, target.url, p) for p in projects}
     changed = 0
     with target.client() as client:
         client.concurrency = concurrency
@@ -121,7 +119,7 @@ def mark_reviews(target: Target, db: str, concurrency: int = 8) -> int:
                 # What Label Studio has (a deleted task has no mark to change: done too), so
                 # that a failed run does not redo it.
                 with connection(db) as con:
-                    quality.record_review_marks(con, target.url, [(project, t, m) for t, m in batch.items()])
+                    resolution.record_review_marks(con, target.url, [(project, t, m) for t, m in batch.items()])
     return changed
 
 
@@ -139,27 +137,21 @@ def up_to_date(settings: Settings) -> bool:
     """Whether the latest completed resolve (that marked tasks) read the labels as they are now,
     with the same policy: then resolving again would change nothing."""
     with connection(settings.db) as con:
-        inputs = quality.resolution_inputs(con)
-        last_inputs, last_policy = quality.last_resolution(con)
+        inputs = resolution.resolution_inputs(con)
+        last_inputs, last_policy = resolution.last_resolution(con)
     return last_inputs == inputs and last_policy == policy_key(settings)
 
 
 @flow(name="resolve")
 def resolve_flow(db: str | None = None, mark: bool = True) -> ResolveReport:
     """Resolve a verdict per claim, measure agreement, and mark claims needing review in Label Studio."""
-    settings = get_settings(db=db)
-    run_id = str(flow_run.id)
-    started = time.perf_counter()
-    report = ResolveReport(run_id=run_id)
+    run = this_run("resolve", db=db)
+    settings = run.settings
     with connection(settings.db) as con:
-        inputs = quality.resolution_inputs(con)
+        inputs = resolution.resolution_inputs(con)
     parameters = {"mark": mark, "inputs": inputs, "policy": policy_key(settings)}
-    with recorded_run(settings.db, run_id, "resolve", parameters, report):
-        computed = compute(str(settings.db), policy_of(settings), run_id)
-        report.__dict__.update({k: v for k, v in computed.__dict__.items() if k != "run_id"})
+    with run.recorded(ResolveReport(run_id=run.id), parameters):
+        report = run.report = compute(run.db, policy_of(settings), run.id)
         if mark:
-            target = resolve_target(settings)
-            report.marks_changed = with_retries(mark_reviews, settings)(target, str(settings.db), settings.ls_concurrency)
-        report.seconds = time.perf_counter() - started
-    get_run_logger().info("resolve completed: %s", report.counts())
+            report.marks_changed = with_retries(mark_reviews, settings)(resolve_target(settings), run.db, settings.ls_concurrency)
     return report

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
         "claims/models/checkworthy-minilm), 'tfidf' (the TF-IDF model in claims/models/checkworthy), the folder of "
         "a model made by `claimflow train`, or 'rules-v1' (the hand-set rules).",
     )
-    # Check-worthiness v2 (issue 14): the venv `claimflow train` fine-tunes the encoder in.
+    # Training: the venv `claimflow train` fine-tunes the check-worthiness encoder in (torch is not in the pipeline's venv).
     train_venv: Path = Field(
         PROJECT_ROOT / ".venv-train",
         description="The training venv (torch, transformers) that `claimflow train` sets up from training/requirements.lock.",
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         50, ge=1, description="Claims with full overlap needed before Dawid-Skene replaces the majority vote."
     )
 
-    # Matching claims across articles and reviewing their contradictions (issue 11).
+    # Matching claims across articles, and the pair project where people judge possible contradictions.
     encoder: str = Field(
         "minilm-l6-int8",
         description="Sentence encoder for matching: 'minilm-l6-int8' (all-MiniLM-L6-v2, int8 ONNX) or a folder with "
@@ -105,7 +105,7 @@ class Settings(BaseSettings):
         "claimflow pairs", min_length=1, max_length=50, description="Title of the Label Studio project for claim pairs."
     )
 
-    # Issue 12 (a day of real annotation work): the quarantine limit, languages, extraction checks.
+    # Checks on what comes in: the quarantine limit of a land, the languages processed, the share of a page extracted.
     quarantine_min_rows: int = Field(
         10, ge=0,
         description="The share limit (CLAIMFLOW_MAX_QUARANTINE_SHARE) fails a land only when it newly quarantines at least "
@@ -135,7 +135,7 @@ class Settings(BaseSettings):
             raise ValueError("CLAIMFLOW_LS_PAIR_PROJECT must differ from CLAIMFLOW_LS_PROJECT (claims and pairs need projects of their own)")
         return self
 
-    # Issue 13: the local Prefect server, scheduled runs (`claimflow serve`), webhooks, exports,
+    # Running unattended: the local Prefect server, scheduled runs (`claimflow serve`), webhooks, exports,
     # and the task runner of the extraction.
     prefect_port: int = Field(4200, ge=1, le=65535, description="Port of the local Prefect server (bound to 127.0.0.1).")
     prefect_data_dir: Path = Field(Path("data/prefect"), description="Database and log of the local Prefect server.")
@@ -181,7 +181,7 @@ class Settings(BaseSettings):
             return value
         raise ValueError("must be seconds between runs, a five-field cron line, or 'off'")
 
-    # Reliability and containment (issue 15).
+    # Reliability and containment: waiting for a locked warehouse, the log file, requests at once to Label Studio.
     db_lock_wait: float = Field(
         5.0, ge=0, description="Seconds to wait for a warehouse another process holds open for writing before failing.",
     )

@@ -98,9 +98,9 @@ def ls_env(label_studio, db_path, monkeypatch, request):
 
 @pytest.fixture
 def ls_client(label_studio):
-    from annotation.client import LabelStudioClient
+    from tests.helpers import ScriptedClient
 
-    client = LabelStudioClient(label_studio.url, label_studio.credentials().token)
+    client = ScriptedClient(label_studio.url, label_studio.credentials().token)
     yield client
     client.close()
 
@@ -123,7 +123,7 @@ def sign_up(admin, email: str, password: str):
 
     import httpx
 
-    from annotation.client import LabelStudioClient
+    from tests.helpers import ScriptedClient
 
     invite = admin.invite_url()
     with httpx.Client(follow_redirects=False, timeout=60) as browser:
@@ -133,7 +133,7 @@ def sign_up(admin, email: str, password: str):
                               headers={"Referer": invite})
         assert signed.status_code == 302, f"sign-up of {email} failed: {signed.status_code}"
         token = browser.get(f"{admin.url}/api/current-user/token").json()["token"]
-    return LabelStudioClient(admin.url, token)
+    return ScriptedClient(admin.url, token)
 @pytest.fixture(scope="session")
 def local_prefect(tmp_path_factory):
     """Settings for `claimflow` commands run in their own process that use a local Prefect

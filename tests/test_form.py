@@ -6,7 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from annotation.config import claim_controls, config_text, instructions_html
+from annotation.config import claim_controls, config_text
+from tests.helpers import instructions_html
 
 VERDICTS = ("supported", "refuted", "misleading", "not_enough_info", "not_checkable")
 

@@ -40,10 +40,10 @@ def test_a_push_whose_project_creation_answer_is_lost_makes_one_project(ingested
 
 
 def test_a_project_created_behind_a_failing_answer_is_found_not_created_again(ls_client, proxy, label_studio):
-    from annotation.client import LabelStudioClient
+    from tests.helpers import ScriptedClient
     from annotation.config import config_text
 
-    with LabelStudioClient(proxy.url, label_studio.credentials().token) as client:
+    with ScriptedClient(proxy.url, label_studio.credentials().token) as client:
         proxy.fail_after_commit("POST", PROJECTS, status=503)
         first = client.ensure_project("lost answer", config_text())
         assert client.ensure_project("lost answer", config_text()) == first
@@ -51,14 +51,14 @@ def test_a_project_created_behind_a_failing_answer_is_found_not_created_again(ls
 
 
 def test_a_user_and_an_annotation_created_behind_a_failing_answer_are_not_twinned(ls_client, proxy, label_studio):
-    from annotation.client import LabelStudioClient
+    from tests.helpers import ScriptedClient
     from annotation.config import config_text
     from annotation.results import annotation_result
 
     project = ls_client.create_project("lost annotation", config_text())
     fields = dict.fromkeys(re.findall(r"\$(\w+)", config_text()), "NATO has 32 members.")  # whatever the config shows
     (task,) = ls_client.import_tasks(project, [{"data": fields | {"claim_id": "c1"}}])
-    with LabelStudioClient(proxy.url, label_studio.credentials().token) as client:
+    with ScriptedClient(proxy.url, label_studio.credentials().token) as client:
         proxy.fail_after_commit("POST", r"^/api/users/?(\?|$)")
         user = client.ensure_user("twin@desk.example")
         proxy.fail_after_commit("POST", rf"^/api/tasks/{task}/annotations/?(\?|$)")

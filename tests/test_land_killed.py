@@ -60,7 +60,7 @@ def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(
     ingested, ls_env, ls_client, db_path, monkeypatch, local_prefect, tmp_path
 ):
     from expectations.gate import validate
-    from warehouse.quality import docs_batches
+    from warehouse.report import docs_batches
 
     monkeypatch.setenv("CLAIMFLOW_PUSH_THRESHOLD", "0")
     annotators = [ls_client.ensure_user(f"killed{i}@land.example") for i in range(3)]

@@ -1,5 +1,6 @@
 """The DuckDB warehouse: numbered SQL migrations, idempotent loads, analyst views.
 
 Plain Python over DuckDB; SQL lives in ``migrations/`` (applied once each, in order) and
-``sql/`` (statements and views). Imports none of claimflow's other packages.
+``sql/`` in layers: ``staging/`` (loads and upserts), ``marts/`` (analyst views, one a file),
+``queries/`` (what the flows read) and ``report/``. Imports none of claimflow's other packages.
 """

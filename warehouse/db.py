@@ -1,8 +1,11 @@
-"""Opening the DuckDB file and migrating it.
+"""Opening the DuckDB file, migrating it, and the SQL it runs.
 
 Migrations are the files ``migrations/NNNN_name.sql``, applied once each in the order of their
-number and recorded in ``schema_migrations``; the views in ``sql/views.sql`` are recreated after
-a migration or when the file changed (its hash is kept in ``schema_views``).
+number and recorded in ``schema_migrations``. The rest of the SQL is in ``sql/``, in layers:
+``staging/`` (loads and upserts into the tables), ``marts/`` (the analysts' views, one a file,
+created in the order of their number), ``queries/`` (what the flows read) and ``report/`` (the
+report's and the data docs' queries). The views are recreated after a migration or when a file
+of ``marts/`` changed (their hash is kept in ``schema_views``).
 One writer process at a time: open a connection, write, close it. A file another process holds
 open is waited for (:func:`set_lock_wait`, a few seconds by default) before
 :class:`~warehouse.errors.DatabaseLocked` is raised.
@@ -10,12 +13,14 @@ open is waited for (:func:`set_lock_wait`, a few seconds by default) before
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
 from contextlib import contextmanager
 from collections.abc import Iterator
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
@@ -33,15 +38,60 @@ def set_lock_wait(seconds: float) -> None:
     _lock_wait = max(0.0, float(seconds))
 
 
+SQL_LAYERS = ("staging", "marts", "queries", "report")
+_MART = re.compile(r"^(\d{2})_([a-z0-9_]+)\.sql$")
+
+
+@functools.cache
+def sql_files() -> dict[str, Traversable]:
+    """Every statement file under ``sql/`` by name: ``sql/<layer>/<name>.sql`` (a mart without
+    its number), or ``sql/<name>.sql`` for one not sorted into a layer yet. A name used twice
+    is an error: :func:`sql` finds a file by its name alone."""
+    return index_sql_files(resources.files("warehouse").joinpath("sql"))
+
+
+def index_sql_files(root: Traversable) -> dict[str, Traversable]:
+    """The ``.sql`` files in ``root`` and in its layer folders, by name; raises
+    :class:`MigrationError` naming the files when two share a name."""
+    found: dict[str, list[str]] = {}
+    files: dict[str, Traversable] = {}
+    for folder in (root, *(root.joinpath(layer) for layer in SQL_LAYERS)):
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            if not entry.name.endswith(".sql") or not entry.is_file():
+                continue
+            mart = _MART.match(entry.name)
+            name = mart.group(2) if mart else entry.name.removesuffix(".sql")
+            found.setdefault(name, []).append(f"{folder.name}/{entry.name}")
+            files[name] = entry
+    twice = {name: paths for name, paths in found.items() if len(paths) > 1}
+    if twice:
+        raise MigrationError(f"SQL files share a name: {twice}")
+    return files
+
+
 def sql(name: str, **names: str) -> str:
-    """The text of ``warehouse/sql/<name>.sql``, each ``{key}`` replaced by ``names[key]`` (table
-    and column names of statements shared by claims and pairs; never values, which are bound)."""
-    text = resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    """The text of the statement file ``name`` (``warehouse/sql/<layer>/<name>.sql``), each
+    ``{key}`` replaced by ``names[key]`` (table and column names of statements shared by claims
+    and pairs; never values, which are bound)."""
+    try:
+        text = sql_files()[name].read_text(encoding="utf-8")
+    except KeyError:
+        raise KeyError(f"no SQL file {name!r} in warehouse/sql") from None
     for key, value in names.items():
         if not value.isidentifier():
             raise ValueError(f"not an identifier: {value!r}")
         text = text.replace("{" + key + "}", value)
     return text
+
+
+def marts() -> list[tuple[str, str]]:
+    """The analysts' views as (name, CREATE VIEW statement), in the order they are created (the
+    number of their file: a view comes after the views it reads)."""
+    folder = resources.files("warehouse").joinpath("sql", "marts")
+    entries = sorted((e.name, e) for e in folder.iterdir() if _MART.match(e.name))
+    return [(_MART.match(name).group(2), entry.read_text(encoding="utf-8")) for name, entry in entries]
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -85,8 +135,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
-    """Recreate the views when sql/views.sql changed since they were last created (or when forced)."""
-    text = sql("views")
+    """Recreate the views when a file of sql/marts changed since they were last created (or when forced)."""
+    text = "\n".join(statement for _, statement in marts())
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     con.execute("CREATE TABLE IF NOT EXISTS schema_views (sha256 VARCHAR NOT NULL)")
     current = con.execute("SELECT sha256 FROM schema_views").fetchone()

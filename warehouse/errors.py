@@ -6,7 +6,7 @@ class WarehouseError(Exception):
 
 
 class MigrationError(WarehouseError):
-    """A migration file could not be applied; the message names it."""
+    """A migration file could not be applied, or two SQL files share a name; the message names them."""
 
 
 class DatabaseLocked(WarehouseError):

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import registered, sql
+from warehouse.db import registered, sql, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,17 @@ def upsert_articles(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadCoun
 def upsert_claims(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> LoadCounts:
     """Insert new claims and re-score those already present."""
     return _load(con, "upsert_claims", batch, "claim_id", "claims")
+
+
+def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(claim id, text, rule features as JSON) of every claim, for the rescore."""
+    return con.execute(sql("claims_to_rescore")).fetchall()
+
+
+def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
+    """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
+    with transaction(con), registered(con, batch=batch):
+        return len(con.execute(sql("update_scores")).fetchall())
 
 
 def existing_article_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:

@@ -1,4 +1,5 @@
-"""The analysts' report: the warehouse's views as tables and charts in one static HTML page.
+"""The analysts' report: the warehouse's views as tables and charts in one static HTML page, and
+the tables the data docs beside it validate (:func:`docs_batches`).
 
 :func:`report_data` reads (one read-only connection); :func:`render` is pure (frames -> HTML),
 with charts drawn by matplotlib as inline SVG, so the page works offline and by e-mail.
@@ -25,7 +26,7 @@ VERDICT_COLOURS = ["#2e7d32", "#c62828", "#ef6c00", "#757575", "#5c6bc0"]
 SECTIONS = [
     "sources", "articles", "annotators", "pairs", "agreement", "quarantine", "needs_review", "status",
     "contradictions", "source_matrix",
-]  # each one query, warehouse/sql/report_<name>.sql
+]  # each one query, warehouse/sql/report/report_<name>.sql
 
 
 @dataclass
@@ -36,6 +37,11 @@ class ReportData:
 
 def report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     return ReportData({name: con.execute(sql(f"report_{name}")).df() for name in SECTIONS}, datetime.now(timezone.utc))
+
+
+def docs_batches(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """The tables the data docs beside the report validate, by suite: claims, live labels, verdicts."""
+    return {name: con.execute(sql(f"docs_{name}")).df() for name in ("claims", "labels", "verdicts")}
 
 
 def _svg(figure) -> str:

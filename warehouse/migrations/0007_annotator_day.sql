@@ -1,4 +1,4 @@
--- A day of real annotation work (issue 12): who last wrote each annotation, the annotators'
+-- What a day of real annotation work asked for: who last wrote each annotation, the annotators'
 -- "worth checking?" answer, each article's language and page size, skipped inputs told apart
 -- from failed ones, and no agreement figure for a claim with a single label.
 

@@ -1,4 +1,4 @@
--- Issue 13: the files `claimflow serve` ingested from its inbox folder. One row per version of a
+-- The files `claimflow serve` ingested from its inbox folder. One row per version of a
 -- file (path, size, modification time): a file is read again only when it changes.
 CREATE TABLE inbox_files (
     path      VARCHAR NOT NULL,    -- absolute

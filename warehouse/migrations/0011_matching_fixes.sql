@@ -1,4 +1,4 @@
--- Matching, after review (issue 11): a pair with a single label has no agreement figure (as for
+-- Matching, after review: a pair with a single label has no agreement figure (as for
 -- claims since 0007); each matched claim keeps the cosines of its k nearest claims of other
 -- article, so a later new claim that comes closer than the k-th is paired with it too; a claim task keeps a
 -- hash of the matches it shows, so a push updates the tasks whose matches changed; pair labels

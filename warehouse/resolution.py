@@ -1,5 +1,6 @@
-"""Loads for the resolve step: verdicts, agreement and annotator pairs (each replaced whole by
-every resolve, in one transaction), and the review marks of tasks."""
+"""What the resolve reads and writes: the labels it resolves, the verdicts, agreement and
+annotator pairs it writes (each replaced whole by every resolve, in one transaction), the review
+marks of tasks, and what tells whether a resolve is up to date."""
 
 from __future__ import annotations
 
@@ -67,22 +68,6 @@ def record_review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, marks: Sequ
         "UPDATE tasks SET review_mark = ? WHERE ls_url = ? AND project_id = ? AND task_id = ?",
         [[mark, ls_url, project_id, task_id] for project_id, task_id, mark in marks],
     )
-
-
-def docs_batches(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """The tables the data docs validate, by suite: claims, live labels, verdicts."""
-    return {name: con.execute(sql(f"docs_{name}")).df() for name in ("claims", "labels", "verdicts")}
-
-
-def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """(claim id, text, rule features as JSON) of every claim."""
-    return con.execute(sql("claims_to_rescore")).fetchall()
-
-
-def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
-    """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
-    with transaction(con), registered(con, batch=batch):
-        return len(con.execute(sql("update_scores")).fetchall())
 
 
 def resolution_inputs(con: duckdb.DuckDBPyConnection) -> str:

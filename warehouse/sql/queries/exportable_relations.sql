@@ -1,4 +1,4 @@
--- Every table and view of the warehouse an export writes (issue 13), from DuckDB's catalog, so
+-- Every table and view of the warehouse an export writes, from DuckDB's catalog, so
 -- new ones are exported without a change here; the migration bookkeeping is left out.
 SELECT table_name, table_type
 FROM information_schema.tables

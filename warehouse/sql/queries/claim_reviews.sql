@@ -1,4 +1,4 @@
--- One row per resolved verdict, with what a schema.org ClaimReview says of it (issue 13).
+-- One row per resolved verdict, with what a schema.org ClaimReview says of it.
 -- reviewed_at: the latest change of a live label of the claim, so a re-resolve keeps the date.
 WITH latest AS (
     SELECT claim_id, max(coalesce(updated_at, created_at)) AS reviewed_at
