@@ -24,11 +24,15 @@ def test_a_name_used_in_two_layers_is_refused(tmp_path):
         index_sql_files(tmp_path)
 
 
-def test_a_file_not_sorted_into_a_layer_yet_is_found_too(tmp_path):
+def test_a_file_outside_the_layers_is_not_a_statement(tmp_path):
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "sorted.sql").write_text("SELECT 1")
     (tmp_path / "flat.sql").write_text("SELECT 2")
-    assert set(index_sql_files(tmp_path)) == {"sorted", "flat"}
+    assert set(index_sql_files(tmp_path)) == {"sorted"}
+
+
+def test_no_statement_file_lies_outside_the_layers():
+    assert not list((WAREHOUSE / "sql").glob("*.sql"))
 
 
 def test_the_layers_are_the_folders():

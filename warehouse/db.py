@@ -45,17 +45,16 @@ _MART = re.compile(r"^(\d{2})_([a-z0-9_]+)\.sql$")
 @functools.cache
 def sql_files() -> dict[str, Traversable]:
     """Every statement file under ``sql/`` by name: ``sql/<layer>/<name>.sql`` (a mart without
-    its number), or ``sql/<name>.sql`` for one not sorted into a layer yet. A name used twice
-    is an error: :func:`sql` finds a file by its name alone."""
+    its number). A name used twice is an error: :func:`sql` finds a file by its name alone."""
     return index_sql_files(resources.files("warehouse").joinpath("sql"))
 
 
 def index_sql_files(root: Traversable) -> dict[str, Traversable]:
-    """The ``.sql`` files in ``root`` and in its layer folders, by name; raises
+    """The ``.sql`` files in ``root``'s layer folders, by name; raises
     :class:`MigrationError` naming the files when two share a name."""
     found: dict[str, list[str]] = {}
     files: dict[str, Traversable] = {}
-    for folder in (root, *(root.joinpath(layer) for layer in SQL_LAYERS)):
+    for folder in (root.joinpath(layer) for layer in SQL_LAYERS):
         if not folder.is_dir():
             continue
         for entry in folder.iterdir():
