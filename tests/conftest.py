@@ -19,6 +19,7 @@ for _name in [n for n in os.environ if n.startswith("CLAIMFLOW_")]:
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "articles"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def one_line(result) -> str:
     return lines[0]
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_a_push_to_a_server_nobody_serves_fails_at_once_in_one_line(flow_env):
     url = f"http://127.0.0.1:{free_port()}"
     line = one_line(claimflow(flow_env | {"LABEL_STUDIO_URL": url, "LABEL_STUDIO_API_KEY": "a" * 40}, "push", timeout=120))
@@ -53,7 +53,7 @@ def test_a_push_to_a_server_nobody_serves_fails_at_once_in_one_line(flow_env):
     )
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_the_traceback_goes_to_the_log_file_and_to_the_console_with_verbose(flow_env, tmp_path):
     bad = flow_env | {"LABEL_STUDIO_URL": f"http://127.0.0.1:{free_port()}", "LABEL_STUDIO_API_KEY": "a" * 40}
     quiet = claimflow(bad, "land", timeout=120)
@@ -66,6 +66,7 @@ def test_the_traceback_goes_to_the_log_file_and_to_the_console_with_verbose(flow
     assert loud.stderr.strip().splitlines()[-1] == quiet.stderr.strip()
 
 
+@pytest.mark.slow
 def test_a_url_without_its_key_is_refused_instead_of_using_the_local_server(env, tmp_path):
     line = one_line(claimflow(env | {"LABEL_STUDIO_URL": "http://ls.example:8080"}, "push", timeout=120))
     assert line == ("error: invalid settings: LABEL_STUDIO_URL is set without LABEL_STUDIO_API_KEY: set both for an "
@@ -75,7 +76,7 @@ def test_a_url_without_its_key_is_refused_instead_of_using_the_local_server(env,
         claimflow(env | {"LABEL_STUDIO_API_KEY": "x" * 40}, "land", timeout=120))
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_a_wrong_token_is_one_line_that_does_not_show_it(flow_env, label_studio):
     token = "f" * 40
     result = claimflow(flow_env | {"LABEL_STUDIO_URL": label_studio.url, "LABEL_STUDIO_API_KEY": token}, "push")
@@ -85,7 +86,7 @@ def test_a_wrong_token_is_one_line_that_does_not_show_it(flow_env, label_studio)
     assert token not in result.stdout + result.stderr
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_an_expired_personal_access_token_is_named_in_one_line(flow_env, label_studio):
     import jwt
 
@@ -108,7 +109,7 @@ def hold_write_lock(db, seconds):
     return holder
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_a_locked_warehouse_is_waited_for_then_one_line_names_the_holder(flow_env, tmp_path):
     db = tmp_path / "w.duckdb"
     claimflow(flow_env, "migrate")
@@ -125,6 +126,7 @@ def test_a_locked_warehouse_is_waited_for_then_one_line_names_the_holder(flow_en
     assert result.stdout == ""  # found before any flow started or anything was read
 
 
+@pytest.mark.slow
 def test_a_lock_released_while_waiting_lets_the_command_go_on(env, tmp_path):
     db = tmp_path / "w.duckdb"
     claimflow(env, "migrate")
@@ -135,12 +137,14 @@ def test_a_lock_released_while_waiting_lets_the_command_go_on(env, tmp_path):
     assert "schema version" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_a_warehouse_is_one_line(env, tmp_path):
     (tmp_path / "w.duckdb").write_text("not a database")
     line = one_line(claimflow(env, "sql", "SELECT 1"))
     assert line.startswith(f"error: cannot open {tmp_path / 'w.duckdb'}: ")
 
 
+@pytest.mark.slow
 def test_an_unexpected_failure_is_one_line_with_its_type_a_fix_and_where_the_traceback_is(env, tmp_path):
     # A Prefect server that does not answer: a failure of another program, not of claimflow's.
     api = f"http://127.0.0.1:{free_port()}/api"
@@ -151,7 +155,7 @@ def test_an_unexpected_failure_is_one_line_with_its_type_a_fix_and_where_the_tra
     )
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_a_run_whose_process_was_killed_is_recorded_as_failed_by_the_next_run(tmp_path, local_prefect):
     db = tmp_path / "w.duckdb"
     script = (

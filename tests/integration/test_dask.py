@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import SAMPLES
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 COLUMNS = "claim_id, article_id, seq, start_char, end_char, text, block_kind, score, claim_type, entities, context_start, context_end, features, scorer, model"
 
 
@@ -23,6 +23,7 @@ def claims(db) -> list[tuple]:
         return con.execute(f"SELECT {COLUMNS} FROM claims ORDER BY claim_id").fetchall()
 
 
+@pytest.mark.slow
 def test_the_ingest_on_a_dask_cluster_gives_the_same_claims_as_the_default_runner(cluster, tmp_path, monkeypatch):
     from flows.ingest import ingest_flow
 

@@ -8,7 +8,6 @@ import pytest
 from tests.conftest import free_port
 from tests.faultproxy import FaultProxy
 
-pytestmark = pytest.mark.integration
 
 PROJECTS = r"^/api/projects/?(\?|$)"
 

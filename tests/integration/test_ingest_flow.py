@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import SAMPLES
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def flow_run_state(run_id: str) -> str:

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import SAMPLES
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def claim_ids_in(client, project):

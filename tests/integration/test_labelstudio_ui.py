@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import SAMPLES
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -54,6 +54,7 @@ def browser():
         browser.close()
 
 
+@pytest.mark.slow
 def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ls_env, db_path, browser, tmp_path):
     from flows.ingest import ingest_flow
     from flows.land import land_flow
@@ -91,6 +92,7 @@ def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ls_
     assert row == (creds.email, "refuted", task_id, True)
 
 
+@pytest.mark.slow
 def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lands(ls_env, db_path, browser, tmp_path):
     from flows.ingest import ingest_flow
     from flows.land import land_flow
@@ -130,6 +132,7 @@ def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lan
     assert report.pairs.labels_new == 1
     with connection(db_path, read_only=True) as con:
         assert con.execute("SELECT annotator, relation, task_id FROM pair_labels").fetchone() == (creds.email, "different_event", task_id)
+@pytest.mark.slow
 def test_a_second_annotator_opens_the_printed_link_and_gets_a_fresh_annotation_of_their_own(ls_env, ls_client, db_path, browser, tmp_path):
     from typer.testing import CliRunner
 

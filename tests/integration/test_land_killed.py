@@ -16,7 +16,7 @@ import pytest
 from annotation.results import annotation_result
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 EXE = Path(sys.executable).with_name("claimflow")
 VERDICTS = ["supported", "refuted", "misleading", "not_enough_info"]
 
@@ -56,6 +56,7 @@ def running_task(api: str, name: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_land_killed_mid_batch_and_run_again_loses_and_duplicates_nothing(
     ingested, ls_env, ls_client, db_path, monkeypatch, local_prefect, tmp_path
 ):

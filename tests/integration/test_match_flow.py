@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT, SAMPLES
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 UNITY = "Russia’s Expectations for Renewed Dialogue at MSC Fall Short"   # "Western unity ... remained steadfast", the 2024 MSC
 FRACTURES = "Outcomes of the Munich Security Conference: A Shift in Global Dynamics"  # "5. Rising Transatlantic Fractures"
@@ -110,6 +110,7 @@ def test_a_new_article_is_matched_against_what_is_there(matched, tmp_path):
     assert all(len({a, b} & old) == 1 for a, b in new_pairs)  # each new pair joins a new claim to an old one
 
 
+@pytest.mark.slow
 def test_the_check_interface_ingest_then_match_on_a_jsonl_with_a_one_sentence_article(tmp_path, local_prefect):
     db = tmp_path / "d.duckdb"
     articles = tmp_path / "articles.jsonl"

@@ -9,7 +9,7 @@ import pytest
 
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 # Below the default (0.5), which two sample pairs reach: these tests need several pair tasks.
 PAIR_THRESHOLD = 0.25

@@ -8,7 +8,7 @@ import pytest
 
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def pushed_tasks(db_path, n):

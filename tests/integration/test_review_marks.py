@@ -11,7 +11,6 @@ from tests.conftest import free_port
 from tests.faultproxy import FaultProxy
 from warehouse.db import connection
 
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 from annotation.results import annotation_result
 from tests.conftest import free_port
 
-pytestmark = pytest.mark.integration
 EXE = Path(sys.executable).with_name("claimflow")
 GOOD = "# {title}\n\nNATO was founded in 1949 and now has 32 members, officials said on {day}.\n"
 
@@ -38,6 +37,7 @@ def api(env) -> str:
     return f"http://127.0.0.1:{env['CLAIMFLOW_PREFECT_PORT']}/api"
 
 
+@pytest.mark.slow
 def test_the_first_command_starts_the_local_prefect_server_and_the_next_reuse_it(prefect_env, tmp_path):
     env = prefect_env | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_PREFECT_PORT": str(free_port()),
                          "CLAIMFLOW_PREFECT_DATA_DIR": str(tmp_path / "prefect")}  # a server of this test's own, not running yet
@@ -92,6 +92,7 @@ def wait_for(condition, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_serve_runs_the_scheduled_flows_on_files_dropped_in_the_inbox(prefect_env, label_studio, ls_client, tmp_path):
     inbox, db = tmp_path / "inbox", tmp_path / "serve.duckdb"
     inbox.mkdir()

@@ -34,6 +34,7 @@ def sql(db, *args, columns=None, terminal=False, cwd=None):
     return subprocess.run([CLAIMFLOW, "sql", *map(str, args)], env=env, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "query",
     [
@@ -53,12 +54,14 @@ def test_a_query_cannot_reach_files_other_databases_or_extensions(warehouse, tmp
     assert not (tmp_path / "stolen.csv").exists() and not (tmp_path / "other.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_a_refused_file_access_says_how_to_write_files(warehouse, tmp_path):
     result = sql(warehouse, f"COPY articles TO '{tmp_path}/x.csv'")
     assert result.stderr.strip().endswith(
         "claimflow sql reaches no file but the warehouse; to write files pass --out-dir DIR and write into it")
 
 
+@pytest.mark.slow
 def test_out_dir_allows_writing_into_that_folder_only(warehouse, tmp_path):
     exports = tmp_path / "exports"
     done = sql(warehouse, "COPY articles TO 'exports/articles.parquet' (FORMAT parquet)", "--out-dir", "exports", cwd=tmp_path)
@@ -69,6 +72,7 @@ def test_out_dir_allows_writing_into_that_folder_only(warehouse, tmp_path):
     assert not (tmp_path / "elsewhere.csv").exists()
 
 
+@pytest.mark.slow
 def test_every_result_prints_its_row_count(warehouse):
     result = sql(warehouse, "SELECT article_id, title FROM articles ORDER BY 1")
     assert result.returncode == 0
@@ -82,6 +86,7 @@ def shown(result) -> list[str]:
     return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout).splitlines()
 
 
+@pytest.mark.slow
 def test_a_result_too_wide_for_the_terminal_prints_one_block_per_row(warehouse):
     result = sql(warehouse, "SELECT * FROM articles ORDER BY article_id", terminal=True, columns=80)
     lines = shown(result)
@@ -91,6 +96,7 @@ def test_a_result_too_wide_for_the_terminal_prints_one_block_per_row(warehouse):
     assert max(len(line) for line in lines) <= 80 + 10  # no column squeezed to a word per line
 
 
+@pytest.mark.slow
 def test_a_result_that_fits_prints_as_a_table_with_long_values_wrapped_in_their_column(warehouse):
     result = sql(warehouse, "SELECT title, text FROM articles ORDER BY article_id", terminal=True, columns=60)
     lines = shown(result)
@@ -98,12 +104,14 @@ def test_a_result_that_fits_prints_as_a_table_with_long_values_wrapped_in_their_
     assert any("NATO has 32 members" in line for line in lines)
 
 
+@pytest.mark.slow
 def test_piped_a_wide_table_is_as_wide_as_it_needs(warehouse):
     result = sql(warehouse, "SELECT * FROM articles ORDER BY article_id")
     row = next(line for line in result.stdout.splitlines() if "NATO has 32 members, officials said in Brussels." in line)
     assert "NATO at 76" in row  # one row on one line
 
 
+@pytest.mark.slow
 def test_json_lines_stay_plain_rows(warehouse):
     result = sql(warehouse, "SELECT article_id, n_words FROM articles ORDER BY 1", "--json")
     assert [json.loads(line) for line in result.stdout.splitlines()] == [

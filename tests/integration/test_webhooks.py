@@ -12,7 +12,7 @@ from flows.webhooks import Coalescer, Receiver
 from tests.conftest import free_port
 from warehouse.db import connection
 
-pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("prefect_server")]
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def labels(db_path) -> set[int]:

@@ -144,6 +144,7 @@ def tiny_rows(n: int, seed: int, start: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_train_tiny_model_and_evaluate(tmp_path):
     train_rows, dev_rows = tiny_rows(300, 1, 0), tiny_rows(80, 2, 1000)
     extra = [("ann-1", "Exports fell by 9 percent in 2001.", "Yes")]
@@ -172,6 +173,7 @@ def test_train_rejects_unknown_options(tmp_path):
         train(tiny_rows(20, 1, 0), tiny_rows(20, 2, 100), tmp_path, bogus=1)
 
 
+@pytest.mark.slow
 def test_the_cli_trains_evaluates_any_file_of_the_format_and_names_a_bad_row(tmp_path):
     from typer.testing import CliRunner
 

@@ -3,7 +3,6 @@ satisfies a schema of the properties fact-check readers need."""
 
 import json
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import jsonschema
@@ -11,10 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from tests.conftest import FIXTURES
 from warehouse.db import connection
 
 runner = CliRunner()
-SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "claimreview.schema.json").read_text())
+SCHEMA = json.loads((FIXTURES / "claimreview.schema.json").read_text())
 VERDICTS = {"c1": ("supported", "resolved"), "c2": ("refuted", "resolved"), "c3": ("misleading", "needs_review"),
             "c4": (None, "open"), "c5": ("not_checkable", "resolved")}
 

@@ -11,14 +11,6 @@ def mode(path):
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.mark.integration
-def test_the_running_servers_folder_database_and_credentials_are_the_owners_alone(label_studio):
-    assert mode(label_studio.data_dir) == 0o700
-    assert label_studio.credentials().token.encode() in label_studio.database_file.read_bytes()  # why it matters
-    for path in (label_studio.database_file, label_studio.credentials_file, label_studio.log_file):
-        assert mode(path) & 0o077 == 0, path
-
-
 def test_a_folder_made_readable_by_others_is_closed_again_before_the_server_starts(tmp_path):
     from annotation.server import LocalServer
 

@@ -2,14 +2,14 @@
 the stance benchmark, and a real (small) fit and evaluation."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from claims import matcher_train as mt
+from tests.conftest import ROOT
 
-STANCE = Path(__file__).resolve().parent.parent.parent / "shared" / "benchmarks" / "stance"
+STANCE = ROOT.parent / "shared" / "benchmarks" / "stance"
 
 
 def test_a_weight_without_evidence_keeps_its_prior_and_one_with_evidence_moves():
@@ -47,6 +47,7 @@ def test_a_headline_reads_as_one_sentence(headline, sentence):
     assert mt.headline_sentence(headline) == sentence
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (STANCE / "stances.csv").is_file(), reason="the stance benchmark is beside the project in CI")
 def test_a_small_fit_on_the_stance_benchmark_writes_a_matcher_that_loads(tmp_path, nlp):
     from claims.encoder import load_encoder

@@ -1,12 +1,10 @@
 from datetime import datetime
 
 import duckdb
-import pytest
 
 from claims.records import articles_table, claims_table
 from warehouse import load
 from warehouse.db import connect, connection, migrate, migrations
-from warehouse.errors import DatabaseLocked
 
 AT = datetime(2026, 1, 1)
 
@@ -30,26 +28,6 @@ def test_migrating_twice_applies_nothing_the_second_time(db_path):
 def test_a_fresh_database_reports_what_it_applied(tmp_path):
     con = duckdb.connect(str(tmp_path / "x.duckdb"))
     assert migrate(con) == [f"{v:04d}_{n}" for v, n, _ in migrations()]
-
-
-def test_a_second_writer_process_gets_a_clear_database_locked_error(db_path):
-    import subprocess
-    import sys
-
-    with connection(db_path):
-        pass
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, sys, time; c = duckdb.connect({str(db_path)!r}); print('open', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "open"
-        with pytest.raises(DatabaseLocked, match="open for writing in another process"):
-            connect(db_path)
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_loading_articles_twice_adds_nothing(db_path, sample_articles):
