@@ -24,15 +24,15 @@ def claims(db) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_the_ingest_on_a_dask_cluster_gives_the_same_claims_as_the_default_runner(cluster, tmp_path, monkeypatch):
+def test_the_ingest_on_a_dask_cluster_gives_the_same_claims_as_the_default_runner(cluster, ingested_warehouse, tmp_path, monkeypatch):
     from flows.ingest import ingest_flow
 
-    default = ingest_flow(paths=[str(SAMPLES)], db=str(tmp_path / "default.duckdb"))
+    default_db, default = ingested_warehouse  # the session's ingest of the samples, on the default runner
     monkeypatch.setenv("CLAIMFLOW_TASK_RUNNER", "dask")
     monkeypatch.setenv("CLAIMFLOW_DASK_ADDRESS", cluster.scheduler_address)
     monkeypatch.setenv("CLAIMFLOW_DASK_CHUNK_ARTICLES", "2")  # five articles: three tasks over two workers
     on_dask = ingest_flow(paths=[str(SAMPLES)], db=str(tmp_path / "dask.duckdb"))
     assert on_dask.ok and on_dask.counts() == default.counts()
-    assert claims(tmp_path / "dask.duckdb") == claims(tmp_path / "default.duckdb")
+    assert claims(tmp_path / "dask.duckdb") == claims(default_db)
     ran = {prefix: tp.states for prefix, tp in cluster.scheduler.task_prefixes.items()}
     assert any("extract_chunk" in prefix for prefix in ran), ran  # the workers did the extraction

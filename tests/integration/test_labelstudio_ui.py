@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import SAMPLES
 from warehouse.db import connection
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -55,12 +54,10 @@ def browser():
 
 
 @pytest.mark.slow
-def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ls_env, db_path, browser, tmp_path):
-    from flows.ingest import ingest_flow
+def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ingested, ls_env, db_path, browser, tmp_path):
     from flows.land import land_flow
     from flows.push import push_flow
 
-    assert ingest_flow(paths=[str(SAMPLES)]).ok
     pushed = push_flow()
     with connection(db_path, read_only=True) as con:
         task_id, claim, context = con.execute(
@@ -93,14 +90,10 @@ def test_an_annotator_gives_a_verdict_in_the_web_ui_and_the_next_land_has_it(ls_
 
 
 @pytest.mark.slow
-def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lands(ls_env, db_path, browser, tmp_path):
-    from flows.ingest import ingest_flow
+def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lands(matched, ls_env, db_path, browser, tmp_path):
     from flows.land import land_flow
-    from flows.match import match_flow
     from flows.push import push_flow
 
-    assert ingest_flow(paths=[str(SAMPLES)]).ok
-    match_flow()
     pushed = push_flow()
     assert pushed.pairs is not None and pushed.pairs.created > 0
     with connection(db_path, read_only=True) as con:
@@ -132,17 +125,17 @@ def test_a_pair_task_shows_both_claims_side_by_side_and_a_submitted_relation_lan
     assert report.pairs.labels_new == 1
     with connection(db_path, read_only=True) as con:
         assert con.execute("SELECT annotator, relation, task_id FROM pair_labels").fetchone() == (creds.email, "different_event", task_id)
+
+
 @pytest.mark.slow
-def test_a_second_annotator_opens_the_printed_link_and_gets_a_fresh_annotation_of_their_own(ls_env, ls_client, db_path, browser, tmp_path):
+def test_a_second_annotator_opens_the_printed_link_and_gets_a_fresh_annotation_of_their_own(ingested, ls_env, ls_client, db_path, browser, tmp_path):
     from typer.testing import CliRunner
 
     from annotation.results import annotation_result
     from flows.cli import app
-    from flows.ingest import ingest_flow
     from flows.land import land_flow
     from tests.conftest import sign_up
 
-    assert ingest_flow(paths=[str(SAMPLES)]).ok
     pushed = CliRunner().invoke(app, ["push"])
     assert pushed.exit_code == 0, pushed.output
     link = re.search(r"Annotate at: (\S+)", pushed.output).group(1)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, copy_warehouse
 from warehouse.db import connection
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
@@ -18,13 +18,11 @@ FRACTURES = "Outcomes of the Munich Security Conference: A Shift in Global Dynam
 
 
 @pytest.fixture(scope="module")
-def matched(tmp_path_factory, prefect_server):
-    from flows.ingest import ingest_flow
-    from flows.match import match_flow
-
-    db = tmp_path_factory.mktemp("match") / "claimflow.duckdb"
-    assert ingest_flow(paths=[str(SAMPLES)], db=str(db)).ok
-    return db, match_flow(db=str(db))
+def matched(tmp_path_factory, matched_warehouse):
+    """The session's ingest and match of the sample articles, in a warehouse of this module's own
+    (its tests add to it): (the warehouse file, the match flow's report)."""
+    template, report = matched_warehouse
+    return copy_warehouse(template, tmp_path_factory.mktemp("match") / "claimflow.duckdb"), report
 
 
 def test_every_claim_is_embedded_once_and_matched(matched):

@@ -20,15 +20,6 @@ def pair_threshold(monkeypatch):
     monkeypatch.setenv("CLAIMFLOW_PAIR_PUSH_THRESHOLD", str(PAIR_THRESHOLD))
 
 
-@pytest.fixture
-def matched(ingested, db_path):
-    from flows.match import match_flow
-
-    report = match_flow()
-    assert report.pairs_new > 0
-    return report
-
-
 def pair_tasks(db_path):
     with connection(db_path, read_only=True) as con:
         return con.execute("SELECT pair_id, task_id, project_id FROM pair_tasks ORDER BY task_id").fetchall()

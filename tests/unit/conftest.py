@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-SERVERS = {"label_studio", "ls_env", "ls_client", "prefect_server", "local_prefect", "ingested", "ingested_warehouse",
-           "matched_warehouse"}
+SERVERS = {"label_studio", "ls_env", "ls_client", "local_prefect", "prefect_server", "ingested_warehouse",
+           "matched_warehouse", "ingested", "matched"}
 
 
 def pytest_collection_modifyitems(items):
