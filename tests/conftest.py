@@ -65,13 +65,10 @@ def free_port() -> int:
 # --- the session's one Prefect server -----------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def local_prefect(tmp_path_factory):
-    """The session's one Prefect server: the local server claimflow starts (`claimflow prefect
-    start`, as a new user's first command does), with its services: the scheduler runs
-    `claimflow serve`'s deployments, the repossessor frees a killed flow's writer slot. Returns the
-    settings that point a `claimflow` command in its own process at it (PREFECT_API_URL unset, as
-    a new user has it: the command finds the running server by its port and data folder); flows
-    run in this process use it through the `prefect_server` fixture."""
+def prefect_starting(tmp_path_factory):
+    """`claimflow prefect start` of the session's Prefect server, launched and not waited for (the
+    Label Studio fixture asks for it first, so that the two servers start at the same time):
+    (the settings of the server, the starting process). Stops the server at the end."""
     import subprocess
     import sys
 
@@ -79,16 +76,35 @@ def local_prefect(tmp_path_factory):
     env = dict(
         CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
         PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
+        # A few runs ahead, not 100: the tests' schedules are seconds apart, and 100 runs of each of
+        # serve's deployments at once kept SQLite locked for a minute (every API call waiting).
+        PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS="5",
         PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
         PREFECT_RUNNER_POLL_FREQUENCY="2",
         CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
     )
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
     exe = str(Path(sys.executable).with_name("claimflow"))
-    started = subprocess.run([exe, "prefect", "start"], env=environment, capture_output=True, text=True, timeout=900)
-    assert started.returncode == 0, started.stdout + started.stderr
-    yield env  # to add to the environment of the commands (without PREFECT_API_URL)
+    starting = subprocess.Popen([exe, "prefect", "start"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True)
+    yield env, starting
+    starting.kill()  # still starting only if no test waited for it
+    starting.wait()
     subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def local_prefect(prefect_starting):
+    """The session's one Prefect server: the local server claimflow starts (`claimflow prefect
+    start`, as a new user's first command does), with its services: the scheduler runs
+    `claimflow serve`'s deployments, the repossessor frees a killed flow's writer slot. Returns the
+    settings that point a `claimflow` command in its own process at it (PREFECT_API_URL unset, as
+    a new user has it: the command finds the running server by its port and data folder); flows
+    run in this process use it through the `prefect_server` fixture."""
+    env, starting = prefect_starting
+    output, _ = starting.communicate(timeout=900)
+    assert starting.returncode == 0, output
+    return env  # to add to the environment of the commands (without PREFECT_API_URL)
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +131,11 @@ def prefect_server(local_prefect):
 # --- the session's Label Studio -----------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def label_studio(tmp_path_factory):
+def label_studio(tmp_path_factory, prefect_starting):
     """A real Label Studio from the project's own venv, on a free loopback port, with a
-    temporary data folder, started through claimflow's own LocalServer."""
+    temporary data folder, started through claimflow's own LocalServer. The session's Prefect
+    server starts meanwhile (nearly every test of Label Studio runs flows too): Label Studio's
+    start takes about 50 s on this machine, Prefect's about 15 s, the two at once about 50 s."""
     from annotation.server import LocalServer
 
     server = LocalServer(data_dir=tmp_path_factory.mktemp("labelstudio"), venv=ROOT / ".venv-labelstudio", port=free_port())

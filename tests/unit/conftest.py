@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-SERVERS = {"label_studio", "ls_env", "ls_client", "local_prefect", "prefect_server", "ingested_warehouse",
+SERVERS = {"label_studio", "ls_env", "ls_client", "prefect_starting", "local_prefect", "prefect_server", "ingested_warehouse",
            "matched_warehouse", "ingested", "matched"}
 
 
