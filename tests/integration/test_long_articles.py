@@ -40,7 +40,7 @@ def test_a_one_megabyte_paragraph_beside_a_good_file_is_ingested_with_it(tmp_pat
     db = tmp_path / "w.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "LABEL_STUDIO_", "PREFECT_API_URL"))}
     env |= local_prefect | {"CLAIMFLOW_DB": str(db), "CLAIMFLOW_SPACY_MODEL": "blank:en"}  # spaCy's max_length is the same for every pipeline
-    env["CLAIMFLOW_SCORER"] = "rules-v1"  # scores play no part here: the rules score 14,000 sentences in a second, the encoder in a minute
+    env["CLAIMFLOW_SCORER"] = "rules-v1"  # scores play no part here, and the encoder takes most of a minute on 14,000 sentences
     result = subprocess.run([str(ROOT / ".venv" / "bin" / "claimflow"), "ingest", str(folder)], env=env,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
