@@ -19,8 +19,9 @@ demo: setup
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# tests/unit only: no server, no process of their own (under a minute).
 test-unit: setup
-	$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) bench/bench_ingest.py

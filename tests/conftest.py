@@ -1,9 +1,13 @@
-"""Shared fixtures: a temporary DuckDB file, the spaCy pipeline, the sample articles, and a
-Prefect home of the test session's own (set before prefect is imported)."""
+"""Shared fixtures: a temporary DuckDB file, the spaCy pipeline, the sample articles, a Prefect
+home of the test session's own (set before prefect is imported); the session's servers (one
+Prefect server, one Label Studio), and warehouses ingested and matched once per session that
+tests copy."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,6 +23,7 @@ for _name in [n for n in os.environ if n.startswith("CLAIMFLOW_")]:
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "examples" / "articles"
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture
@@ -49,15 +54,6 @@ def sample_extractions(nlp, sample_articles):
     return list(extract(nlp, sample_articles))
 
 
-@pytest.fixture(scope="session")
-def prefect_server():
-    """A temporary Prefect server and database for the whole test session."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def free_port() -> int:
     import socket
 
@@ -66,10 +62,80 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# --- the session's one Prefect server -----------------------------------------------------------
+
 @pytest.fixture(scope="session")
-def label_studio(tmp_path_factory):
+def prefect_starting(tmp_path_factory):
+    """`claimflow prefect start` of the session's Prefect server, launched and not waited for (the
+    Label Studio fixture asks for it first, so that the two servers start at the same time):
+    (the settings of the server, the starting process). Stops the server at the end."""
+    import subprocess
+    import sys
+
+    home = tmp_path_factory.mktemp("local-prefect")
+    env = dict(
+        CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
+        # A few runs ahead, not 100: the tests' schedules are seconds apart, and 100 runs of each of
+        # serve's deployments at once kept SQLite locked for a minute (every API call waiting).
+        PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS="5",
+        PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
+        PREFECT_RUNNER_POLL_FREQUENCY="2",
+        CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
+    exe = str(Path(sys.executable).with_name("claimflow"))
+    starting = subprocess.Popen([exe, "prefect", "start"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True)
+    yield env, starting
+    starting.kill()  # still starting only if no test waited for it
+    starting.wait()
+    subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def local_prefect(prefect_starting):
+    """The session's one Prefect server: the local server claimflow starts (`claimflow prefect
+    start`, as a new user's first command does), with its services: the scheduler runs
+    `claimflow serve`'s deployments, the repossessor frees a killed flow's writer slot. Returns the
+    settings that point a `claimflow` command in its own process at it (PREFECT_API_URL unset, as
+    a new user has it: the command finds the running server by its port and data folder); flows
+    run in this process use it through the `prefect_server` fixture."""
+    env, starting = prefect_starting
+    output, _ = starting.communicate(timeout=900)
+    assert starting.returncode == 0, output
+    return env  # to add to the environment of the commands (without PREFECT_API_URL)
+
+
+@pytest.fixture(scope="session")
+def prefect_server(local_prefect):
+    """Flows run in this process, and in the threads it starts, use the session's Prefect server:
+    its API URL in the current settings and in the process-wide ones that new threads read."""
+    import prefect.context
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    api = f"http://127.0.0.1:{local_prefect['CLAIMFLOW_PREFECT_PORT']}/api"
+    process_wide = prefect.context.GLOBAL_SETTINGS_CONTEXT
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.get_settings_context()
+        try:
+            yield api
+        finally:
+            APILogWorker.drain_all(timeout=30)  # the last logs and events reach the server before it stops
+            EventsWorker.drain_all(timeout=30)
+            prefect.context.GLOBAL_SETTINGS_CONTEXT = process_wide
+
+
+# --- the session's Label Studio -----------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory, prefect_starting):
     """A real Label Studio from the project's own venv, on a free loopback port, with a
-    temporary data folder, started through claimflow's own LocalServer."""
+    temporary data folder, started through claimflow's own LocalServer. The session's Prefect
+    server starts meanwhile (nearly every test of Label Studio runs flows too): Label Studio's
+    start takes about 50 s on this machine, Prefect's about 15 s, the two at once about 50 s."""
     from annotation.server import LocalServer
 
     server = LocalServer(data_dir=tmp_path_factory.mktemp("labelstudio"), venv=ROOT / ".venv-labelstudio", port=free_port())
@@ -105,16 +171,6 @@ def ls_client(label_studio):
     client.close()
 
 
-@pytest.fixture
-def ingested(ls_env, db_path):
-    """The sample articles ingested into this test's warehouse."""
-    from flows.ingest import ingest_flow
-
-    report = ingest_flow(paths=[str(SAMPLES)])
-    assert report.ok
-    return report
-
-
 def sign_up(admin, email: str, password: str):
     """A new annotator, as people join Label Studio: the admin's client reads the organisation's
     invite link through the API, the person signs up there (the sign-up form, over HTTP) and
@@ -134,26 +190,68 @@ def sign_up(admin, email: str, password: str):
         assert signed.status_code == 302, f"sign-up of {email} failed: {signed.status_code}"
         token = browser.get(f"{admin.url}/api/current-user/token").json()["token"]
     return ScriptedClient(admin.url, token)
-@pytest.fixture(scope="session")
-def local_prefect(tmp_path_factory):
-    """Settings for `claimflow` commands run in their own process that use a local Prefect
-    server of the session's own, which the first of them starts (PREFECT_API_URL unset, as a new
-    user has it). A real server, with its services: a killed flow's writer slot is reclaimed
-    only there (the tests' temporary server runs no repossessor)."""
-    import subprocess
-    import sys
 
-    home = tmp_path_factory.mktemp("local-prefect")
-    env = dict(
-        CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
-        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
-        PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
-        PREFECT_RUNNER_POLL_FREQUENCY="2",
-        CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
-    )
-    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
-    exe = str(Path(sys.executable).with_name("claimflow"))
-    started = subprocess.run([exe, "prefect", "start"], env=environment, capture_output=True, text=True, timeout=900)
-    assert started.returncode == 0, started.stdout + started.stderr
-    yield env  # to add to the environment of the commands (without PREFECT_API_URL)
-    subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)
+
+# --- warehouses built once per session, copied into each test ----------------------------------
+
+def default_settings(monkeypatch):
+    """claimflow's defaults: no CLAIMFLOW_ or Label Studio setting of the test that asked first."""
+    for name in [n for n in os.environ if n.startswith(("CLAIMFLOW_", "LABEL_STUDIO_"))]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def ingested_warehouse(prefect_server, tmp_path_factory):
+    """The sample articles ingested once, by the real ingest flow with the default settings:
+    (the warehouse file, the flow's report). Nothing is ever pushed from it (tests push from
+    copies), so it maps no claim to a task of any test's project."""
+    from flows.ingest import ingest_flow
+
+    db = tmp_path_factory.mktemp("ingested") / "claimflow.duckdb"
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        default_settings(monkeypatch)
+        report = ingest_flow(paths=[str(SAMPLES)], db=str(db))
+    assert report.ok
+    return db, report
+
+
+@pytest.fixture(scope="session")
+def matched_warehouse(ingested_warehouse, tmp_path_factory):
+    """A copy of the ingested warehouse matched once, by the real match flow with the default
+    settings: (the warehouse file, the flow's report)."""
+    from flows.match import match_flow
+
+    db = copy_warehouse(ingested_warehouse[0], tmp_path_factory.mktemp("matched") / "claimflow.duckdb")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        default_settings(monkeypatch)
+        report = match_flow(db=str(db))
+    return db, report
+
+
+def copy_warehouse(template: Path, db: Path) -> Path:
+    """A session-built warehouse copied to ``db`` (the DuckDB file; a write-ahead log too if one
+    was left), for a test to change as it likes."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, db)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, db.with_name(db.name + ".wal"))
+    return db
+
+
+@pytest.fixture
+def ingested(ls_env, db_path, ingested_warehouse):
+    """The sample articles ingested into this test's warehouse (a copy of the session's)."""
+    template, report = ingested_warehouse
+    copy_warehouse(template, db_path)
+    return dataclasses.replace(report, db=str(db_path))
+
+
+@pytest.fixture
+def matched(ls_env, db_path, matched_warehouse):
+    """The sample articles ingested and matched in this test's warehouse (a copy of the session's):
+    the match flow's report."""
+    template, report = matched_warehouse
+    copy_warehouse(template, db_path)
+    assert report.pairs_new > 0
+    return report

@@ -1,0 +1,35 @@
+"""The annotation form as Label Studio stores it for a project claimflow creates."""
+
+import pytest
+
+from annotation.config import config_text
+from tests.helpers import instructions_html
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_the_project_gets_the_instructions_the_config_and_a_tab_without_raw_html(ls_env, ls_client):
+    from annotation.config import data_fields
+    from flows.labelstudio import resolve_target
+    from flows.kinds import CLAIM
+    from flows.push import open_project, project_settings
+    from flows.settings import get_settings
+
+    settings = get_settings()
+    target = resolve_target(settings, start=False)
+    project = open_project.fn(target, settings.ls_project, settings.overlap)
+    stored = ls_client.sdk.projects.get(id=project)
+    assert stored.expert_instruction == instructions_html().strip() and stored.show_instruction
+    assert stored.label_config == config_text().strip()
+    views = ls_client._get("api/dm/views", {"project": project}, "list tabs").json()
+    (tab,) = [v for v in views if v["data"]["title"] == CLAIM.view]
+    hidden = tab["data"]["hiddenColumns"]
+    assert hidden["explore"] == hidden["labeling"] == ["tasks:data.article_id", "tasks:data.source_html", "tasks:data.context_html",
+                                                       "tasks:data.matches_html"]
+    # Opened again, nothing changes; an older project gets the current config and instructions.
+    assert open_project.fn(target, settings.ls_project, settings.overlap) == project
+    assert ls_client.sync_project(project, **project_settings()) == []
+    ls_client.sdk.projects.update(id=project, expert_instruction="old")
+    open_project.fn(target, settings.ls_project, settings.overlap)
+    assert ls_client.sdk.projects.get(id=project).expert_instruction == instructions_html().strip()
+    assert len(ls_client._get("api/dm/views", {"project": project}, "list tabs").json()) == len(views)
+    assert "context_html" in data_fields()

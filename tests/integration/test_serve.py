@@ -1,0 +1,141 @@
+"""The local Prefect server that claimflow starts and keeps, and `claimflow serve` on it: scheduled
+runs ingest the files dropped in the inbox (a broken one reported, the others landed), push them
+and land annotations; stopping serve pauses the schedules."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from annotation.results import annotation_result
+from tests.conftest import free_port
+
+EXE = Path(sys.executable).with_name("claimflow")
+GOOD = "# {title}\n\nNATO was founded in 1949 and now has 32 members, officials said on {day}.\n"
+
+
+def claimflow(*args, env, timeout=300, check=True):
+    proc = subprocess.run([str(EXE), *map(str, args)], env=env, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc
+
+
+@pytest.fixture
+def prefect_env(local_prefect):
+    """The environment of commands on the session's local Prefect server."""
+    return {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | local_prefect
+
+
+def api(env) -> str:
+    return f"http://127.0.0.1:{env['CLAIMFLOW_PREFECT_PORT']}/api"
+
+
+@pytest.mark.slow
+def test_the_first_command_starts_the_local_prefect_server_and_the_next_reuse_it(prefect_env, tmp_path):
+    env = prefect_env | {"CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_PREFECT_PORT": str(free_port()),
+                         "CLAIMFLOW_PREFECT_DATA_DIR": str(tmp_path / "prefect")}  # a server of this test's own, not running yet
+    try:
+        first_command_starts_it(env, tmp_path)
+    finally:
+        assert claimflow("prefect", "stop", env=env).stdout.strip() == "stopped"
+    assert claimflow("prefect", "status", env=env, check=False).returncode == 1
+
+
+def first_command_starts_it(env, tmp_path):
+    (tmp_path / "a.md").write_text(GOOD.format(title="One", day="Monday"))
+    stopped = claimflow("prefect", "status", env=env, check=False)
+    assert stopped.returncode == 1 and stopped.stdout.startswith("not running")
+    claimflow("ingest", tmp_path / "a.md", env=env)
+    status = claimflow("prefect", "status", env=env)
+    assert status.stdout.startswith(f"running: http://127.0.0.1:{env['CLAIMFLOW_PREFECT_PORT']} (pid ")
+    pid = status.stdout.split("(pid ")[1].split(")")[0]
+    claimflow("ingest", tmp_path / "a.md", env=env)
+    again = claimflow("prefect", "start", env=env)
+    assert f"already running at http://127.0.0.1:{env['CLAIMFLOW_PREFECT_PORT']} (pid {pid})" in again.stdout
+    runs = httpx.post(f"{api(env)}/flow_runs/filter", json={"flows": {"name": {"any_": ["ingest"]}}}).raise_for_status().json()
+    assert len(runs) == 2 and all(r["state_type"] == "COMPLETED" for r in runs)
+    assert (Path(env["CLAIMFLOW_PREFECT_DATA_DIR"]) / "prefect.db").exists()
+    assert Path(env["CLAIMFLOW_PREFECT_DATA_DIR"]).stat().st_mode & 0o077 == 0  # the owner's alone
+
+
+def read(db: Path, query: str):
+    """A read-only look at the warehouse while serve's flows write it (they keep connections short);
+    before the first flow has created it, every count is 0."""
+    if not db.exists():
+        return [(0,)]
+    for _ in range(200):
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+        except duckdb.Error:
+            time.sleep(0.1)
+            continue
+        try:
+            return con.execute(query).fetchall()
+        finally:
+            con.close()
+    raise AssertionError(f"{db} stayed locked")
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.slow
+def test_serve_runs_the_scheduled_flows_on_files_dropped_in_the_inbox(prefect_env, label_studio, ls_client, tmp_path):
+    inbox, db = tmp_path / "inbox", tmp_path / "serve.duckdb"
+    inbox.mkdir()
+    (inbox / "monday.md").write_text(GOOD.format(title="Monday", day="Monday"))
+    (inbox / "tuesday.md").write_text(GOOD.format(title="Tuesday", day="Tuesday"))
+    (inbox / "broken.txt").write_bytes(b"\xff\xfe\x00broken\x00")
+    env = prefect_env | {
+        "CLAIMFLOW_DB": str(db), "CLAIMFLOW_INBOX": str(inbox), "CLAIMFLOW_INBOX_SETTLE_SECONDS": "0",
+        "CLAIMFLOW_SCHEDULE_INGEST": "5", "CLAIMFLOW_SCHEDULE_PUSH": "5", "CLAIMFLOW_SCHEDULE_LAND": "5",
+        "CLAIMFLOW_LS_DATA_DIR": str(label_studio.data_dir), "CLAIMFLOW_LS_PORT": str(label_studio.port),
+        "CLAIMFLOW_LS_PROJECT": "serve test", "CLAIMFLOW_WEBHOOK_PORT": str(free_port()), "CLAIMFLOW_PUSH_THRESHOLD": "0",
+    }
+    log = open(tmp_path / "serve.log", "w")
+    serve = subprocess.Popen([str(EXE), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: read(db, "SELECT count(*) FROM articles")[0][0] == 2, 400, "the two good files to be ingested")
+        # The inbox remembers its files once their ingest has ended (the articles commit first).
+        wait_for(lambda: read(db, "SELECT count(*) FROM inbox_files")[0][0] == 3, 60, "the inbox to remember its three files")
+        failures = read(db, "SELECT path, reason FROM ingest_failures")
+        assert [Path(p).name for p, _ in failures] == ["broken.txt"]
+        assert read(db, "SELECT path, status FROM inbox_files ORDER BY path") == [
+            (str(inbox / "broken.txt"), "failed"), (str(inbox / "monday.md"), "ingested"), (str(inbox / "tuesday.md"), "ingested")]
+        wait_for(lambda: read(db, "SELECT count(*) FROM tasks")[0][0] == 2, 300, "the claims to be pushed")
+
+        (inbox / "wednesday.md").write_text(GOOD.format(title="Wednesday", day="Wednesday"))
+        task_id = read(db, "SELECT task_id FROM tasks ORDER BY task_id LIMIT 1")[0][0]
+        ana = ls_client.ensure_user("ana@serve.example")
+        annotation = ls_client.annotate(task_id, annotation_result(verdict="supported", confidence=5), user=ana)
+        wait_for(lambda: read(db, "SELECT count(*) FROM articles")[0][0] == 3, 300, "the file dropped later")
+        wait_for(lambda: read(db, f"SELECT count(*) FROM labels WHERE annotation_id = {annotation}")[0][0] == 1, 300,
+                 "the annotation to land")
+        assert read(db, "SELECT count(*) FROM ingest_failures")[0][0] == 1  # the broken file is not read again
+        assert read(db, "SELECT count(*) FROM runs WHERE status = 'failed'") == [(0,)]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(120)
+        finally:
+            serve.kill()
+            log.close()
+    deployments = httpx.post(f"{api(env)}/deployments/filter", json={}).raise_for_status().json()
+    served = {d["name"]: d for d in deployments}
+    assert {"ingest-inbox", "push", "land"} <= set(served)
+    assert all(served[name]["paused"] for name in ("ingest-inbox", "push", "land")), "stopping serve pauses the schedules"
+    hooks = [h for h in ls_client.sdk.webhooks.list() if h.url.endswith("/webhook")]
+    assert not [h for h in hooks if str(env["CLAIMFLOW_WEBHOOK_PORT"]) in h.url], "the webhook is removed on stop"
