@@ -17,19 +17,35 @@ def looped(tmp_path):
     return link_loops(tmp_path)
 
 
+# Linux keeps a process's peak resident size across fork and exec: a command started straight from
+# the test process (over a gigabyte with the session's models and warehouses) would report at least
+# that. A small Python process forks the command and reports the command's own peak.
+_PEAK_OF = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args, env, timeout, tmp_path):
     """Run a command; return (exit status, stdout, stderr, its peak resident size in kB)."""
-    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    import signal
+    import sys
+
+    out, err, peak = tmp_path / "stdout", tmp_path / "stderr", tmp_path / "peak_kb"
     with open(out, "w") as o, open(err, "w") as e:
-        proc = subprocess.Popen(args, env=env, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
-    watchdog = threading.Timer(timeout, proc.kill)
+        proc = subprocess.Popen([sys.executable, "-c", _PEAK_OF, str(peak), *args], env=env, stdout=o, stderr=e,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    watchdog = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
     watchdog.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc.wait()
     finally:
         watchdog.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out.read_text(), err.read_text(), usage.ru_maxrss
+    return proc.returncode, out.read_text(), err.read_text(), int(peak.read_text() or 0) if peak.exists() else 0
 
 
 @pytest.mark.slow
