@@ -62,46 +62,73 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-# --- the session's one Prefect server -----------------------------------------------------------
+# --- the session's servers: one Prefect server, one Label Studio --------------------------------
 
-@pytest.fixture(scope="session")
-def prefect_starting(tmp_path_factory):
-    """`claimflow prefect start` of the session's Prefect server, launched and not waited for (the
-    Label Studio fixture asks for it first, so that the two servers start at the same time):
-    (the settings of the server, the starting process). Stops the server at the end."""
+@pytest.fixture(scope="session", autouse=True)
+def servers_starting(request, tmp_path_factory):
+    """The servers that the selected tests ask for, started in the background before the first
+    test, so that they start while the unit tests run: Label Studio takes about 50 s to start
+    here, the Prefect server about 15 s, and on two cores the two starts and the unit tests
+    overlap. Starts nothing when no selected test needs a server (`make test-unit`). Returns what
+    it started, for `local_prefect` and `label_studio` to wait for; stops it at the end."""
     import subprocess
     import sys
+    import threading
 
-    home = tmp_path_factory.mktemp("local-prefect")
-    env = dict(
-        CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
-        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
-        # A few runs ahead, not 100: the tests' schedules are seconds apart, and 100 runs of each of
-        # serve's deployments at once kept SQLite locked for a minute (every API call waiting).
-        PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS="5",
-        PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
-        PREFECT_RUNNER_POLL_FREQUENCY="2",
-        CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
-    )
-    environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
-    exe = str(Path(sys.executable).with_name("claimflow"))
-    starting = subprocess.Popen([exe, "prefect", "start"], env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True)
-    yield env, starting
-    starting.kill()  # still starting only if no test waited for it
-    starting.wait()
-    subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)
+    needed = set().union(*(item.fixturenames for item in request.session.items))
+    started = {}
+    if "local_prefect" in needed:  # every fixture of the Prefect server asks for local_prefect
+        home = tmp_path_factory.mktemp("local-prefect")
+        env = dict(
+            CLAIMFLOW_PREFECT_PORT=str(free_port()), CLAIMFLOW_PREFECT_DATA_DIR=str(home / "prefect"),
+            PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2",  # schedule new deployments' runs within seconds
+            # A few runs ahead, not 100: the tests' schedules are seconds apart, and 100 runs of each of
+            # serve's deployments at once kept SQLite locked for a minute (every API call waiting).
+            PREFECT_SERVER_SERVICES_SCHEDULER_MAX_RUNS="5",
+            PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS="2",  # reclaim expired writer slots within seconds
+            PREFECT_RUNNER_POLL_FREQUENCY="2",
+            CLAIMFLOW_PREFECT_START_TIMEOUT="600",  # a first start migrates the database: minutes on a loaded machine
+        )
+        environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | env
+        exe = str(Path(sys.executable).with_name("claimflow"))
+        starting = subprocess.Popen([exe, "prefect", "start"], env=environment, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        started["prefect"] = (env, starting)
+    if "label_studio" in needed:
+        from annotation.server import LocalServer
+
+        server = LocalServer(data_dir=tmp_path_factory.mktemp("labelstudio"), venv=ROOT / ".venv-labelstudio", port=free_port())
+        failures = []
+
+        def start():
+            try:
+                server.start(timeout=400)
+            except Exception as err:  # raised again by the fixture that waits for it
+                failures.append(err)
+
+        thread = threading.Thread(target=start, name="label-studio-start", daemon=True)
+        thread.start()
+        started["label_studio"] = (server, thread, failures)
+    yield started
+    if "label_studio" in started:
+        server, thread, _ = started["label_studio"]
+        thread.join()
+        server.stop()
+    if "prefect" in started:
+        starting.kill()  # still starting only if no test waited for it
+        starting.wait()
+        subprocess.run([exe, "prefect", "stop"], env=environment, capture_output=True)
 
 
 @pytest.fixture(scope="session")
-def local_prefect(prefect_starting):
+def local_prefect(servers_starting):
     """The session's one Prefect server: the local server claimflow starts (`claimflow prefect
     start`, as a new user's first command does), with its services: the scheduler runs
     `claimflow serve`'s deployments, the repossessor frees a killed flow's writer slot. Returns the
     settings that point a `claimflow` command in its own process at it (PREFECT_API_URL unset, as
     a new user has it: the command finds the running server by its port and data folder); flows
     run in this process use it through the `prefect_server` fixture."""
-    env, starting = prefect_starting
+    env, starting = servers_starting["prefect"]
     output, _ = starting.communicate(timeout=900)
     assert starting.returncode == 0, output
     return env  # to add to the environment of the commands (without PREFECT_API_URL)
@@ -128,20 +155,15 @@ def prefect_server(local_prefect):
             prefect.context.GLOBAL_SETTINGS_CONTEXT = process_wide
 
 
-# --- the session's Label Studio -----------------------------------------------------------------
-
 @pytest.fixture(scope="session")
-def label_studio(tmp_path_factory, prefect_starting):
+def label_studio(servers_starting):
     """A real Label Studio from the project's own venv, on a free loopback port, with a
-    temporary data folder, started through claimflow's own LocalServer. The session's Prefect
-    server starts meanwhile (nearly every test of Label Studio runs flows too): Label Studio's
-    start takes about 50 s on this machine, Prefect's about 15 s, the two at once about 50 s."""
-    from annotation.server import LocalServer
-
-    server = LocalServer(data_dir=tmp_path_factory.mktemp("labelstudio"), venv=ROOT / ".venv-labelstudio", port=free_port())
-    server.start(timeout=400)
-    yield server
-    server.stop()
+    temporary data folder, started through claimflow's own LocalServer."""
+    server, thread, failures = servers_starting["label_studio"]
+    thread.join()
+    if failures:
+        raise failures[0]
+    return server
 
 
 @pytest.fixture

@@ -6,10 +6,15 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
-# `claimflow serve` leaves the session's Prefect server busy for a minute or two after its test
-# (runs its scheduler made ahead, cancelled in bulk, SQLite locked meanwhile): it runs last, where
-# no test waits on that server.
-LAST = HERE / "test_serve.py"
+SERVE = HERE / "test_serve.py"
+
+
+def running_order(item) -> tuple[bool, bool]:
+    """Tests that need no Label Studio first: it is still starting in the background when the
+    unit tests end (tests/conftest.py, servers_starting). Then the tests that need it, and
+    test_serve last: `claimflow serve` leaves the session's Prefect server busy for a while after
+    its test (the runs its scheduler made ahead, cancelled in bulk), where no test waits on it."""
+    return item.path == SERVE, "label_studio" in item.fixturenames
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects by marks
@@ -17,4 +22,4 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.is_relative_to(HERE):
             item.add_marker(pytest.mark.integration)
-    items.sort(key=lambda item: item.path == LAST)  # stable: every other test keeps its place
+    items.sort(key=running_order)  # stable: within each group the tests keep their order
