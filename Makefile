@@ -21,7 +21,7 @@ test: setup
 
 # tests/unit only: no server, no process of their own (under a minute).
 test-unit: setup
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) bench/bench_ingest.py
