@@ -137,15 +137,19 @@ def local_prefect(servers_starting):
 @pytest.fixture(scope="session")
 def prefect_server(local_prefect):
     """Flows run in this process, and in the threads it starts, use the session's Prefect server:
-    its API URL in the current settings and in the process-wide ones that new threads read."""
+    its API URL in the current settings and in the process-wide ones that new threads read.
+
+    Without flow heartbeats: claimflow does not use them (Prefect's automations detect crashed
+    runs by them), and at the end of every flow run the engine waits for its heartbeat thread,
+    which sleeps in one-second steps: about 0.9 s a flow run, subflows included, here."""
     import prefect.context
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     api = f"http://127.0.0.1:{local_prefect['CLAIMFLOW_PREFECT_PORT']}/api"
     process_wide = prefect.context.GLOBAL_SETTINGS_CONTEXT
-    with temporary_settings(updates={PREFECT_API_URL: api}):
+    with temporary_settings(updates={PREFECT_API_URL: api, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.get_settings_context()
         try:
             yield api

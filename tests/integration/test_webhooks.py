@@ -11,13 +11,24 @@ from annotation.results import annotation_result
 from flows.webhooks import Coalescer, Receiver
 from tests.conftest import free_port
 from warehouse.db import connection
+from warehouse.errors import DatabaseUnreadable
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def labels(db_path) -> set[int]:
-    with connection(db_path) as con:  # as the land in this process opens it (one configuration per process)
-        return {r[0] for r in con.execute("SELECT annotation_id FROM labels WHERE NOT deleted").fetchall()}
+    """The live labels' ids. Opened as the land in this process opens the file (one configuration
+    per process); DuckDB 1.5 refuses an open that races the land thread's last close ("Unique file
+    handle conflict"), which is tried again, as the coalescer tries a land again."""
+    for _ in range(50):
+        try:
+            with connection(db_path) as con:
+                return {r[0] for r in con.execute("SELECT annotation_id FROM labels WHERE NOT deleted").fetchall()}
+        except DatabaseUnreadable as err:
+            if "Unique file handle conflict" not in str(err):
+                raise
+            time.sleep(0.1)
+    raise AssertionError(f"{db_path} could not be opened beside the land thread")
 
 
 def wait_for(condition, timeout=120.0):
