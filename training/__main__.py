@@ -51,11 +51,12 @@ def evaluate(args: argparse.Namespace) -> dict:
 
 def matcher(args: argparse.Namespace) -> dict:
     from claims.encoder import load_encoder
+    from claims.nli import load_nli
     from claims.pipeline import load_pipeline
     from training.matcher import train
 
-    return train(args.stance, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder), seed=args.seed,
-                 config_file=args.config)
+    return train(args.stance, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder),
+                 nli=load_nli(args.nli), seed=args.seed, config_file=args.config)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -98,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
     sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
+    sub.add_argument("--nli", default="model", help="NLI cross-encoder: 'model' (shipped) or a folder [default: model]")
     return top
 
 
