@@ -6,6 +6,7 @@ prints the metrics as JSON and, with ``--metrics``, writes them to a file.
     python -m training checkworthy-encoder --train TSV --dev TSV --out DIR --python VENV_PYTHON
     python -m training evaluate TSV --model DIR [--metrics JSON]
     python -m training matcher --stance DIR --out DIR [--config TOML]
+    python -m training nli --out DIR --python VENV_PYTHON [--config TOML] [--rows N] [--data FILE]
 
 ``claimflow train``, ``claimflow evaluate`` and ``claimflow train-matcher`` call the same
 functions (they also set up the training venv, and add annotators' pair verdicts from the
@@ -59,6 +60,13 @@ def matcher(args: argparse.Namespace) -> dict:
                  nli=load_nli(args.nli), seed=args.seed, config_file=args.config)
 
 
+def nli(args: argparse.Namespace) -> dict:
+    from training.nli import train
+
+    return train(args.out, python=args.python, config_file=args.config, rows=args.rows, data=args.data,
+                 progress=lambda line: print(line, file=sys.stderr, flush=True))
+
+
 def parser() -> argparse.ArgumentParser:
     from claims import DEFAULT_MODEL
     from claims.encoder import DEFAULT_ENCODER
@@ -100,6 +108,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
     sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
     sub.add_argument("--nli", default="model", help="NLI cross-encoder: 'model' (shipped) or a folder [default: model]")
+
+    sub = command("nli", nli, "Fine-tune the NLI cross-encoder in the training venv.")
+    sub.add_argument("--out", type=Path, required=True, help="the model folder to write")
+    sub.add_argument("--python", type=Path, required=True, help="the training venv's python (torch)")
+    sub.add_argument("--config", type=Path, help="hyperparameters (TOML) [default: training/configs/nli.toml]")
+    sub.add_argument("--rows", type=int, default=0, help="train on N pairs only, for a quick check (0: all)")
+    sub.add_argument("--data", type=Path, help="the NLI pairs [default: ../shared/benchmarks/nli/nli_pairs.jsonl.gz]")
     return top
 
 

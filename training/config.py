@@ -17,6 +17,7 @@ CONFIGS = Path(__file__).resolve().parent / "configs"
 CHECKWORTHY_TFIDF = CONFIGS / "checkworthy-tfidf.toml"
 CHECKWORTHY_ENCODER = CONFIGS / "checkworthy-encoder.toml"
 MATCHER = CONFIGS / "matcher.toml"
+NLI = CONFIGS / "nli.toml"
 
 
 def read(path: str | Path) -> dict:
