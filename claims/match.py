@@ -64,6 +64,7 @@ class ClaimSet:
     profiles: list[Profile]
     times: list[frozenset[int]]         # the years the claim speaks of: its own, else its article's
     time_sources: list[str | None]      # "claim", "article" or None (no year known)
+    contexts: list[str]                 # the claim with the sentences either side (its passage)
 
     def __len__(self) -> int:
         return len(self.claim_ids)
@@ -90,6 +91,7 @@ class ClaimSet:
             claim_ids=pick(self.claim_ids), article_ids=pick(self.article_ids), texts=pick(self.texts),
             vectors=self.vectors[rows], title_vectors=self.title_vectors[rows], entities=pick(self.entities),
             profiles=pick(self.profiles), times=pick(self.times), time_sources=pick(self.time_sources),
+            contexts=pick(self.contexts),
         )
 
     @functools.cached_property
@@ -127,9 +129,11 @@ def claim_set(
     title_vectors: np.ndarray,
     entities: Sequence[Sequence[str]],
     article_time: Sequence[frozenset[int]],
+    contexts: Sequence[str] | None = None,
 ) -> ClaimSet:
     """Build a :class:`ClaimSet`: each claim's profile, names and time (its own years, else its
-    article's, from :func:`article_years`)."""
+    article's, from :func:`article_years`); ``contexts``: each claim's passage (default: the
+    claim alone)."""
     profiles = [profile(t) for t in texts]
     times, sources = [], []
     for p, fallback in zip(profiles, article_time):
@@ -145,6 +149,7 @@ def claim_set(
         title_vectors=np.ascontiguousarray(title_vectors, dtype=np.float32),
         entities=[frozenset(e.lower() for e in names) for names in entities],
         profiles=profiles, times=times, time_sources=sources,
+        contexts=list(contexts) if contexts is not None else list(texts),
     )
 
 
@@ -259,13 +264,15 @@ def related_articles(
     values = article_features(claims, tfidf, a, b)
     relatedness = matcher.relatedness(values)
     related = relatedness >= matcher.thresholds["related"]
-    # The bound: an article keeps its max_related most related articles (of this run's pairs).
-    pair = np.nonzero(related)[0]
-    ends, owner = np.concatenate([a[pair], b[pair]]), np.concatenate([pair, pair])
-    order = np.lexsort((-relatedness[owner], ends))
-    ends, owner = ends[order], owner[order]
-    rank = np.arange(len(ends)) - np.searchsorted(ends, ends)
-    related[owner[rank >= max_related]] = False
+    # The bound: the most related pairs first, a pair is kept while both its articles have fewer
+    # than max_related related articles (of this run's pairs).
+    counts = np.zeros(n_articles, np.int64)
+    for k in np.nonzero(related)[0][np.argsort(-relatedness[related], kind="stable")].tolist():
+        if counts[a[k]] < max_related and counts[b[k]] < max_related:
+            counts[a[k]] += 1
+            counts[b[k]] += 1
+        else:
+            related[k] = False
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return ArticlePairs(lo, hi, values, relatedness, related)
 
@@ -597,13 +604,14 @@ class MatchResult:
 
 def match(
     claims: ClaimSet, article_texts: Sequence[str], new_articles: Sequence[str], matcher: Matcher, nli, *,
-    per_article: int = 2, max_related: int = 50, min_similarity: float = 0.5, min_contradiction: float = 0.3,
-    sink: Callable[[list[dict]], None] | None = None, chunk: int = 20_000,
+    per_article: int = 2, max_related: int = 50, min_cosine: float = 0.0, min_similarity: float = 0.5,
+    min_contradiction: float = 0.3, sink: Callable[[list[dict]], None] | None = None, chunk: int = 20_000,
 ) -> MatchResult:
     """Match the claims of the ``new_articles`` (article ids) against the claims of every other
     article: the related article pairs (:func:`related_articles`, ``article_texts`` in the order
-    of the sorted article ids), their aligned claim pairs (:func:`aligned_pairs`), each scored by
-    ``nli`` (a claims.nli.PairModel) and the matcher. A pair is kept when its similarity is at
+    of the sorted article ids), their aligned claim pairs (:func:`aligned_pairs`) whose cosine is
+    at least ``min_cosine``, each scored by ``nli`` (a claims.nli.PairModel) and the matcher. A
+    pair is kept when its similarity is at
     least ``min_similarity`` or its contradiction at least ``min_contradiction``. Pairs are
     scored ``chunk`` at a time; with ``sink``, each chunk's rows go to it (to be stored) instead
     of into the result, so memory does not grow with them."""
@@ -615,6 +623,8 @@ def match(
         return MatchResult(empty, [], 0, [])
     pairs = related_articles(claims, article_tfidf(article_texts), new, matcher, max_related=max_related)
     i, j, cos = aligned_pairs(claims, pairs, per_article=per_article)
+    close = cos >= min_cosine
+    i, j, cos = i[close], j[close], cos[close]
     rows: list[dict] = []
     for start in range(0, len(i), chunk):
         part = score_pairs(claims, i[start : start + chunk], j[start : start + chunk], cos[start : start + chunk], matcher, nli,
@@ -636,6 +646,18 @@ def article_pair_rows(articles: Sequence[str], pairs: ArticlePairs, matcher: Mat
             for a, b, r, k, t in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.relatedness.tolist(), pairs.related.tolist(), table)]
 
 
+def read_pairs(claims: ClaimSet, i: np.ndarray, j: np.ndarray, nli) -> np.ndarray:
+    """The NLI model's probabilities for the pairs (i[k], j[k]). The premise is the passage of the
+    claim whose article has more claims (the fuller account: a body against a headline), the
+    hypothesis the other claim, as the model learnt from news."""
+    codes = claims.cue_arrays["articles"]
+    sizes = np.bincount(codes)
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    swap = sizes[codes[i]] > sizes[codes[j]]
+    premise, hypothesis = np.where(swap, i, j), np.where(swap, j, i)
+    return nli.probabilities([claims.contexts[p] for p in premise.tolist()], [claims.texts[h] for h in hypothesis.tolist()])
+
+
 def score_pairs(
     claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None, matcher: Matcher, nli, *,
     min_similarity: float = 0.0, min_contradiction: float = 0.0,
@@ -644,8 +666,7 @@ def score_pairs(
     similar enough, or contradicting enough, to keep; ``nli`` reads each pair."""
     if not len(i):
         return []
-    probabilities = nli.probabilities([claims.texts[a] for a in i.tolist()], [claims.texts[b] for b in j.tolist()])
-    features = pair_features(claims, i, j, cos, probabilities)
+    features = pair_features(claims, i, j, cos, read_pairs(claims, i, j, nli))
     similarity, contradiction = matcher.score(features)
     keep = np.nonzero((similarity >= min_similarity) | (contradiction >= min_contradiction))[0]
     kept = PairFeatures(features.i[keep], features.j[keep], {n: v[keep] for n, v in features.values.items()})

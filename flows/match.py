@@ -114,6 +114,7 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
 
         result = match(claims, [texts.get(a, "") for a in sorted(set(inputs.article_ids))], new_articles, matcher, nli,
                        per_article=settings.match_per_article, max_related=settings.match_max_related,
+                       min_cosine=settings.match_min_cosine,
                        min_similarity=settings.match_min_similarity, min_contradiction=settings.match_min_contradiction, sink=write)
         for row in result.article_pairs:
             row.update(matched_at=at, run_id=run_id)
@@ -141,7 +142,7 @@ def _claim_set(inputs: matching.MatchInputs, rows: np.ndarray | None = None):
     return claim_set(
         pick(inputs.claim_ids), pick(inputs.article_ids), pick(inputs.texts), inputs.vectors[rows], inputs.title_vectors[rows],
         [[e["text"] for e in json.loads(raw or "[]")] for raw in pick(inputs.entities)],
-        [frozenset(y or ()) for y in pick(inputs.event_years)],
+        [frozenset(y or ()) for y in pick(inputs.event_years)], pick(inputs.contexts),
     )
 
 

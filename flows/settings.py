@@ -102,6 +102,10 @@ class Settings(BaseSettings):
         50, ge=1, description="Related articles each article is aligned with, at most (the most related): with "
         "match_per_article, the bound on the pairs a claim takes part in.",
     )
+    match_min_cosine: float = Field(
+        0.3, ge=-1, le=1, description="Aligned claim pairs less alike than this sentence cosine are not read by the NLI model "
+        "(claims that far apart rarely speak of one fact).",
+    )
     match_min_similarity: float = Field(
         0.5, ge=0, le=1, description="Pairs less similar than this are not kept, unless they reach match_min_contradiction."
     )

@@ -39,7 +39,7 @@ import numpy as np
 
 from claims.match import (
     ARTICLE_FEATURES, CONTRADICTION_FEATURES, DEFAULT_MATCHER_DIR, SIMILARITY_FEATURES, ArticlePairs, ClaimSet, PairFeatures,
-    aligned_pairs, article_features, claim_set, pair_features,
+    aligned_pairs, article_features, claim_set, pair_features, read_pairs,
 )
 
 from training import config
@@ -61,6 +61,7 @@ class MatcherConfig:
     firm: dict[str, float]  # cues held to their prior this firmly; every other weight: prior_strength
     prior_strength: float
     related_recall: float  # the share of the fit half's related rows the relatedness threshold keeps
+    nli_folds: int  # the NLI pairs' folds (training.nli.split): fold 0 joins the contradiction examples
     thresholds: dict[str, float]
 
     @classmethod
@@ -71,7 +72,8 @@ class MatcherConfig:
             return cls(
                 similarity_prior=dict(doc["similarity_prior"]), contradiction_prior=dict(doc["contradiction_prior"]),
                 firm=dict(doc["firm"]), prior_strength=float(doc["prior_strength"]),
-                related_recall=float(doc["relatedness"]["recall"]), thresholds=dict(doc["thresholds"]),
+                related_recall=float(doc["relatedness"]["recall"]), nli_folds=int(doc["nli"]["folds"]),
+                thresholds=dict(doc["thresholds"]),
             )
         except KeyError as e:
             raise ConfigError(f"{path or config.MATCHER}: missing {e.args[0]!r}") from None
@@ -144,17 +146,18 @@ def load_stance(folder: Path, nlp, encoder, *, seed: int = SEED, limit: int | No
     articles = [make_article(headline_sentence(h), path=f"headline {n}", fmt="text") for n, h in enumerate(headlines)]
     articles += [make_article(bodies[b], path=f"body {b}", fmt="text") for b in body_ids]
     extractions = list(extract(nlp, articles, min_words=min_words))
-    ids, article_ids, texts, entities, titles, rows_of = [], [], [], [], [], []
+    ids, article_ids, texts, entities, titles, rows_of, contexts = [], [], [], [], [], [], []
     for n, (article, ex) in enumerate(zip(articles, extractions)):
         rows_of.append(list(range(len(ids), len(ids) + len(ex.claims))))
         for c in ex.claims:
             ids.append(c.claim_id), article_ids.append(article.article_id), texts.append(c.text)
             entities.append([e["text"] for e in c.entities]), titles.append(article.title or "")
+            contexts.append(article.text[c.context_start : c.context_end])
     vectors = encoder.encode(texts)
     unique_titles = sorted(set(titles))
     title_vectors = dict(zip(unique_titles, encoder.encode(unique_titles)))
     claims = claim_set(ids, article_ids, texts, vectors, np.stack([title_vectors[t] for t in titles]) if titles else vectors,
-                       entities, [frozenset()] * len(ids))
+                       entities, [frozenset()] * len(ids), contexts)
     head_rows = dict(zip(headlines, rows_of[: len(headlines)]))
     body_rows = dict(zip(body_ids, rows_of[len(headlines) :]))
     data = StanceData(claims, {a.article_id: a.text for a in articles})
@@ -290,16 +293,16 @@ def aligned_row_pairs(part: Split, rows: np.ndarray, nli) -> tuple[PairFeatures,
     codes = part.claims.cue_arrays["articles"]
     row_of = {(int(x), int(y)): int(n) for n, x, y in zip(rows, articles.a, articles.b)}
     owner = np.array([row_of[(min(x, y), max(x, y))] for x, y in zip(codes[i].tolist(), codes[j].tolist())], np.int64)
-    texts = part.claims.texts
-    probabilities = nli.probabilities([texts[a] for a in i.tolist()], [texts[b] for b in j.tolist()])
-    return pair_features(part.claims, i, j, cos, probabilities), owner
+    return pair_features(part.claims, i, j, cos, read_pairs(part.claims, i, j, nli)), owner
 
 
 def contradiction_examples(part: Split, nli, cfg: MatcherConfig) -> Examples:
-    """One example per related row: the features of its claim pair that contradicts most. Which
-    pair that is depends on the model, so the model is fitted twice: first on the pair the NLI
-    model finds most contradicting, then on the pair the first fit scores highest."""
-    rows = np.array([n for n, r in enumerate(part.rows) if r["stance"] in RELATED], np.int64)
+    """One example per related row of the stories :func:`news_pairs` left out (the NLI model
+    learnt from the others, so its scores here are those of unseen news): the features of the
+    row's claim pair that contradicts most. Which pair that is depends on the model, so the model
+    is fitted twice: first on the pair the NLI model finds most contradicting, then on the pair
+    the first fit scores highest."""
+    rows = np.array([n for n, r in enumerate(part.rows) if r["stance"] in RELATED and split_of(r["story"], 1) != "fit"], np.int64)
     features, owner = aligned_row_pairs(part, rows, nli)
     X = features.matrix(CONTRADICTION_FEATURES)
     y = np.array([part.rows[n]["stance"] == "disagree" for n in rows])
@@ -320,6 +323,23 @@ def contradiction_examples(part: Split, nli, cfg: MatcherConfig) -> Examples:
     return examples
 
 
+def nli_examples(encoder, nli, path: Path, folds: int) -> Examples:
+    """Contradiction examples of sentence pairs: the dev fold of the NLI sets the cross-encoder
+    learnt from (training.nli.split: premises it never saw), labelled contradiction or not, so
+    the model also learns what the cross-encoder's judgement is worth between two claims."""
+    from training.nli import read_pairs as read_nli, split
+
+    _, dev = split(read_nli(path), folds)
+    texts = [p["premise"] for p in dev] + [p["hypothesis"] for p in dev]
+    n = len(dev)
+    vectors = encoder.encode(texts)
+    claims = claim_set([f"c{k:06d}" for k in range(2 * n)], [f"a{k:06d}" for k in range(2 * n)], texts, vectors, vectors,
+                       [[] for _ in texts], [frozenset()] * (2 * n))
+    i, j = np.arange(n), np.arange(n, 2 * n)
+    f = pair_features(claims, i, j, None, nli.probabilities(texts[:n], texts[n:]))
+    return Examples(f.matrix(CONTRADICTION_FEATURES), np.array([p["label"] == "contradiction" for p in dev]), np.ones(n))
+
+
 def similarity_examples(data: StanceData, split: str) -> Examples:
     """One example per (headline, body) row of ``split``: each similarity feature's maximum over
     the row's claim pairs, related or not."""
@@ -336,8 +356,7 @@ def pair_examples(claims: ClaimSet, i: np.ndarray, j: np.ndarray, relations: Seq
     """(similarity, contradiction) examples of labelled pairs: ``agree`` and ``contradict`` are
     related, ``contradict`` contradicts; ``unrelated`` and ``different_event`` are neither (not
     the same truth conditions). ``nli`` reads each pair."""
-    texts = claims.texts
-    f = pair_features(claims, i, j, None, nli.probabilities([texts[a] for a in i.tolist()], [texts[b] for b in j.tolist()]))
+    f = pair_features(claims, i, j, None, read_pairs(claims, i, j, nli))
     w = np.full(len(relations), weight)
     return (Examples(f.matrix(SIMILARITY_FEATURES), np.array([r in ("agree", "contradict") for r in relations]), w),
             Examples(f.matrix(CONTRADICTION_FEATURES), np.array([r == "contradict" for r in relations]), w))
@@ -353,44 +372,74 @@ def related_threshold(model_bias: float, weights: np.ndarray, examples: Examples
     return float(related[int(np.floor((1 - recall) * len(related)))])
 
 
+# -- news pairs for the NLI model ------------------------------------------------------------
+
+# How a stance label reads as inference: the body says the headline is true, says nothing
+# either way, or says it is false.
+STANCE_AS_NLI = {"agree": "entailment", "discuss": "neutral", "disagree": "contradiction"}
+
+
+def passage(data: StanceData, rows: Sequence[int], k: int) -> str:
+    """The claim at position k of an article's claims (``rows``) with the claims either side: the
+    passage the pipeline reads as a claim's context."""
+    return " ".join(data.claims.texts[r] for r in rows[max(0, k - 1) : k + 2])
+
+
+def news_pairs(data: StanceData, *, half: str = "fit", part: str = "fit", per_row: int = 2, disagree_weight: int = 3) -> list[dict]:
+    """NLI training pairs from the related (headline, body) rows of the stance benchmark's
+    ``half``, in its stories that :func:`split_of` (seed 1) puts in ``part`` (the other part is
+    left for fitting the contradiction model on scores of a model that never saw it): premise =
+    the passage around each of the body's ``per_row`` claims most similar to the headline,
+    hypothesis = the headline, label = the row's stance read as inference. Disagreeing rows,
+    rare, are repeated ``disagree_weight`` times."""
+    out, seen = [], set()
+    for r in data.rows:
+        if r["split"] != half or r["stance"] not in STANCE_AS_NLI or split_of(r["story"], 1) != part or not r["h"] or not r["b"]:
+            continue
+        key = (r["headline"], r["body"])
+        if key in seen:
+            continue
+        seen.add(key)
+        head = r["h"][0]
+        sims = data.claims.vectors[r["b"]] @ data.claims.vectors[head]
+        for k in np.argsort(-sims)[:per_row].tolist():
+            pair = {"premise": passage(data, r["b"], k), "hypothesis": data.claims.texts[head], "label": STANCE_AS_NLI[r["stance"]],
+                    "dataset": "fnc1_fit", "split": half}
+            out.extend([pair] * (disagree_weight if r["stance"] == "disagree" else 1))
+    return out
+
+
 # -- evaluating ------------------------------------------------------------------------------
 
 def evaluate_stance(matcher, nli, data: StanceData, split: str = "report") -> dict:
-    """On the rows of ``split``, scored as the pipeline scores them (related_articles over the
-    half's articles, aligned_pairs, the matcher): relatedness ROC AUC (related against
-    unrelated rows), the share of related and of disagreeing rows with any claim pair kept, and
+    """On the labelled (headline, body) rows of ``split``, scored as the pipeline scores an
+    article pair (its relatedness; when related, its aligned claim pairs read by the NLI model
+    and kept by similarity or contradiction): relatedness ROC AUC (related against unrelated
+    rows), the share of related and of disagreeing rows with any claim pair kept, and
     disagreement ROC AUC (among related rows, disagree against agree and discuss, by the highest
-    contradiction of the row's kept pairs), with how many rows each rests on."""
-    from claims.match import related_articles
-
+    contradiction of the row's kept pairs), with how many rows each rests on. Only the labelled
+    pairs are scored: `bench/bench_contradiction.py` measures the whole pipeline."""
     part = split_of_data(data, split)
-    n_articles = len(set(part.claims.article_ids))
-    pairs = related_articles(part.claims, part.tfidf, np.arange(n_articles), matcher)
-    relatedness = {(int(a), int(b)): r for a, b, r in zip(pairs.a, pairs.b, pairs.relatedness)}
-    i, j, cos = aligned_pairs(part.claims, pairs)
-    texts = part.claims.texts
-    f = pair_features(part.claims, i, j, cos, nli.probabilities([texts[a] for a in i.tolist()], [texts[b] for b in j.tolist()]))
-    similarity, contradiction = matcher.score(f)
+    values = article_features(part.claims, part.tfidf, part.a, part.b)
+    relatedness = matcher.relatedness(values)
+    related_rows = np.nonzero(relatedness >= matcher.thresholds["related"])[0]
+    features, owner = aligned_row_pairs(part, related_rows, nli)
+    similarity, contradiction = matcher.score(features)
     kept = (similarity >= 0.5) | (contradiction >= 0.3)
-    codes = part.claims.cue_arrays["articles"]
-    best: dict[tuple[int, int], float] = {}
-    for x, y, c in zip(codes[i][kept].tolist(), codes[j][kept].tolist(), contradiction[kept].tolist()):
-        key = (min(x, y), max(x, y))
-        best[key] = max(best.get(key, 0.0), c)
-    keys = [(min(x, y), max(x, y)) for x, y in zip(part.a.tolist(), part.b.tolist())]
+    best = np.full(len(part.rows), -1.0)
+    np.maximum.at(best, owner[kept], contradiction[kept])
+    found = best >= 0
     stances = np.array([r["stance"] for r in part.rows])
     related = np.isin(stances, list(RELATED))
     disagree = stances == "disagree"
-    found = np.array([k in best for k in keys])
-    con = np.array([best.get(k, 0.0) for k in keys])
     return {
-        "split": split, "rows": len(keys), "related_rows": int(related.sum()), "unrelated_rows": int((~related).sum()),
-        "relatedness_roc_auc": _auc(related, np.array([relatedness.get(k, 0.0) for k in keys])),
+        "split": split, "rows": len(part.rows), "related_rows": int(related.sum()), "unrelated_rows": int((~related).sum()),
+        "relatedness_roc_auc": _auc(related, relatedness),
         "related_found": round(float(found[related].mean()), 4) if related.any() else None,
         "disagree_rows": int(disagree.sum()),
         "disagree_found": round(float(found[disagree].mean()), 4) if disagree.any() else None,
-        "disagreement_roc_auc": _auc(disagree[related], con[related]),
-        "claim_pairs_scored": int(len(i)),
+        "disagreement_roc_auc": _auc(disagree[related], np.maximum(best, 0.0)[related]),
+        "claim_pairs_scored": int(len(owner)),
     }
 
 
@@ -419,16 +468,19 @@ def _model(bias: float, names: Sequence[str], weights: np.ndarray) -> dict:
 def train(
     stance_folder: Path, out: Path = DEFAULT_MATCHER_DIR, *, nlp, encoder, nli, extra: tuple[Examples, Examples] | None = None,
     seed: int = SEED, limit: int | None = None, config_file: str | Path | None = None, evaluate: bool = True,
+    data: StanceData | None = None, nli_data: Path | None = None,
 ) -> dict:
     """Fit the matcher's three models on the stance benchmark's fit half (plus ``extra``
     labelled pairs: similarity and contradiction examples), write it to ``out``, and return its
     figures on the report half, scored as the pipeline scores (``evaluate``). The
-    hyperparameters are those of ``config_file`` (default ``training/configs/matcher.toml``)."""
+    hyperparameters are those of ``config_file`` (default ``training/configs/matcher.toml``);
+    ``data``: the benchmark already read by :func:`load_stance` with these ``nlp`` and ``encoder``;
+    ``nli_data``: the NLI pairs file, whose dev fold joins the contradiction examples."""
     from claims.match import load_matcher
 
     cfg = MatcherConfig.read(config_file)
     started = time.perf_counter()
-    data = load_stance(stance_folder, nlp, encoder, seed=seed, limit=limit)
+    data = data or load_stance(stance_folder, nlp, encoder, seed=seed, limit=limit)
     fit_part = split_of_data(data, "fit")
     related = relatedness_examples(fit_part)
     zero = np.zeros(len(ARTICLE_FEATURES))
@@ -436,7 +488,9 @@ def train(
     thresholds = dict(cfg.thresholds)
     thresholds["related"] = round(related_threshold(rel_b, rel_w, related, cfg.related_recall), 6)
     similar = Examples.concat([similarity_examples(data, "fit"), extra[0] if extra else None])
-    contradicting = Examples.concat([contradiction_examples(fit_part, nli, cfg), extra[1] if extra else None])
+    from_news = contradiction_examples(fit_part, nli, cfg)
+    from_nli = nli_examples(encoder, nli, nli_data, cfg.nli_folds) if nli_data is not None else None
+    contradicting = Examples.concat([from_news, from_nli, extra[1] if extra else None])
     # Similarity keeps the data's own balance (a probability that two claims tell the same story);
     # contradiction weighs both classes alike (disagreement is rare in every source of examples).
     sim_b, sim_w = fit_logistic(similar.X, similar.y, *_priors(SIMILARITY_FEATURES, cfg.similarity_prior, cfg),
@@ -452,7 +506,10 @@ def train(
     human = 0 if extra is None else int(len(extra[0].y))
     meta = {
         "trained_on": {"stance_fit_rows": len(fit_part.rows), "stance_fit_related_rows": int(related.y.sum()),
-                       "stance_fit_disagree_rows": int(sum(r["stance"] == "disagree" for r in fit_part.rows)), "human_pairs": human},
+                       "stance_fit_disagree_rows": int(sum(r["stance"] == "disagree" for r in fit_part.rows)),
+                       "contradiction_rows": int(len(from_news.y)), "contradiction_disagree_rows": int(from_news.y.sum()),
+                       "nli_dev_pairs": 0 if from_nli is None else int(len(from_nli.y)),
+                       "human_pairs": human},
         "encoder": getattr(encoder, "version", None), "nli": getattr(nli, "version", None), "seed": seed,
         "related_recall_on_fit": cfg.related_recall,
         "priors": {"similarity": cfg.similarity_prior, "contradiction": cfg.contradiction_prior, "firm": cfg.firm},

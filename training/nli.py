@@ -89,8 +89,10 @@ def split(pairs: list[dict], folds: int) -> tuple[list[dict], list[dict]]:
 
 
 def train(out_dir: str | Path, *, python: str | Path, config_file: str | Path | None = None, rows: int = 0,
-          data: str | Path | None = None, progress=None) -> dict:
-    """Run the job with ``python`` (the training venv's) in a subprocess; ``progress`` gets each
+          data: str | Path | None = None, news: str | Path | None = None, init: str | Path | None = None,
+          progress=None) -> dict:
+    """Run the job with ``python`` (the training venv's) in a subprocess (``news`` and ``init``:
+    the second stage, see :func:`run`); ``progress`` gets each
     line it logs. Returns the metrics (``train.json``); a failed job raises
     :class:`FineTuningError` with its last lines."""
     import subprocess
@@ -99,8 +101,9 @@ def train(out_dir: str | Path, *, python: str | Path, config_file: str | Path | 
     args = [str(Path(python).absolute()), "-m", "training.nli", str(Path(out_dir).absolute()), "--rows", str(rows)]
     if config_file is not None:
         args += ["--config", str(Path(config_file).absolute())]
-    if data is not None:
-        args += ["--data", str(Path(data).absolute())]
+    for flag, path in (("--data", data), ("--news", news), ("--init", init)):
+        if path is not None:
+            args += [flag, str(Path(path).absolute())]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     tail: list[str] = []
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -123,16 +126,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, help="options (TOML) [default: training/configs/nli.toml]")
     ap.add_argument("--rows", type=int, default=0, help="train on the first N shuffled training pairs only, for a quick check (0: all; dev stays whole)")
     ap.add_argument("--data", type=Path, default=DATA, help=f"the NLI pairs [default: {DATA}]")
+    ap.add_argument("--news", type=Path, help="news pairs (JSONL) to learn from, mixed with nli_rows NLI pairs")
+    ap.add_argument("--init", type=Path, help="the weights (model.pt) of a first stage to start from")
     args = ap.parse_args(argv)
     # Progress lines of this job on stderr; other libraries' (the quantiser's) stay quiet.
     logging.basicConfig(format="%(asctime)s %(message)s", datefmt="%H:%M:%S", level=logging.ERROR)
     log.setLevel(logging.INFO)
-    run(args.out, config.options(config.NLI, args.config), args.rows, args.data)
+    run(args.out, config.options(config.NLI, args.config), args.rows, args.data, args.news, args.init)
     return 0
 
 
-def run(out: Path, opts: dict, rows: int, data: Path) -> dict:
-    """Fine-tune, export to int8 ONNX, score dev with it, and write the three files."""
+def run(out: Path, opts: dict, rows: int, data: Path, news: Path | None = None, init: Path | None = None) -> dict:
+    """Fine-tune, export to int8 ONNX, score dev with it, and write the three files (and the
+    weights, ``model.pt``, which a second stage starts from). With ``news`` (JSONL of premise,
+    hypothesis, label: news pairs made by ``python -m training news-pairs``), the model starts from
+    ``init`` and learns from those pairs mixed with ``opts['nli_rows']`` NLI pairs, so it keeps
+    what it knew."""
     import torch
 
     started = time.perf_counter()
@@ -144,17 +153,25 @@ def run(out: Path, opts: dict, rows: int, data: Path) -> dict:
     rng.shuffle(train_pairs)
     if rows:
         train_pairs = train_pairs[:rows]
-    log.info("train %d pairs, dev %d", len(train_pairs), len(dev_pairs))
-    model = train_model(opts, train_pairs, rng)
+    news_rows = 0
+    if news is not None:
+        with open(news, encoding="utf-8") as f:
+            extra = [json.loads(line) for line in f]
+        news_rows = len(extra)
+        train_pairs = train_pairs[: int(opts.get("nli_rows", len(train_pairs)))] + extra
+        rng.shuffle(train_pairs)
+    log.info("train %d pairs (%d of them news), dev %d", len(train_pairs), news_rows, len(dev_pairs))
+    model = train_model(opts, train_pairs, rng, init)
     dev_y = np.array([LABELS.index(p["label"]) for p in dev_pairs])
     fp32_accuracy = float((torch_logits(model, opts, dev_pairs).argmax(1) == dev_y).mean())
     out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), out / "model.pt")
     export_int8(model, out / MODEL_FILE)
     accuracy = float((onnx_logits(out / MODEL_FILE, opts, dev_pairs).argmax(1) == dev_y).mean())
     log.info("dev accuracy %.4f (int8, onnxruntime), %.4f (fp32, torch) on %d pairs", accuracy, fp32_accuracy, len(dev_pairs))
     meta = {
         "name": NAME, "labels": list(LABELS), "max_length": int(opts["max_length"]), "trained_on": trained_on(),
-        "train_rows": len(train_pairs), "dev_rows": len(dev_pairs), "dev_accuracy": round(accuracy, 4),
+        "train_rows": len(train_pairs), "news_rows": news_rows, "dev_rows": len(dev_pairs), "dev_accuracy": round(accuracy, 4),
         "dev_accuracy_of": "int8, through onnxruntime",
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -226,13 +243,15 @@ def _tensors(encodings, rows):
     return ids, mask, types
 
 
-def train_model(opts: dict, pairs: list[dict], rng: np.random.Generator):
+def train_model(opts: dict, pairs: list[dict], rng: np.random.Generator, init: Path | None = None):
     """Fine-tune the cross-encoder on ``pairs`` for ``opts['epochs']`` passes (fractions allowed):
     AdamW, a linear warm-up over the first ``warmup`` share of the steps then a linear decay,
     batches of pairs of similar length in a seeded order."""
     import torch
 
     model = _cross_encoder()
+    if init is not None:
+        model.load_state_dict(torch.load(init, map_location="cpu"))
     for p in model.encoder.embeddings.word_embeddings.parameters():
         p.requires_grad_(False)
     encodings = _encode(opts, pairs)

@@ -107,6 +107,7 @@ class MatchInputs:
     claim_ids: list[str]
     article_ids: list[str]
     texts: list[str]
+    contexts: list[str]                # each claim's passage
     entities: list[str | None]         # JSON
     vectors: np.ndarray
     title_vectors: np.ndarray
@@ -120,6 +121,7 @@ def match_inputs(con: duckdb.DuckDBPyConnection, encoder: str) -> MatchInputs:
         claim_ids=table.column("claim_id").to_pylist(),
         article_ids=table.column("article_id").to_pylist(),
         texts=table.column("text").to_pylist(),
+        contexts=table.column("context").to_pylist(),
         entities=table.column("entities").to_pylist(),
         vectors=_vectors(table.column("embedding")),
         title_vectors=_vectors(table.column("title_embedding")),

@@ -135,6 +135,7 @@ def train_matcher(
     from claims.pipeline import load_pipeline
     from training.data import STANCE_DATA
     from training.matcher import train as fit
+    from training.nli import DATA as NLI_DATA
 
     settings = load_settings(db=db)
     folder = stance or STANCE_DATA
@@ -148,7 +149,8 @@ def train_matcher(
     with err.status("extracting, embedding, reading pairs with the NLI model and fitting (ten minutes or so)"):
         figures = fit(folder, model_dir or DEFAULT_MATCHER_DIR, nlp=load_pipeline(settings.spacy_model),
                       encoder=load_encoder(settings.encoder, settings.encoder_threads),
-                      nli=load_nli(settings.nli, settings.encoder_threads), extra=extra)
+                      nli=load_nli(settings.nli, settings.encoder_threads), extra=extra,
+                      nli_data=NLI_DATA if NLI_DATA.is_file() else None)
     print_counts("matcher trained", figures)
     if model_dir is not None:
         out.print(f"Use it: CLAIMFLOW_MATCHER={model_dir}", highlight=False)
