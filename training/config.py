@@ -18,6 +18,7 @@ CHECKWORTHY_TFIDF = CONFIGS / "checkworthy-tfidf.toml"
 CHECKWORTHY_ENCODER = CONFIGS / "checkworthy-encoder.toml"
 MATCHER = CONFIGS / "matcher.toml"
 NLI = CONFIGS / "nli.toml"
+NLI_NEWS = CONFIGS / "nli-news.toml"
 
 
 def read(path: str | Path) -> dict:

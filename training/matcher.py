@@ -14,12 +14,13 @@ Two kinds of data:
 - pair relations people resolved in Label Studio (the warehouse's pair_verdicts), which the
   caller reads and passes in as :func:`pair_examples`: one example per pair.
 
-Both models are logistic regressions fitted with scipy, each weight pulled towards a prior set by
-hand rather than towards zero: cues the data has examples of move to what the data says; cues it
-hardly has (antonyms of political news, dates, numbers, which FNC-1's celebrity and viral stories
-rarely use) keep the prior until human verdicts give them examples. The priors, their strengths,
-the candidate strengths of the refutation direction and the thresholds are in
-``training/configs/matcher.toml`` (:class:`MatcherConfig`).
+The three models (relatedness of articles, similarity and contradiction of claims) are logistic
+regressions fitted with scipy, each cue weight pulled towards a prior set by hand rather than
+towards zero: cues the data has examples of move to what the data says; cues it hardly has
+(antonyms of political news, dates, numbers, which FNC-1's celebrity and viral stories rarely
+use) keep the prior until human verdicts give them examples. Contradiction is fitted on the rows
+the NLI model's news stage never saw (:func:`news_pairs`) and on the NLI dev fold. The priors,
+their strengths and the thresholds are in ``training/configs/matcher.toml`` (:class:`MatcherConfig`).
 
 :func:`load_stance` reads the benchmark and runs the extraction and the encoder over it;
 :func:`train` writes the model folder; the rest are pure functions of arrays.

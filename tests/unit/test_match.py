@@ -138,15 +138,17 @@ def test_an_article_is_aligned_with_at_most_max_related_articles(encoder, nli):
     assert per_claim.max() <= 2 * 2  # per_article (both ways) times max_related
 
 
-def test_the_same_event_is_more_similar_than_another_topic_and_unity_against_divides_contradicts(encoder, nli):
-    claims = make_set(encoder, {"a": ARTICLE_2024[:1], "b": ARTICLE_2025[:1], "c": ARTICLE_FOOD[:1]},
-                      titles={"a": "Munich Security Conference", "b": "Munich Security Conference", "c": "Bakery news"})
-    i, j = np.array([0, 0]), np.array([1, 2])
-    f = pair_features(claims, i, j, None, nli.probabilities([claims.texts[0]] * 2, [claims.texts[1], claims.texts[2]]))
+def test_the_same_event_is_more_similar_than_another_topic_and_unity_against_divides_contradicts_more_than_a_paraphrase(encoder, nli):
+    paraphrase = "Western unity on sanctions held firm at the 2024 Munich Security Conference."
+    claims = make_set(encoder, {"a": ARTICLE_2024[:1], "b": ARTICLE_2025[:1], "c": ARTICLE_FOOD[:1], "d": [paraphrase]},
+                      titles={"a": "Munich Security Conference", "b": "Munich Security Conference", "c": "Bakery news",
+                              "d": "Munich Security Conference"})
+    i, j = np.array([0, 0, 0]), np.array([1, 2, 3])
+    f = pair_features(claims, i, j, None, nli.probabilities([claims.texts[0]] * 3, claims.texts[1:]))
     similarity, contradiction = load_matcher().score(f)
     assert np.all((0 <= similarity) & (similarity <= 1)) and np.all((0 <= contradiction) & (contradiction <= 1))
-    assert similarity[0] > similarity[1]
-    assert contradiction[0] > contradiction[1]
+    assert similarity[0] > similarity[1] and similarity[2] > similarity[1]
+    assert contradiction[0] > contradiction[2]
     assert f.values["antonym"][0] == 1
 
 

@@ -42,6 +42,8 @@ def test_only_the_listed_sets_three_way_pairs_are_read_and_dev_is_by_premise(tmp
 def test_the_shipped_nli_json_names_the_sets_and_settings_the_job_trains_with():
     shipped = json.loads((SHIPPED / nli.META_FILE).read_text(encoding="utf-8"))
     assert shipped["name"] == nli.NAME and shipped["labels"] == list(nli.LABELS)
-    assert shipped["trained_on"] == nli.trained_on()
-    assert shipped["max_length"] == config.flat(config.NLI)["max_length"]
+    # The NLI sets of the first stage, then the news pairs of the second (FNC-1's fit half).
+    assert shipped["trained_on"][: len(nli.trained_on())] == nli.trained_on()
+    assert [t["dataset"] for t in shipped["trained_on"][len(nli.trained_on()) :]] == ["fnc1 (../shared/benchmarks/stance)"]
+    assert shipped["max_length"] == config.flat(config.NLI_NEWS)["max_length"]
     assert all(t["licence"] and "NC" not in t["licence"] for t in shipped["trained_on"])
