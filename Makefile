@@ -28,7 +28,8 @@ bench: setup
 	$(PY) bench/bench_labelstudio.py
 	$(PY) bench/bench_quality.py
 	$(PY) bench/bench_match.py
-	$(PY) bench/bench_stance.py
+	$(PY) bench/contradiction_data.py bench/out/contradiction
+	$(PY) bench/bench_contradiction.py bench/out/contradiction
 	$(PY) bench/bench_model.py
 	$(PY) bench/bench_commands.py
 	$(PY) bench/bench_webhooks.py

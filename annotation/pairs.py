@@ -31,7 +31,7 @@ CUE_NAMES = {
     "hedge_mismatch": "hedged against asserted",
     "number_mismatch": "different numbers",
     "date_differs": "different dates",
-    "refutation": "denial wording",
+    "inference": "inference model",
     "different_dates": "different dates",
     "date_unconfirmed": "date only on one side",
 }

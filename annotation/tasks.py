@@ -6,6 +6,7 @@ All translation from claimflow's records to Label Studio's task JSON lives here.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -62,19 +63,43 @@ def hidden_columns(fields: Iterable[str]) -> list[str]:
 
 
 def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT) -> str:
-    """The claim's most similar claims from other articles (claim_pairs), escaped HTML: each with
-    its article, source and date, and whether it may contradict the claim."""
+    """The claim's paired claims from other articles (claim_pairs), escaped HTML: each with why
+    it is listed in words (it may contradict the claim, it tells the same event, or another
+    event), its article, source and date."""
     if not matches:
-        return "<p>No similar claim in other articles yet.</p>"
+        return "<p>No claim of another article on the same story yet.</p>"
     items = []
     for m in matches:
-        contradiction = float(m.get("contradiction") or 0.0)
-        flag = (f'<b style="color:#b42318">may contradict ({contradiction:.2f})</b>' if contradiction >= may_contradict
-                else f"similar ({float(m.get('similarity') or 0.0):.2f})")
+        why = html.escape(match_reason(m, may_contradict))
+        if float(m.get("contradiction") or 0.0) >= may_contradict:
+            why = f'<b style="color:#b42318">may contradict</b>: {why}'
         where = " · ".join(html.escape(str(x)) for x in (m.get("source") or "source unknown", str(m.get("published_at") or "")[:10]) if x)
-        items.append(f"<li>{flag}: “{html.escape(m.get('claim') or '')}” — "
+        items.append(f"<li>{why}: “{html.escape(m.get('claim') or '')}” — "
                      f"<i>{html.escape(m.get('article_title') or '(untitled article)')}</i> ({where})</li>")
     return "<ul>" + "".join(items) + "</ul>"
+
+
+# The pair's reasons (claims/match.py) that say why two claims may contradict, in words.
+_CONTRADICTION_CUES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "different_dates")
+
+
+def match_reason(match: Mapping, may_contradict: float = MAY_CONTRADICT) -> str:
+    """Why a paired claim is listed, in words: what the inference model judged and the cues
+    behind a possible contradiction, or that it tells the same event, or a related one."""
+    try:
+        reasons = json.loads(match.get("reasons") or "[]")
+    except (TypeError, ValueError):
+        reasons = []
+    contradiction = float(match.get("contradiction") or 0.0)
+    if contradiction >= may_contradict:
+        cues = [r["detail"] for r in reasons if r.get("cue") in _CONTRADICTION_CUES][:2]
+        return "says otherwise: " + "; ".join(["the inference model finds they cannot both be true"] + cues)
+    if match.get("relation") == "different_event":
+        dates = next((r["detail"].split(":")[0] for r in reasons if r.get("cue") == "different_dates"), "")
+        return f"a similar claim about another event ({dates})" if dates else "a similar claim about another event"
+    if float(match.get("similarity") or 0.0) >= 0.5:
+        return "the same event, told alike"
+    return "the same story, another point"
 
 
 def claim_task(

@@ -1,19 +1,21 @@
-"""Matching benchmark: the encoder against the bare model, and matching 10k to 200k claims.
+"""Matching benchmark: the NLI cross-encoder against bare onnxruntime, and `claimflow match` on
+10k and 50k claims from many overlapping stories.
 
-    .venv/bin/python bench/bench_match.py                      # encoding, then 10k, 50k, 200k claims
-    .venv/bin/python bench/bench_match.py --sizes 50000 --skip-encoding
+    .venv/bin/python bench/bench_match.py                       # NLI speed, then 10k and 50k claims
+    .venv/bin/python bench/bench_match.py --sizes 10000 --skip-nli
 
-1. Encoding: real sentences (CheckThat! 2024 train, beside the project) through claimflow's
-   Encoder (length-sorted batches) and through the bare model (the same tokenizer and ONNX
-   session, batches of 64 in the sentences' order, padded to each batch's longest), in
-   sentences per second and their ratio.
-2. Matching: ``claims.match.match`` (index, neighbours among other articles, features, both
-   scores, reasons, rows for the warehouse) over n claims, each size in a fresh process so its
-   peak memory is its own. The claims: real sentences and their real embeddings (encoded once,
-   cached in bench/out/), repeated with noise on the vectors (each copy about 0.9 cosine from
-   its original) to reach n, 25 claims an article (so a claim has a few near-paraphrases in
-   other articles, and more pairs are kept than in real news). Prints seconds per step, pairs kept and
-   pairs per claim, and peak memory.
+1. NLI speed: real sentence pairs (MNLI dev-matched premises and hypotheses, ../shared) through
+   claimflow's PairModel (pairs tokenised together, length-sorted batches of 64) and through the
+   bare model (the same tokenizer and ONNX session, batches of 64 in the pairs' order, padded to
+   each batch's longest), in pairs per second and their ratio, one thread each.
+2. `claimflow match` as a user runs it, each size in a warehouse of its own: articles made of
+   real sentences (CheckThat! 2024 train, beside the project) grouped into stories: each story
+   has a pool of 40 sentences, each article 20 sentences, 15 from its story's pool and 5 from
+   anywhere, one word of every other sentence dropped (wire copies are edited); story sizes
+   follow a long tail (1 to 60 articles), so big stories are there. `claimflow ingest` builds the
+   warehouse once (kept in bench/out/); each run matches a fresh copy of it, in a process of its
+   own: wall seconds (embedding included), its peak memory, article pairs related, claim pairs the
+   NLI model read and per claim.
 
 Figures go in bench/README.md by hand.
 """
@@ -21,8 +23,12 @@ Figures go in bench/README.md by hand.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
+import os
+import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -34,135 +40,127 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 SENTENCES = ROOT.parent / "shared" / "benchmarks" / "checkworthiness" / "ct24_train.tsv"
-PER_ARTICLE = 25
+NLI_DATA = ROOT.parent / "shared" / "benchmarks" / "nli" / "nli_pairs.jsonl.gz"
+PER_ARTICLE, FROM_STORY, POOL = 20, 15, 40
 
 
-def sentences(n: int) -> list[str]:
+def sentences() -> list[str]:
     from training.data import read_tsv
 
     seen, out = set(), []
     for row in read_tsv(SENTENCES):
-        text = row[1]
-        if len(text.split()) >= 4 and text not in seen:
+        text = " ".join(row[1].split())
+        if len(text.split()) >= 6 and text not in seen and text[-1:] in ".!":
             seen.add(text)
             out.append(text)
-        if len(out) == n:
-            break
     return out
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def bench_nli(n: int) -> dict:
+    from claims.nli import load_nli
 
-
-def bench_encoding(n: int) -> dict:
-    from claims.encoder import load_encoder
-
-    texts = sentences(n)
-    encoder = load_encoder()
-    encoder.encode(texts[:64])  # warm up
+    with gzip.open(NLI_DATA, "rt", encoding="utf-8") as f:
+        rows = [r for r in map(json.loads, f) if r["dataset"] == "mnli" and r["split"] == "dev_matched"][:n]
+    first, second = [r["premise"] for r in rows], [r["hypothesis"] for r in rows]
+    model = load_nli(threads=1)
+    model.probabilities(first[:64], second[:64])  # warm up
     started = time.perf_counter()
-    ours = encoder.encode(texts)
+    ours = model.probabilities(first, second)
     ours_s = time.perf_counter() - started
-    tokenizer, session = encoder.tokenizer, encoder.session
+    tokenizer, session = model.tokenizer, model.session
     started = time.perf_counter()
     bare = []
-    for start in range(0, len(texts), 64):
-        encodings = tokenizer.encode_batch(texts[start : start + 64])
+    for start in range(0, len(rows), 64):
+        encodings = tokenizer.encode_batch(list(zip(first[start : start + 64], second[start : start + 64])))
         width = max(len(e.ids) for e in encodings)
-        ids = np.array([e.ids + [0] * (width - len(e.ids)) for e in encodings], dtype=np.int64)
-        mask = np.array([[1] * len(e.ids) + [0] * (width - len(e.ids)) for e in encodings], dtype=np.int64)
-        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
-        pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
-        bare.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+        pad = lambda values: np.array([v + [0] * (width - len(v)) for v in values], dtype=np.int64)  # noqa: E731
+        ids, types = pad([e.ids for e in encodings]), pad([e.type_ids for e in encodings])
+        mask = pad([[1] * len(e.ids) for e in encodings])
+        logits = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        bare.append(p / p.sum(axis=1, keepdims=True))
     bare_s = time.perf_counter() - started
-    agree = float(np.mean(np.sum(ours * np.concatenate(bare), axis=1)))
-    return {"sentences": len(texts), "claimflow_s": round(ours_s, 2), "claimflow_per_s": round(len(texts) / ours_s, 1),
-            "bare_s": round(bare_s, 2), "bare_per_s": round(len(texts) / bare_s, 1),
-            "ratio": round(bare_s / ours_s, 2), "mean_cosine_between_them": round(agree, 5), "peak_mb": round(peak_mb())}
+    return {"pairs": len(rows), "claimflow_per_s": round(len(rows) / ours_s, 1), "bare_per_s": round(len(rows) / bare_s, 1),
+            "ratio": round(bare_s / ours_s, 2), "max_abs_difference": float(np.abs(ours - np.concatenate(bare)).max())}
 
 
-def base_set(n_base: int) -> tuple[list[str], np.ndarray]:
-    """Real sentences and their embeddings (cached)."""
-    OUT.mkdir(parents=True, exist_ok=True)
-    cache = OUT / f"match_base_{n_base}.npz"
-    if cache.exists():
-        data = np.load(cache, allow_pickle=False)
-        return [str(t) for t in data["texts"]], data["vectors"]
-    from claims.encoder import load_encoder
+def corpus(n_claims: int, seed: int = 0) -> list[dict]:
+    """Articles of real sentences in overlapping stories (see the module's docstring)."""
+    rng = np.random.default_rng(seed)
+    pool = sentences()
+    n_articles = n_claims // PER_ARTICLE
+    sizes = []
+    while sum(sizes) < n_articles:
+        sizes.append(int(min(60, 1 + rng.pareto(1.2) * 3)))
+    sizes[-1] -= sum(sizes) - n_articles
+    articles, cursor = [], 0
+    for story, size in enumerate(sizes):
+        own = pool[cursor : cursor + POOL]
+        cursor = (cursor + POOL) % (len(pool) - POOL)
+        for n in range(size):
+            picked = [own[k] for k in rng.choice(len(own), FROM_STORY, replace=False)]
+            picked += [pool[k] for k in rng.choice(len(pool), PER_ARTICLE - FROM_STORY, replace=False)]
+            edited = []
+            for k, text in enumerate(picked):
+                words = text.split()
+                if k % 2 and len(words) > 6:
+                    del words[int(rng.integers(1, len(words) - 1))]
+                edited.append(" ".join(words))
+            articles.append({"url": f"bench:story{story}:article{n}", "title": f"Story {story}, report {n}",
+                             "text": "\n\n".join(edited)})
+    return articles
 
-    texts = sentences(n_base)
-    vectors = load_encoder().encode(texts)
-    np.savez(cache, texts=np.array(texts), vectors=vectors)
-    return texts, vectors
 
-
-def bench_matching(n: int, n_base: int, k: int, hnsw_from: int) -> dict:
-    from claims import match as m
-
-    texts, vectors = base_set(n_base)
-    rng = np.random.default_rng(n)
-    source = np.arange(n) % len(texts)
-    noise = rng.normal(scale=0.018, size=(n, vectors.shape[1])).astype(np.float32)
-    noise[: len(texts)] = 0  # the first copy is the real sentence
-    v = vectors[source] + noise
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    articles = [f"article-{i // PER_ARTICLE}" for i in range(n)]
-    titles = v[(np.arange(n) // PER_ARTICLE) * PER_ARTICLE]  # an article's title: its first claim
-    ids = [f"{i:012d}" for i in range(n)]
-    timings: dict[str, float] = {}
-
+def claimflow(args: list[str], db: Path) -> tuple[float, str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
     started = time.perf_counter()
-    claims = m.claim_set(ids, articles, [texts[s] for s in source], v, titles, [[] for _ in range(n)],
-                         [frozenset() for _ in range(n)])
-    timings["profiles"] = time.perf_counter() - started
-    matcher = m.load_matcher()
-    # The same steps as claims.match.match, timed one by one.
-    t = time.perf_counter()
-    index = m.build_index(claims.vectors, hnsw_from=hnsw_from)
-    timings["index"] = time.perf_counter() - t
-    t = time.perf_counter()
-    found = m.neighbours(index, claims, np.arange(n), k=k)
-    timings["neighbours"] = time.perf_counter() - t
-    recall = None
-    if isinstance(index, __import__("faiss").IndexHNSWFlat):  # the approximate index against the exact one, on 1,000 queries
-        sample = np.sort(rng.choice(n, size=min(1000, n), replace=False))
-        exact = m.neighbours(m.build_index(claims.vectors, hnsw_from=n + 1), claims, sample, k=k)
-        approx = m.neighbours(index, claims, sample, k=k)
-        truth = set(zip(exact.i.tolist(), exact.j.tolist()))
-        recall = round(len(truth & set(zip(approx.i.tolist(), approx.j.tolist()))) / len(truth), 4)
-    t = time.perf_counter()
-    kept = []  # the flow writes each chunk of rows as it is scored; here they are counted and dropped
-    m.match(claims, np.arange(n), matcher, k=k, hnsw_from=hnsw_from, sink=lambda rows: kept.append(len(rows)))
-    rows = [None] * sum(kept)
-    timings["match_total"] = time.perf_counter() - t
-    timings["features_scores_reasons_rows"] = timings["match_total"] - timings["index"] - timings["neighbours"]
-    return {
-        "claims": n, "index": type(index).__name__, "candidates": int(len(found.i)), "pairs_kept": len(rows),
-        "pairs_per_claim": round(2 * len(rows) / n, 2), "hnsw_recall_of_exact_pairs": recall, "seconds": {k_: round(s, 2) for k_, s in timings.items()},
-        "match_seconds": round(timings["match_total"] + timings["profiles"], 2), "peak_mb": round(peak_mb()),
-    }
+    done = subprocess.run([sys.executable, "-m", "flows.cli", *args, "--db", str(db)], env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"claimflow {args[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return time.perf_counter() - started, done.stdout
+
+
+def bench_matching(n: int) -> dict:
+    import duckdb
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    ingested = OUT / f"match_{n}.duckdb"
+    if not ingested.exists():
+        source = OUT / f"match_{n}.jsonl"
+        source.write_text("".join(json.dumps(a) + "\n" for a in corpus(n)), encoding="utf-8")
+        claimflow(["ingest", str(source)], ingested)
+    db = OUT / f"match_{n}.matched.duckdb"
+    db.unlink(missing_ok=True)
+    shutil.copyfile(ingested, db)
+    seconds, printed = claimflow(["match"], db)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    counts = {k.strip(): v.strip() for k, v in re.findall(r"│ ([a-z ]+?)\s+│ ([\d.]+)\s+│", printed)}
+    con = duckdb.connect(str(db), read_only=True)
+    claims = con.execute("SELECT count(*) FROM claims").fetchone()[0]
+    articles = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+    con.close()
+    scored = int(counts.get("pairs scored", 0))
+    return {"claims": claims, "articles": articles, "match_seconds": round(seconds, 1), "peak_mb": round(peak),
+            "article_pairs_related": int(counts.get("article pairs related", 0)), "pairs_scored": scored,
+            "pairs_scored_per_claim": round(2 * scored / max(claims, 1), 2), "pairs_kept": int(counts.get("pairs kept", 0))}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000, 200_000])
-    parser.add_argument("--encode", type=int, default=2000, help="sentences for the encoding benchmark")
-    parser.add_argument("--base", type=int, default=20000, help="real sentences the matching claims are made from")
-    parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--hnsw-from", type=int, default=100_000)
-    parser.add_argument("--skip-encoding", action="store_true")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 50_000])
+    parser.add_argument("--nli-pairs", type=int, default=2000)
+    parser.add_argument("--skip-nli", action="store_true")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(bench_matching(args.one, args.base, args.k, args.hnsw_from)))
+        print(json.dumps(bench_matching(args.one)))
         return
-    if not args.skip_encoding:
-        print("encoding:", json.dumps(bench_encoding(args.encode)), flush=True)
-    base_set(args.base)
+    if not args.skip_nli:
+        print("nli:", json.dumps(bench_nli(args.nli_pairs)), flush=True)
     for n in args.sizes:
-        result = subprocess.run([sys.executable, __file__, "--one", str(n), "--base", str(args.base), "--k", str(args.k),
-                                 "--hnsw-from", str(args.hnsw_from)], capture_output=True, text=True, check=True)
+        result = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True)
+        if result.returncode:
+            sys.exit(result.stderr[-3000:])
         print(f"matching {n}:", result.stdout.strip().splitlines()[-1], flush=True)
 
 

@@ -1,18 +1,24 @@
 """Claims of different articles matched into pairs, each pair scored for how similar the two
 claims are and how likely they cannot both be true, with the reasons for both.
 
-Pure computation over arrays: the caller loads claims and their embeddings (claims/encoder.py)
-from wherever they live and stores the pairs. The steps:
+Pure computation over arrays: the caller loads claims, their embeddings (claims/encoder.py) and
+their articles' text from wherever they live, passes the NLI model (claims/nli.py), and stores
+the pairs. The steps:
 
-1. :func:`neighbours`: for each query claim, its nearest claims of *other* articles by cosine
-   (a faiss index over every claim's embedding; exact below ``hnsw_from`` claims, HNSW above),
-   ``k`` at most; never all pairs in memory.
-2. :func:`pair_features`: what a pair's scores rest on, the sentence alone and what it lacks: the
-   two sentences' cosine, the two articles' titles, shared names and words, and the cues of
-   claims/cues.py (antonyms, negation, refuting words, hedges, numbers, dates).
-3. :class:`Matcher` (a model file, claims/models/matcher/): ``similarity`` (same story, same
-   event) and ``contradiction`` as two logistic models over those features, the model's relation
-   for the pair, and the reasons people see.
+1. :func:`related_articles`: which articles tell the same story. The articles' TF-IDF cosine,
+   the cosine of their mean claim embeddings and their best claim-to-claim cosine, combined by
+   the matcher's relatedness model; an article keeps its ``max_related`` most related articles.
+2. :func:`aligned_pairs`: within each related pair of articles, every claim against every claim
+   of the other, and each claim keeps its ``per_article`` most similar counterparts there. A claim
+   is compared with at most ``per_article * max_related`` claims, whatever the number of claims.
+3. :func:`pair_features`: what a pair's scores rest on: the NLI cross-encoder's probabilities
+   (both claims read together), the two sentences' cosine, the two articles' titles, shared
+   names and words, and the cues of claims/cues.py (antonyms, negation, refuting words, hedges,
+   numbers, dates) that a sentence model sees poorly.
+4. :class:`Matcher` (a model file, claims/models/matcher/): ``relatedness`` of articles,
+   ``similarity`` (same event, same truth conditions) and ``contradiction`` of claims as
+   logistic models over those features, the model's relation for a pair, and the reasons people
+   see.
 """
 
 from __future__ import annotations
@@ -34,11 +40,13 @@ DEFAULT_MATCHER_DIR = Path(__file__).resolve().parent / "models" / "matcher"
 MATCHER = "model"  # the setting's value for the shipped matcher
 
 SIMILARITY_FEATURES = ("cos", "cos_title", "entity_overlap", "word_overlap", "date_differs")
-# Contradiction features are gated by the pair's cosine (clipped to [0, 1]): a cue between two
-# claims about different things says nothing. "refutation" is the mean of the two claims'
-# projections on the model's learned refutation direction.
-CUE_FEATURES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "date_differs", "refutation")
-CONTRADICTION_FEATURES = ("gate",) + CUE_FEATURES
+# What a sentence model cannot see, or sees poorly: opposite words of a known axis, a negation or
+# a hedge on one side only, refuting words, different numbers, different years.
+CUE_FEATURES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "date_differs")
+# The NLI cross-encoder's judgement (claims/nli.py): "nli" is the log-odds that the two claims
+# cannot both be true, "nli_entail" the probability that one follows from the other.
+NLI_FEATURES = ("nli", "nli_entail")
+CONTRADICTION_FEATURES = NLI_FEATURES + CUE_FEATURES
 
 RELATIONS = ("agree", "contradict", "unrelated", "different_event")
 
@@ -56,6 +64,7 @@ class ClaimSet:
     profiles: list[Profile]
     times: list[frozenset[int]]         # the years the claim speaks of: its own, else its article's
     time_sources: list[str | None]      # "claim", "article" or None (no year known)
+    contexts: list[str]                 # the claim with the sentences either side (its passage)
 
     def __len__(self) -> int:
         return len(self.claim_ids)
@@ -73,6 +82,17 @@ class ClaimSet:
             "articles": _codes(self.article_ids),
             "rank": _codes(self.claim_ids),
         }
+
+    def subset(self, rows: Sequence[int]) -> ClaimSet:
+        """The claims of these rows, as a ClaimSet of their own."""
+        rows = list(rows)
+        pick = lambda values: [values[r] for r in rows]  # noqa: E731
+        return ClaimSet(
+            claim_ids=pick(self.claim_ids), article_ids=pick(self.article_ids), texts=pick(self.texts),
+            vectors=self.vectors[rows], title_vectors=self.title_vectors[rows], entities=pick(self.entities),
+            profiles=pick(self.profiles), times=pick(self.times), time_sources=pick(self.time_sources),
+            contexts=pick(self.contexts),
+        )
 
     @functools.cached_property
     def word_matrix(self):
@@ -109,9 +129,11 @@ def claim_set(
     title_vectors: np.ndarray,
     entities: Sequence[Sequence[str]],
     article_time: Sequence[frozenset[int]],
+    contexts: Sequence[str] | None = None,
 ) -> ClaimSet:
     """Build a :class:`ClaimSet`: each claim's profile, names and time (its own years, else its
-    article's, from :func:`article_years`)."""
+    article's, from :func:`article_years`); ``contexts``: each claim's passage (default: the
+    claim alone)."""
     profiles = [profile(t) for t in texts]
     times, sources = [], []
     for p, fallback in zip(profiles, article_time):
@@ -127,85 +149,157 @@ def claim_set(
         title_vectors=np.ascontiguousarray(title_vectors, dtype=np.float32),
         entities=[frozenset(e.lower() for e in names) for names in entities],
         profiles=profiles, times=times, time_sources=sources,
+        contexts=list(contexts) if contexts is not None else list(texts),
     )
 
 
 # -- 1. candidates -------------------------------------------------------------------------------
+#
+# First the articles that tell the same story, then, within each such pair of articles, every
+# claim against every claim of the other: each claim keeps its best counterparts *per related
+# article*, so a story told by many articles in near-identical words cannot crowd out the one
+# article that says otherwise.
 
-def build_index(vectors: np.ndarray, *, hnsw_from: int = 100_000, queries: int | None = None, threads: int = 0):
-    """A faiss inner-product index over unit vectors: exact (flat), or HNSW (M=32, efSearch 128)
-    when there are at least ``hnsw_from`` vectors and the queries times the vectors exceed
-    ``hnsw_from`` squared (a flat search grows with both; a few new claims against many are
-    cheaper searched exactly than an HNSW graph is built)."""
-    import faiss
-
-    if threads:
-        faiss.omp_set_num_threads(threads)
-    d = vectors.shape[1]
-    queries = len(vectors) if queries is None else queries
-    if len(vectors) >= hnsw_from and queries * len(vectors) > hnsw_from**2:
-        index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
-        index = faiss.IndexFlatIP(d)
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    return index
+ARTICLE_FEATURES = ("tfidf", "centroid", "best_cosine")
 
 
 @dataclass(frozen=True, slots=True)
-class Neighbours:
-    """Pairs found for query rows: (query row, neighbour row, cosine) in parallel arrays, in the
-    order found, and per query row its nearest cosines to claims of other articles (closest
-    first, at most k)."""
+class ArticlePairs:
+    """Pairs of articles (codes: positions in the sorted article ids of a ClaimSet, a < b) that
+    share enough words or meaning to be compared, with what their relatedness rests on."""
 
-    i: np.ndarray
-    j: np.ndarray
-    cos: np.ndarray
-    top: dict[int, list[float]]
+    a: np.ndarray
+    b: np.ndarray
+    values: dict[str, np.ndarray]      # ARTICLE_FEATURES by name
+    relatedness: np.ndarray
+    related: np.ndarray                # bool: relatedness at least the matcher's threshold
+
+    def __len__(self) -> int:
+        return len(self.a)
 
 
-def neighbours(
-    index, claims: ClaimSet, queries: np.ndarray, *, k: int, slack: int = 16, batch: int = 4096,
-    row_of: np.ndarray | None = None,
-) -> Neighbours:
-    """For each query row (indices into ``claims``), up to ``k`` nearest claims of other articles.
-    The index is asked for ``k + slack`` hits; a query whose own article's claims take so many
-    of them that fewer than ``k`` are left is asked again for ``k`` plus its article's size.
-    ``row_of`` maps the index's ids to claim rows (an index over some claims only)."""
-    article_codes = claims.cue_arrays["articles"]
-    sizes = np.bincount(article_codes)
-    row_of = np.arange(len(claims)) if row_of is None else row_of
-    found_i, found_j, found_cos, top = [], [], [], {}
+def article_tfidf(texts: Sequence[str]):
+    """Each article's TF-IDF vector (sublinear term frequency, English stop words left out,
+    words and pairs of words), L2-normalised: a dot product is a cosine. Fitted on the articles
+    being matched, so a word every article shares weighs little."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    def search(rows: np.ndarray, wanted: int, final: bool) -> np.ndarray:
-        """Search; return the rows left short of k (with more hits possible) unless ``final``."""
-        short = []
-        wanted = min(wanted, index.ntotal)
-        for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            scores, hits = index.search(claims.vectors[chunk], wanted)
-            valid = hits >= 0
-            other_rows = np.where(valid, row_of[np.clip(hits, 0, None)], -1)
-            other = valid & (article_codes[np.clip(other_rows, 0, None)] != article_codes[chunk][:, None])
-            keep = other & (np.cumsum(other, axis=1) <= k)  # hits come sorted by score
-            counts = keep.sum(axis=1)
-            again = (counts < k) & valid.all(axis=1) & (wanted < index.ntotal) & (not final)
-            done = ~again
-            r, c = np.nonzero(keep & done[:, None])
-            found_i.append(chunk[r]), found_j.append(other_rows[r, c]), found_cos.append(scores[r, c])
-            for n in np.nonzero(done)[0]:
-                top[int(chunk[n])] = scores[n][keep[n]].astype(float).tolist()
-            short.extend(chunk[again].tolist())
-        return np.array(short, dtype=np.int64)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1, dtype=np.float32)
+    try:
+        return vectorizer.fit_transform(texts)
+    except ValueError:  # no words at all (empty articles): nothing in common
+        from scipy.sparse import csr_matrix
 
-    short = search(np.asarray(queries, dtype=np.int64), k + slack, final=False)
-    if len(short):
-        search(short, k + int(sizes[article_codes[short]].max()), final=True)
+        return csr_matrix((len(texts), 1), dtype=np.float32)
+
+
+def _article_rows(claims: ClaimSet) -> tuple[np.ndarray, np.ndarray]:
+    """The claim rows sorted by article code, and where each article's rows start (n + 1)."""
+    codes = claims.cue_arrays["articles"]
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(codes.max() + 2 if len(codes) else 1))
+    return order, starts
+
+
+def article_features(claims: ClaimSet, tfidf, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+    """:data:`ARTICLE_FEATURES` of the article pairs (a[k], b[k]) (article codes): their TF-IDF
+    cosine, the cosine of their mean claim embeddings, and their best claim-to-claim cosine."""
+    order, starts = _article_rows(claims)
+    codes = claims.cue_arrays["articles"]
+    centroid = np.zeros((len(starts) - 1, claims.vectors.shape[1]), np.float32)
+    np.add.at(centroid, codes, claims.vectors)
+    centroid /= np.maximum(np.linalg.norm(centroid, axis=1, keepdims=True), 1e-12)
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    tfidf = tfidf.tocsr()
+    t = np.asarray(tfidf[a].multiply(tfidf[b]).sum(axis=1)).ravel() if len(a) else np.zeros(0)
+    best = np.zeros(len(a))
+    for x in np.unique(a):  # every claim of x against every claim of its partners at once
+        here = np.nonzero(a == x)[0]
+        mine = order[starts[x] : starts[x + 1]]
+        theirs = [order[starts[y] : starts[y + 1]] for y in b[here]]
+        sizes = np.array([len(t) for t in theirs])
+        if not len(mine) or not sizes.sum():
+            continue
+        sims = claims.vectors[mine] @ claims.vectors[np.concatenate(theirs)].T
+        offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        best[here[sizes > 0]] = np.maximum.reduceat(sims.max(axis=0), offsets[sizes > 0])
+    return {"tfidf": t.astype(np.float64), "centroid": np.einsum("ij,ij->i", centroid[a], centroid[b]).astype(np.float64),
+            "best_cosine": best}
+
+
+def related_articles(
+    claims: ClaimSet, tfidf, new: np.ndarray, matcher: "Matcher", *, tfidf_floor: float = 0.05, centroid_floor: float = 0.5,
+    max_related: int = 50, chunk: int = 256,
+) -> ArticlePairs:
+    """The article pairs with at least one article in ``new`` (article codes) worth comparing:
+    TF-IDF cosine at least ``tfidf_floor`` or cosine of the mean claim embeddings at least
+    ``centroid_floor``; each with its best claim-to-claim cosine and the matcher's relatedness.
+    ``tfidf`` has one row per article code. An article keeps at most ``max_related`` related
+    articles (the most related): the bound on what one claim is compared with."""
+    order, starts = _article_rows(claims)
+    n_articles = len(starts) - 1
+    codes = claims.cue_arrays["articles"]
+    centroid = np.zeros((n_articles, claims.vectors.shape[1]), np.float32)
+    np.add.at(centroid, codes, claims.vectors)
+    centroid /= np.maximum(np.linalg.norm(centroid, axis=1, keepdims=True), 1e-12)
+    is_new = np.zeros(n_articles, bool)
+    is_new[np.asarray(new, np.int64)] = True
+    tfidf = tfidf.tocsr()
+    found_a, found_b = [], []
+    new = np.sort(np.asarray(new, np.int64))
+    for s in range(0, len(new), chunk):
+        rows = new[s : s + chunk]
+        t = (tfidf[rows] @ tfidf.T).toarray()
+        c = centroid[rows] @ centroid.T
+        keep = (t >= tfidf_floor) | (c >= centroid_floor)
+        partner = np.arange(n_articles)[None, :]
+        keep &= partner != rows[:, None]
+        keep &= ~is_new[None, :] | (partner > rows[:, None])  # two new articles: the pair once
+        r, p = np.nonzero(keep)
+        found_a.append(rows[r]), found_b.append(p)
+    if not found_a:
+        empty = np.zeros(0)
+        return ArticlePairs(empty.astype(np.int64), empty.astype(np.int64), {n: empty for n in ARTICLE_FEATURES}, empty, empty.astype(bool))
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    values = article_features(claims, tfidf, a, b)
+    relatedness = matcher.relatedness(values)
+    related = relatedness >= matcher.thresholds["related"]
+    # The bound: the most related pairs first, a pair is kept while both its articles have fewer
+    # than max_related related articles (of this run's pairs).
+    counts = np.zeros(n_articles, np.int64)
+    for k in np.nonzero(related)[0][np.argsort(-relatedness[related], kind="stable")].tolist():
+        if counts[a[k]] < max_related and counts[b[k]] < max_related:
+            counts[a[k]] += 1
+            counts[b[k]] += 1
+        else:
+            related[k] = False
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return ArticlePairs(lo, hi, values, relatedness, related)
+
+
+def aligned_pairs(claims: ClaimSet, articles: ArticlePairs, *, per_article: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate claim pairs of the related article pairs: each claim with its
+    ``per_article`` most similar claims of each related article (both ways). Returns (i, j,
+    cosine), each unordered pair once, i's claim id below j's."""
+    order, starts = _article_rows(claims)
+    found_i, found_j, found_c = [], [], []
+    for x, y in zip(articles.a[articles.related].tolist(), articles.b[articles.related].tolist()):
+        rows_x, rows_y = order[starts[x] : starts[x + 1]], order[starts[y] : starts[y + 1]]
+        if not len(rows_x) or not len(rows_y):
+            continue
+        sims = claims.vectors[rows_x] @ claims.vectors[rows_y].T
+        m = min(per_article, len(rows_y))
+        top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
+        found_i.append(np.repeat(rows_x, m)), found_j.append(rows_y[top.ravel()])
+        found_c.append(np.take_along_axis(sims, top, axis=1).ravel())
+        m = min(per_article, len(rows_x))
+        top = np.argpartition(-sims, m - 1, axis=0)[:m, :]
+        found_i.append(rows_x[top.T.ravel()]), found_j.append(np.repeat(rows_y, m))
+        found_c.append(np.take_along_axis(sims, top, axis=0).T.ravel())
     if not found_i:
         empty = np.zeros(0, np.int64)
-        return Neighbours(empty, empty, np.zeros(0, np.float32), top)
-    return Neighbours(np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_cos), top)
+        return empty, empty, np.zeros(0, np.float32)
+    return unordered(claims, np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_c))
 
 
 def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -216,40 +310,6 @@ def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -
     _, first = np.unique(i * len(claims) + j, return_index=True)
     first.sort()
     return i[first], j[first], cos[first]
-
-
-def candidates(
-    claims: ClaimSet, queries: np.ndarray, *, k: int, hnsw_from: int = 100_000, earlier: dict[int, list[float]] | None = None,
-    threads: int = 0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, list[float]]]:
-    """The candidate pairs of a match: each query row with its ``k`` nearest claims of other
-    articles; and, for the claims matched earlier (``earlier``: row -> its nearest cosines then),
-    every query that is now closer to one of them than its k-th neighbour was, so a claim matched
-    before a new article arrived gains the new claims a match of everything at once would give
-    it. Returns (i, j, cosine) with each unordered pair once, and the nearest cosines of every
-    query and of every earlier claim whose list changed."""
-    queries = np.asarray(queries, dtype=np.int64)
-    index = build_index(claims.vectors, hnsw_from=hnsw_from, queries=len(queries), threads=threads)
-    found = neighbours(index, claims, queries, k=k)
-    i, j, cos, top = [found.i], [found.j], [found.cos], dict(found.top)
-    old = np.array(sorted(set(earlier or {}) - set(queries.tolist())), dtype=np.int64)
-    if len(old) and len(queries):
-        import faiss
-
-        new_index = faiss.IndexFlatIP(claims.vectors.shape[1])
-        new_index.add(claims.vectors[queries])
-        back = neighbours(new_index, claims, old, k=k, row_of=queries)
-        keep = np.zeros(len(back.i), dtype=bool)
-        for n, (row, c) in enumerate(zip(back.i.tolist(), back.cos.tolist())):
-            current = earlier[row]
-            if len(current) < k or c > current[-1]:
-                keep[n] = True
-        for row in np.unique(back.i[keep]).tolist():
-            closer = back.cos[keep & (back.i == row)].astype(float).tolist()
-            top[row] = sorted(earlier[row] + closer, reverse=True)[:k]
-        i.append(back.i[keep]), j.append(back.j[keep]), cos.append(back.cos[keep])
-    a, b, c = unordered(claims, np.concatenate(i), np.concatenate(j), np.concatenate(cos))
-    return a, b, c, top
 
 
 def _codes(values: Sequence[str]) -> np.ndarray:
@@ -305,8 +365,12 @@ def _disjoint(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray, differ=No
     return out
 
 
-def pair_features(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None = None) -> PairFeatures:
-    """The features of the pairs (i[k], j[k]); ``cos`` when the index already computed it."""
+def pair_features(
+    claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None = None, nli: np.ndarray | None = None
+) -> PairFeatures:
+    """The features of the pairs (i[k], j[k]); ``cos`` when already computed; ``nli``: the NLI
+    model's probabilities (entailment, neutral, contradiction) of each pair, without which the
+    NLI features are 0 (enough for similarity, which does not read them)."""
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     if cos is None:
         cos = np.einsum("ij,ij->i", claims.vectors[i], claims.vectors[j]) if len(i) else np.zeros(0)
@@ -326,19 +390,24 @@ def pair_features(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarra
     numbers = _disjoint([q.numbers for q in p], i, j, numbers_differ)
     dates = _disjoint(claims.times, i, j)
     one_side_refutes = (refuting[i] > 0) != (refuting[j] > 0)
-    values = {
+    values: dict[str, np.ndarray] = {
         "cos": cos,
         "cos_title": np.clip(title, -1, 1),
         "entity_overlap": entity,
         "word_overlap": words,
         "date_differs": dates,
-        "gate": np.clip(cos, 0, 1),
         "antonym": ((axes[i] * axes[j]) < 0).sum(axis=1).astype(np.float64),
         "negation_mismatch": (neg[i] != neg[j]).astype(np.float64),
         "refuting": np.where(one_side_refutes, refuting[i] + refuting[j], 0.0),
         "hedge_mismatch": (hedge[i] != hedge[j]).astype(np.float64),
         "number_mismatch": numbers,
     }
+    if nli is None:
+        nli = np.tile(np.array([0.0, 1.0, 0.0]), (len(i), 1))
+    p_contra = np.clip(np.asarray(nli, np.float64)[:, 2], 1e-4, 1 - 1e-4)
+    values["nli"] = np.log(p_contra / (1 - p_contra))
+    values["nli_entail"] = np.asarray(nli, np.float64)[:, 0]
+    values["nli_contradiction"] = p_contra
     return PairFeatures(i, j, values)
 
 
@@ -350,42 +419,39 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Matcher:
-    """Two logistic models over pair features, read from ``matcher.json``.
+    """Three logistic models, read from ``matcher.json``:
 
-    ``similarity`` = sigmoid(b + w . [cos, cos_title, entity_overlap, word_overlap, date_differs])
-    ``contradiction`` = sigmoid(b + w . gate * [1, cues..., refutation]) with gate = max(cos, 0)
-    and refutation = the mean of the two claims' projections on ``direction``.
+    ``relatedness`` of two articles = sigmoid(b + w . [tfidf, centroid, best_cosine])
+    ``similarity`` of two claims = sigmoid(b + w . [cos, cos_title, entity_overlap, word_overlap, date_differs])
+    ``contradiction`` of two claims = sigmoid(b + w . [nli, nli_entail, cues...])
     """
 
     version: str
+    relatedness_bias: float
+    relatedness_weights: dict[str, float]
     similarity_bias: float
     similarity_weights: dict[str, float]
     contradiction_bias: float
     contradiction_weights: dict[str, float]
-    direction: np.ndarray                  # (d,) the learned refutation direction
-    thresholds: dict[str, float]           # relation thresholds: similar, contradict
+    thresholds: dict[str, float]           # related (articles), similar, contradict, different_event
     meta: dict
 
     # scores --------------------------------------------------------------------------------
-    def refutation(self, vectors: np.ndarray) -> np.ndarray:
-        """Each claim's projection on the refutation direction (computed once per claim)."""
-        return vectors.astype(np.float64) @ self.direction if len(vectors) else np.zeros(0)
+    def relatedness(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        z = self.relatedness_bias + sum((self.relatedness_weights.get(n, 0.0) * values[n] for n in ARTICLE_FEATURES),
+                                        np.zeros(len(values[ARTICLE_FEATURES[0]])))
+        return _sigmoid(z)
 
-    def contributions(self, features: PairFeatures, refutation: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def contributions(self, features: PairFeatures) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Each feature's contribution (weight times value) to the two logits."""
         v = features.values
         sim = {n: self.similarity_weights.get(n, 0.0) * v[n] for n in SIMILARITY_FEATURES}
-        gate = v["gate"]
-        cues = dict(v)
-        cues["refutation"] = (refutation[features.i] + refutation[features.j]) / 2 if len(features.i) else np.zeros(0)
-        contra = {"gate": self.contradiction_weights.get("gate", 0.0) * gate}
-        for n in CUE_FEATURES:
-            contra[n] = self.contradiction_weights.get(n, 0.0) * gate * cues[n]
+        contra = {n: self.contradiction_weights.get(n, 0.0) * v[n] for n in CONTRADICTION_FEATURES}
         return sim, contra
 
-    def score(self, features: PairFeatures, refutation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def score(self, features: PairFeatures) -> tuple[np.ndarray, np.ndarray]:
         """(similarity, contradiction) of every pair, each in [0, 1]."""
-        sim, contra = self.contributions(features, refutation)
+        sim, contra = self.contributions(features)
         m = len(features.i)
         s = self.similarity_bias + sum(sim.values(), np.zeros(m))
         c = self.contradiction_bias + sum(contra.values(), np.zeros(m))
@@ -402,18 +468,21 @@ class Matcher:
         return "unrelated"
 
     # reasons -------------------------------------------------------------------------------
-    def reasons(self, claims: ClaimSet, features: PairFeatures, refutation: np.ndarray) -> list[list[dict]]:
+    def reasons(self, claims: ClaimSet, features: PairFeatures) -> list[list[dict]]:
         """Per pair, the reasons people see: each a dict with ``cue`` (a stable name), ``detail``
         (words), ``score`` (similarity or contradiction) and ``weight`` (its contribution to that
-        score's logit). Contradiction cues are listed only where they push towards contradiction;
-        a date that only one claim gives is listed as ``date_unconfirmed``."""
-        sim, contra = self.contributions(features, refutation)
+        score's logit). The inference model's judgement always comes first; contradiction cues
+        are listed only where they push towards contradiction; a date that only one claim gives
+        is listed as ``date_unconfirmed``."""
+        sim, contra = self.contributions(features)
         v = {name: values.tolist() for name, values in features.values.items()}
         sim = {name: values.round(3).tolist() for name, values in sim.items()}
         contra = {name: values.round(3).tolist() for name, values in contra.items()}
         out = []
         for k, (a, b) in enumerate(zip(features.i.tolist(), features.j.tolist())):
-            items = [{"cue": "similar_wording", "detail": f"sentence cosine {v['cos'][k]:.2f}", "score": "similarity",
+            items = [{"cue": "inference", "detail": _inference_words(v["nli_contradiction"][k], v["nli_entail"][k]),
+                      "score": "contradiction", "weight": round(contra["nli"][k] + contra["nli_entail"][k], 3)},
+                     {"cue": "similar_wording", "detail": f"sentence cosine {v['cos'][k]:.2f}", "score": "similarity",
                       "weight": sim["cos"][k]}]
             if v["cos_title"][k] >= 0.5:
                 items.append({"cue": "same_topic", "detail": f"article titles cosine {v['cos_title'][k]:.2f}",
@@ -423,11 +492,11 @@ class Matcher:
                 items.append({"cue": "shared_names", "detail": ", ".join(shared[:6]), "score": "similarity",
                               "weight": sim["entity_overlap"][k]})
             for cue in CUE_FEATURES:
-                weight = contra[cue][k]
                 if cue == "date_differs":
                     continue  # said once, below, with both scores' weights
-                if weight > 0.05 and (cue == "refutation" or v[cue][k] > 0):
-                    items.append({"cue": cue, "detail": _cue_detail(cue, claims, a, b), "score": "contradiction", "weight": weight})
+                if contra[cue][k] > 0.05 and v[cue][k] > 0:
+                    items.append({"cue": cue, "detail": _cue_detail(cue, claims, a, b), "score": "contradiction",
+                                  "weight": contra[cue][k]})
             if v["date_differs"][k]:
                 items.append({"cue": "different_dates", "detail": f"{_years(claims.times[a])} against {_years(claims.times[b])}: "
                               "perhaps different events, or one event given different dates",
@@ -443,6 +512,17 @@ class Matcher:
         return out
 
 
+def _inference_words(contradiction: float, entailment: float) -> str:
+    """The inference model's judgement of a pair in words."""
+    if contradiction >= 0.5:
+        verdict = "they cannot both be true"
+    elif entailment >= 0.5:
+        verdict = "one follows from the other"
+    else:
+        verdict = "neither follows from the other"
+    return f"inference model: {verdict} (contradiction {contradiction:.2f}, entailment {entailment:.2f})"
+
+
 def _cue_detail(cue: str, claims: ClaimSet, a: int, b: int) -> str:
     """What a contradiction cue found in claims a and b, in words."""
     pa, pb = claims.profiles[a], claims.profiles[b]
@@ -456,7 +536,6 @@ def _cue_detail(cue: str, claims: ClaimSet, a: int, b: int) -> str:
         "negation_mismatch": "one claim is negated, the other is not",
         "refuting": "refuting words on one side only",
         "hedge_mismatch": "one claim is hedged, the other asserted",
-        "refutation": "worded like a denial or debunking",
     }[cue]
 
 
@@ -502,15 +581,12 @@ def load_matcher(name: str = MATCHER) -> Matcher:
     path = matcher_files(name)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        part = lambda key: (float(data[key]["bias"]), {k: float(v) for k, v in data[key]["weights"].items()})  # noqa: E731
+        (rb, rw), (sb, sw), (cb, cw) = part("relatedness"), part("similarity"), part("contradiction")
         return Matcher(
-            version=data["version"],
-            similarity_bias=float(data["similarity"]["bias"]),
-            similarity_weights={k: float(v) for k, v in data["similarity"]["weights"].items()},
-            contradiction_bias=float(data["contradiction"]["bias"]),
-            contradiction_weights={k: float(v) for k, v in data["contradiction"]["weights"].items()},
-            direction=np.array(data["contradiction"]["direction"], dtype=np.float64),
-            thresholds={k: float(v) for k, v in data["thresholds"].items()},
-            meta=data.get("meta", {}),
+            version=data["version"], relatedness_bias=rb, relatedness_weights=rw, similarity_bias=sb, similarity_weights=sw,
+            contradiction_bias=cb, contradiction_weights=cw,
+            thresholds={k: float(v) for k, v in data["thresholds"].items()}, meta=data.get("meta", {}),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise MatcherError(f"matcher file {path} is unreadable: {err}") from None
@@ -520,54 +596,85 @@ def load_matcher(name: str = MATCHER) -> Matcher:
 
 @dataclass
 class MatchResult:
-    rows: list[dict]                     # claim_pairs rows
-    top: dict[int, list[float]]          # claim row -> its nearest cosines to other articles' claims
+    articles: ArticlePairs               # the article pairs compared (related or not)
+    article_pairs: list[dict]            # article_pairs rows
+    scored: int                          # claim pairs the inference model read
+    rows: list[dict]                     # claim_pairs rows (unless they went to a sink)
 
 
 def match(
-    claims: ClaimSet, queries: np.ndarray, matcher: Matcher, *, k: int = 10, min_similarity: float = 0.5,
-    hnsw_from: int = 100_000, threads: int = 0, earlier: dict[int, list[float]] | None = None,
-    sink: Callable[[list[dict]], None] | None = None, chunk: int = 50_000,
+    claims: ClaimSet, article_texts: Sequence[str], new_articles: Sequence[str], matcher: Matcher, nli, *,
+    per_article: int = 2, max_related: int = 50, min_cosine: float = 0.0, min_similarity: float = 0.5,
+    min_contradiction: float = 0.3, sink: Callable[[list[dict]], None] | None = None, chunk: int = 20_000,
 ) -> MatchResult:
-    """Match the ``queries`` rows against every claim of other articles (and the claims matched
-    earlier against the queries, see :func:`candidates`): one dict per pair kept (similarity at
-    least ``min_similarity``), with the warehouse's claim_pairs columns (pair_id, claim ids and
-    article ids in claim id order, similarity, contradiction, relation, cosine, reasons and
-    features as JSON, matcher). Pairs are scored ``chunk`` at a time; with ``sink``, each chunk's
-    rows go to it (to be stored) instead of into the result, so memory does not grow with them."""
-    if not len(queries) or len(claims) < 2:
-        return MatchResult([], {})
-    i, j, cos, top = candidates(claims, queries, k=k, hnsw_from=hnsw_from, earlier=earlier, threads=threads)
+    """Match the claims of the ``new_articles`` (article ids) against the claims of every other
+    article: the related article pairs (:func:`related_articles`, ``article_texts`` in the order
+    of the sorted article ids), their aligned claim pairs (:func:`aligned_pairs`) whose cosine is
+    at least ``min_cosine``, each scored by ``nli`` (a claims.nli.PairModel) and the matcher. A
+    pair is kept when its similarity is at
+    least ``min_similarity`` or its contradiction at least ``min_contradiction``. Pairs are
+    scored ``chunk`` at a time; with ``sink``, each chunk's rows go to it (to be stored) instead
+    of into the result, so memory does not grow with them."""
+    articles = sorted(set(claims.article_ids))
+    position = {a: n for n, a in enumerate(articles)}
+    new = np.array(sorted(position[a] for a in set(new_articles) if a in position), np.int64)
+    if not len(new) or len(articles) < 2:
+        empty = ArticlePairs(*(np.zeros(0, np.int64),) * 2, {n: np.zeros(0) for n in ARTICLE_FEATURES}, np.zeros(0), np.zeros(0, bool))
+        return MatchResult(empty, [], 0, [])
+    pairs = related_articles(claims, article_tfidf(article_texts), new, matcher, max_related=max_related)
+    i, j, cos = aligned_pairs(claims, pairs, per_article=per_article)
+    close = cos >= min_cosine
+    i, j, cos = i[close], j[close], cos[close]
     rows: list[dict] = []
     for start in range(0, len(i), chunk):
-        part = score_pairs(claims, i[start : start + chunk], j[start : start + chunk], cos[start : start + chunk], matcher,
-                           min_similarity=min_similarity)
+        part = score_pairs(claims, i[start : start + chunk], j[start : start + chunk], cos[start : start + chunk], matcher, nli,
+                           min_similarity=min_similarity, min_contradiction=min_contradiction)
         if sink is not None:
             sink(part)
         else:
             rows.extend(part)
-    return MatchResult(rows, top)
+    return MatchResult(pairs, article_pair_rows(articles, pairs, matcher), len(i), rows)
+
+
+def article_pair_rows(articles: Sequence[str], pairs: ArticlePairs, matcher: Matcher) -> list[dict]:
+    """article_pairs rows (article ids in order, relatedness, related, features as JSON)."""
+    import orjson
+
+    table = np.round(np.stack([pairs.values[n] for n in ARTICLE_FEATURES], axis=1), 4).tolist() if len(pairs) else []
+    return [{"article_id_a": articles[a], "article_id_b": articles[b], "relatedness": round(float(r), 6), "related": bool(k),
+             "features": orjson.dumps(dict(zip(ARTICLE_FEATURES, t))).decode(), "matcher": matcher.version}
+            for a, b, r, k, t in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.relatedness.tolist(), pairs.related.tolist(), table)]
+
+
+def read_pairs(claims: ClaimSet, i: np.ndarray, j: np.ndarray, nli) -> np.ndarray:
+    """The NLI model's probabilities for the pairs (i[k], j[k]). The premise is the passage of the
+    claim whose article has more claims (the fuller account: a body against a headline), the
+    hypothesis the other claim, as the model learnt from news."""
+    codes = claims.cue_arrays["articles"]
+    sizes = np.bincount(codes)
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    swap = sizes[codes[i]] > sizes[codes[j]]
+    premise, hypothesis = np.where(swap, i, j), np.where(swap, j, i)
+    return nli.probabilities([claims.contexts[p] for p in premise.tolist()], [claims.texts[h] for h in hypothesis.tolist()])
 
 
 def score_pairs(
-    claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None, matcher: Matcher, *, min_similarity: float = 0.0
+    claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None, matcher: Matcher, nli, *,
+    min_similarity: float = 0.0, min_contradiction: float = 0.0,
 ) -> list[dict]:
     """claim_pairs rows of the pairs (i[k], j[k]) (rows of ``claims``, i's claim id below j's)
-    similar enough to keep."""
+    similar enough, or contradicting enough, to keep; ``nli`` reads each pair."""
     if not len(i):
         return []
-    features = pair_features(claims, i, j, cos)
-    refutation = matcher.refutation(claims.vectors)
-    similarity, contradiction = matcher.score(features, refutation)
-    keep = np.nonzero(similarity >= min_similarity)[0]
+    features = pair_features(claims, i, j, cos, read_pairs(claims, i, j, nli))
+    similarity, contradiction = matcher.score(features)
+    keep = np.nonzero((similarity >= min_similarity) | (contradiction >= min_contradiction))[0]
     kept = PairFeatures(features.i[keep], features.j[keep], {n: v[keep] for n, v in features.values.items()})
     import orjson
 
-    reasons = matcher.reasons(claims, kept, refutation)
-    cue_values = dict(kept.values)
-    cue_values["refutation"] = (refutation[kept.i] + refutation[kept.j]) / 2 if len(keep) else np.zeros(0)
-    names = list(cue_values)
-    table = np.round(np.stack([cue_values[n] for n in names], axis=1), 4).tolist() if len(keep) else []
+    reasons = matcher.reasons(claims, kept)
+    names = list(kept.values)
+    table = np.round(np.stack([kept.values[n] for n in names], axis=1), 4).tolist() if len(keep) else []
     sims, cons = similarity[keep].round(6).tolist(), contradiction[keep].round(6).tolist()
     cosines, dated = kept.values["cos"].round(6).tolist(), kept.values["date_differs"].tolist()
     ids, arts = claims.claim_ids, claims.article_ids

@@ -24,6 +24,8 @@ class MatchReport:
     claims_embedded: int = 0
     articles_embedded: int = 0
     claims_matched: int = 0
+    article_pairs_related: int = 0
+    pairs_scored: int = 0
     pairs_kept: int = 0
     pairs_new: int = 0
     pairs_updated: int = 0
@@ -71,27 +73,28 @@ def _encoder_version(settings: Settings) -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tuple[int, int, int, int]:
-    """Pair every claim not matched yet with its nearest claims of other articles (and the claims
-    matched earlier with the new claims now closer than their k-th neighbour), and store the
-    pairs and the claims as matched, in one transaction. With ``rematch``, every claim is
-    matched again and every stored pair is scored by the current matcher. Returns (claims
-    matched, pairs kept (similar enough), pairs new, pairs updated)."""
+def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tuple[int, int, int, int, int, int]:
+    """Compare every article with claims not matched yet with the other articles, align the
+    claims of the related ones, score those pairs, and store the article pairs, the claim pairs
+    and the claims as matched, in one transaction. With ``rematch``, every article is compared
+    again and every stored pair is scored by the current matcher. Returns (claims matched,
+    article pairs related, claim pairs scored, kept, new, updated)."""
     from claims.match import load_matcher, match, score_pairs
+    from claims.nli import load_nli
 
     encoder = _encoder_version(settings)
     matcher = load_matcher(settings.matcher)
     with connection(db) as con:
         if not rematch and not matching.unmatched_count(con):
-            return 0, 0, 0, 0
+            return 0, 0, 0, 0, 0, 0
         inputs = matching.match_inputs(con, encoder)
+        article_ids, article_texts = matching.match_articles(con, encoder)
         stale = matching.stale_pairs(con, matcher.version) if rematch else []
+    nli = load_nli(settings.nli, settings.encoder_threads)
     claims = _claim_set(inputs)
-    if rematch:  # every claim is matched again, and every stored pair scored by this matcher
-        queries, earlier = np.arange(len(claims)), None
-    else:
-        queries = np.nonzero(~inputs.matched)[0]
-        earlier = {n: list(inputs.top_cosines[n] or []) for n in np.nonzero(inputs.matched)[0].tolist()}
+    queries = np.arange(len(claims)) if rematch else np.nonzero(~inputs.matched)[0]
+    new_articles = sorted({inputs.article_ids[n] for n in queries.tolist()})
+    texts = dict(zip(article_ids, article_texts))
     at = matching.now()
     counts = {"kept": 0, "new": 0, "updated": 0}
     found: set[str] = set()
@@ -109,19 +112,25 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
             if stale:
                 found.update(r["pair_id"] for r in rows)
 
-        result = match(claims, queries, matcher, k=settings.match_neighbours, min_similarity=settings.match_min_similarity,
-                       hnsw_from=settings.match_hnsw_from, earlier=earlier, sink=write)
+        result = match(claims, [texts.get(a, "") for a in sorted(set(inputs.article_ids))], new_articles, matcher, nli,
+                       per_article=settings.match_per_article, max_related=settings.match_max_related,
+                       min_cosine=settings.match_min_cosine,
+                       min_similarity=settings.match_min_similarity, min_contradiction=settings.match_min_contradiction, sink=write)
+        for row in result.article_pairs:
+            row.update(matched_at=at, run_id=run_id)
+        matching.store_article_pairs(con, result.article_pairs)
         if stale:  # pairs a rematch did not find again: scored by this matcher all the same
             position = {c: n for n, c in enumerate(inputs.claim_ids)}
             left = [(position[a], position[b]) for a, b in stale if a in position and b in position]
             rescored = score_pairs(claims, np.array([a for a, _ in left], np.int64), np.array([b for _, b in left], np.int64),
-                                   None, matcher)
+                                   None, matcher, nli)
             write([r for r in rescored if r["pair_id"] not in found])
         if rematch:
             matching.forget_matches(con)
-        matching.mark_matched(con, {inputs.claim_ids[n]: c for n, c in result.top.items()}, matcher=matcher.version,
-                           encoder=encoder, run_id=run_id)
-    return len(queries), counts["kept"], counts["new"], counts["updated"]
+        matching.mark_matched(con, [inputs.claim_ids[n] for n in queries.tolist()], matcher=matcher.version, encoder=encoder,
+                              run_id=run_id)
+    related = int(result.articles.related.sum())
+    return len(queries), related, result.scored, counts["kept"], counts["new"], counts["updated"]
 
 
 def _claim_set(inputs: matching.MatchInputs, rows: np.ndarray | None = None):
@@ -133,13 +142,14 @@ def _claim_set(inputs: matching.MatchInputs, rows: np.ndarray | None = None):
     return claim_set(
         pick(inputs.claim_ids), pick(inputs.article_ids), pick(inputs.texts), inputs.vectors[rows], inputs.title_vectors[rows],
         [[e["text"] for e in json.loads(raw or "[]")] for raw in pick(inputs.entities)],
-        [frozenset(y or ()) for y in pick(inputs.event_years)],
+        [frozenset(y or ()) for y in pick(inputs.event_years)], pick(inputs.contexts),
     )
 
 
 def human_pair_examples(db: str, settings: Settings):
-    """The pair relations people resolved in Label Studio, as training examples for the
-    matcher (training.matcher.pair_examples); None when there are none."""
+    """The pair relations people resolved in Label Studio, as (similarity, contradiction)
+    training examples for the matcher (training.matcher.pair_examples); None when there are none."""
+    from claims.nli import load_nli
     from training.matcher import pair_examples
 
     with connection(db, read_only=True) as con:
@@ -156,7 +166,7 @@ def human_pair_examples(db: str, settings: Settings):
     claims = _claim_set(inputs, rows)
     i = np.array([local[a] for a, _, _ in resolved], dtype=np.int64)
     j = np.array([local[b] for _, b, _ in resolved], dtype=np.int64)
-    return pair_examples(claims, i, j, [r for _, _, r in resolved])
+    return pair_examples(claims, i, j, [r for _, _, r in resolved], load_nli(settings.nli, settings.encoder_threads))
 
 
 @flow(name="match")
@@ -171,7 +181,6 @@ def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
         report.encoder = _encoder_version(settings)
         report.matcher = load_matcher(settings.matcher).version
         report.claims_embedded, report.articles_embedded = embed(run.db, settings, run.id)
-        report.claims_matched, report.pairs_kept, report.pairs_new, report.pairs_updated = pair_claims(
-            run.db, settings, run.id, rematch
-        )
+        (report.claims_matched, report.article_pairs_related, report.pairs_scored, report.pairs_kept, report.pairs_new,
+         report.pairs_updated) = pair_claims(run.db, settings, run.id, rematch)
     return report

@@ -91,13 +91,25 @@ class Settings(BaseSettings):
     matcher: str = Field(
         "model", description="Pair scorer: 'model' (shipped in claims/models/matcher) or a folder made by `claimflow train-matcher`."
     )
-    match_neighbours: int = Field(10, ge=1, description="Nearest claims of other articles each new claim is paired with, at most.")
-    match_min_similarity: float = Field(0.5, ge=0, le=1, description="Pairs less similar than this are not kept.")
-    match_hnsw_from: int = Field(
-        100_000, ge=2,
-        description="From this many claims, and when the new claims times all claims exceed its square, the neighbour index "
-        "is HNSW (approximate) instead of exact.",
+    nli: str = Field(
+        "model", description="NLI cross-encoder for contradictions: 'model' (shipped in claims/models/nli) or a folder with "
+        "model.onnx and nli.json.",
     )
+    match_per_article: int = Field(
+        2, ge=1, description="Counterparts each claim keeps in each related article (its most similar claims there)."
+    )
+    match_max_related: int = Field(
+        50, ge=1, description="Related articles each article is aligned with, at most (the most related): with "
+        "match_per_article, the bound on the pairs a claim takes part in.",
+    )
+    match_min_cosine: float = Field(
+        0.3, ge=-1, le=1, description="Aligned claim pairs less alike than this sentence cosine are not read by the NLI model "
+        "(claims that far apart rarely speak of one fact).",
+    )
+    match_min_similarity: float = Field(
+        0.5, ge=0, le=1, description="Pairs less similar than this are not kept, unless they reach match_min_contradiction."
+    )
+    match_min_contradiction: float = Field(0.3, ge=0, le=1, description="Pairs that contradict at least this much are kept.")
     pair_push_threshold: float = Field(
         0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
     )

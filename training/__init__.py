@@ -1,5 +1,5 @@
 """Training the models that claims/ scores and matches with: the check-worthiness models (the
-fine-tuned encoder and the TF-IDF model) and the matcher.
+fine-tuned encoder and the TF-IDF model), the matcher and the NLI cross-encoder.
 
 Nothing here runs at ingest or match time. The package reads labelled files (the benchmarks
 beside the project, TSVs exported from the warehouse), imports claims/ for the features and the
@@ -13,5 +13,6 @@ through ``python -m training``.
 - :mod:`training.metrics`: the figures every model is reported with, calibration, threshold choice;
 - :mod:`training.checkworthy`: training and evaluating the check-worthiness models;
 - :mod:`training.finetune`: the fine-tuning job, run by the training venv's python (torch);
-- :mod:`training.matcher`: training and evaluating the matcher.
+- :mod:`training.matcher`: training and evaluating the matcher;
+- :mod:`training.nli`: the NLI cross-encoder's fine-tuning job, run by the training venv's python.
 """

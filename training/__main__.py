@@ -5,7 +5,10 @@ prints the metrics as JSON and, with ``--metrics``, writes them to a file.
     python -m training checkworthy-tfidf --train TSV --dev TSV --out DIR [--config TOML]
     python -m training checkworthy-encoder --train TSV --dev TSV --out DIR --python VENV_PYTHON
     python -m training evaluate TSV --model DIR [--metrics JSON]
-    python -m training matcher --stance DIR --out DIR [--config TOML]
+    python -m training matcher --stance DIR --out DIR [--config TOML] [--nli-data JSONL.GZ]
+    python -m training news-pairs --stance DIR --out JSONL
+    python -m training nli --out DIR --python VENV_PYTHON
+    python -m training nli --out DIR --python VENV_PYTHON [--config TOML] [--rows N] [--data FILE]
 
 ``claimflow train``, ``claimflow evaluate`` and ``claimflow train-matcher`` call the same
 functions (they also set up the training venv, and add annotators' pair verdicts from the
@@ -51,11 +54,34 @@ def evaluate(args: argparse.Namespace) -> dict:
 
 def matcher(args: argparse.Namespace) -> dict:
     from claims.encoder import load_encoder
+    from claims.nli import load_nli
     from claims.pipeline import load_pipeline
     from training.matcher import train
 
-    return train(args.stance, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder), seed=args.seed,
-                 config_file=args.config)
+    return train(args.stance, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder),
+                 nli=load_nli(args.nli), seed=args.seed, config_file=args.config, nli_data=args.nli_data)
+
+
+def news_pairs(args: argparse.Namespace) -> dict:
+    import json
+    from collections import Counter
+
+    from claims.encoder import load_encoder
+    from claims.pipeline import load_pipeline
+    from training.matcher import load_stance, news_pairs as make
+
+    pairs = make(load_stance(args.stance, load_pipeline(args.spacy_model), load_encoder(args.encoder), seed=args.seed))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs)
+    return {"pairs": len(pairs), "labels": dict(Counter(p["label"] for p in pairs)), "out": str(args.out)}
+
+
+def nli(args: argparse.Namespace) -> dict:
+    from training.nli import train
+
+    return train(args.out, python=args.python, config_file=args.config, rows=args.rows, data=args.data, news=args.news,
+                 init=args.init, progress=lambda line: print(line, file=sys.stderr, flush=True))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -91,6 +117,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--model", type=Path, required=True, help="a model folder of either kind")
     sub.add_argument("--threshold", type=float, help="decision threshold [default: the model's own]")
 
+    sub = command("news-pairs", news_pairs, "Write the NLI model's news pairs (JSONL) from the stance benchmark's fit half.")
+    sub.add_argument("--stance", type=Path, required=True, help="the stance benchmark folder (stances.csv, bodies.csv)")
+    sub.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
+    sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
+
     sub = command("matcher", matcher, "Train the matcher on the stance benchmark.")
     sub.add_argument("--stance", type=Path, required=True, help="the stance benchmark folder (stances.csv, bodies.csv)")
     sub.add_argument("--out", type=Path, required=True, help="the model folder to write")
@@ -98,6 +131,17 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
     sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
+    sub.add_argument("--nli", default="model", help="NLI cross-encoder: 'model' (shipped) or a folder [default: model]")
+    sub.add_argument("--nli-data", type=Path, help="the NLI pairs, whose dev fold joins the contradiction examples")
+
+    sub = command("nli", nli, "Fine-tune the NLI cross-encoder in the training venv.")
+    sub.add_argument("--out", type=Path, required=True, help="the model folder to write")
+    sub.add_argument("--python", type=Path, required=True, help="the training venv's python (torch)")
+    sub.add_argument("--config", type=Path, help="hyperparameters (TOML) [default: training/configs/nli.toml]")
+    sub.add_argument("--rows", type=int, default=0, help="train on N pairs only, for a quick check (0: all)")
+    sub.add_argument("--data", type=Path, help="the NLI pairs [default: ../shared/benchmarks/nli/nli_pairs.jsonl.gz]")
+    sub.add_argument("--news", type=Path, help="second stage: news pairs (from news-pairs) mixed with NLI pairs")
+    sub.add_argument("--init", type=Path, help="second stage: the first stage's weights (its model.pt)")
     return top
 
 

@@ -17,6 +17,8 @@ CONFIGS = Path(__file__).resolve().parent / "configs"
 CHECKWORTHY_TFIDF = CONFIGS / "checkworthy-tfidf.toml"
 CHECKWORTHY_ENCODER = CONFIGS / "checkworthy-encoder.toml"
 MATCHER = CONFIGS / "matcher.toml"
+NLI = CONFIGS / "nli.toml"
+NLI_NEWS = CONFIGS / "nli-news.toml"
 
 
 def read(path: str | Path) -> dict:

@@ -96,7 +96,7 @@ def claim_matches(
     con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], limit: int = 3, may_contradict: float = 0.5
 ) -> dict[str, list[dict]]:
     """claim id -> ``limit`` claims of other articles paired with it (claim, article_title,
-    source, published_at, similarity, contradiction): those whose contradiction reaches
+    source, published_at, similarity, contradiction, relation, reasons): those whose contradiction reaches
     ``may_contradict`` first, then the most similar."""
     if not claim_ids:
         return {}

@@ -21,6 +21,12 @@ PAIR_SCHEMA = pa.schema(
 )
 
 
+ARTICLE_PAIR_SCHEMA = pa.schema(
+    [("article_id_a", pa.string()), ("article_id_b", pa.string()), ("relatedness", pa.float64()), ("related", pa.bool_()),
+     ("features", pa.string()), ("matcher", pa.string()), ("matched_at", pa.timestamp("us")), ("run_id", pa.string())]
+)
+
+
 def _vectors(column: pa.ChunkedArray | pa.Array, dim: int | None = None) -> np.ndarray:
     """A list<float> column as an (n, d) float32 array."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
@@ -101,12 +107,12 @@ class MatchInputs:
     claim_ids: list[str]
     article_ids: list[str]
     texts: list[str]
+    contexts: list[str]                # each claim's passage
     entities: list[str | None]         # JSON
     vectors: np.ndarray
     title_vectors: np.ndarray
     event_years: list[list[int]]
     matched: np.ndarray                # bool: matched by an earlier run
-    top_cosines: list[list[float] | None]  # of those: their nearest cosines to other articles' claims
 
 
 def match_inputs(con: duckdb.DuckDBPyConnection, encoder: str) -> MatchInputs:
@@ -115,12 +121,12 @@ def match_inputs(con: duckdb.DuckDBPyConnection, encoder: str) -> MatchInputs:
         claim_ids=table.column("claim_id").to_pylist(),
         article_ids=table.column("article_id").to_pylist(),
         texts=table.column("text").to_pylist(),
+        contexts=table.column("context").to_pylist(),
         entities=table.column("entities").to_pylist(),
         vectors=_vectors(table.column("embedding")),
         title_vectors=_vectors(table.column("title_embedding")),
         event_years=table.column("event_years").to_pylist(),
         matched=np.array(table.column("matched").to_pylist(), dtype=bool),
-        top_cosines=table.column("top_cosines").to_pylist(),
     )
 
 
@@ -135,19 +141,32 @@ def store_pairs(con: duckdb.DuckDBPyConnection, rows: list[dict], *, rescore: bo
     return (written - existing, existing) if rescore else (written, 0)
 
 
-def mark_matched(
-    con: duckdb.DuckDBPyConnection, top: dict[str, list[float]], *, matcher: str, encoder: str, run_id: str
-) -> int:
-    """Record that these claims (claim id -> its nearest cosines) were matched, by this matcher
-    and encoder."""
-    if not top:
+def match_articles(con: duckdb.DuckDBPyConnection, encoder: str) -> tuple[list[str], list[str]]:
+    """(article ids, their title and text) of every article with a claim embedded by ``encoder``,
+    in article id order."""
+    rows = con.execute(sql("match_articles"), {"encoder": encoder}).fetchall()
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def store_article_pairs(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int:
+    """Add or update article pairs (rows of :data:`ARTICLE_PAIR_SCHEMA`'s columns)."""
+    if not rows:
         return 0
-    at, ids = now(), list(top)
+    with registered(con, batch=pa.Table.from_pylist(rows, schema=ARTICLE_PAIR_SCHEMA)):
+        return len(con.execute(sql("upsert_article_pairs")).fetchall())
+
+
+def mark_matched(
+    con: duckdb.DuckDBPyConnection, claim_ids: list[str], *, matcher: str, encoder: str, run_id: str
+) -> int:
+    """Record that these claims were matched, by this matcher and encoder."""
+    if not claim_ids:
+        return 0
+    at, ids = now(), list(claim_ids)
     batch = pa.table({
         "claim_id": pa.array(ids, pa.string()), "matcher": pa.array([matcher] * len(ids), pa.string()),
         "encoder": pa.array([encoder] * len(ids), pa.string()),
         "matched_at": pa.array([at] * len(ids), pa.timestamp("us")), "run_id": pa.array([run_id] * len(ids), pa.string()),
-        "top_cosines": pa.array([top[c] for c in ids], pa.list_(pa.float64())),
     })
     with registered(con, batch=batch):
         return len(con.execute(sql("mark_matched")).fetchall())

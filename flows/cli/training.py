@@ -128,12 +128,14 @@ def train_matcher(
     db: DbOption = None,
     with_pairs: Annotated[bool, typer.Option("--with-pairs/--without-pairs", help="Add the pair relations people resolved in Label Studio (from the warehouse).")] = True,
 ) -> None:
-    """Fit the matcher's similarity and contradiction models on the stance benchmark's fit half (and the pair relations resolved by annotators), write it, and print its figures on the benchmark's other half, which it never saw."""
+    """Fit the matcher's relatedness, similarity and contradiction models on the stance benchmark's fit half (and the pair relations resolved by annotators), write it, and print its figures on the benchmark's other half, which it never saw."""
     from claims.encoder import load_encoder
     from claims.match import DEFAULT_MATCHER_DIR
+    from claims.nli import load_nli
     from claims.pipeline import load_pipeline
     from training.data import STANCE_DATA
     from training.matcher import train as fit
+    from training.nli import DATA as NLI_DATA
 
     settings = load_settings(db=db)
     folder = stance or STANCE_DATA
@@ -144,9 +146,11 @@ def train_matcher(
         from flows.match import human_pair_examples
 
         extra = human_pair_examples(str(settings.db), settings)
-    with err.status("extracting, embedding and fitting (a few minutes)"):
+    with err.status("extracting, embedding, reading pairs with the NLI model and fitting (ten minutes or so)"):
         figures = fit(folder, model_dir or DEFAULT_MATCHER_DIR, nlp=load_pipeline(settings.spacy_model),
-                      encoder=load_encoder(settings.encoder, settings.encoder_threads), extra=extra)
+                      encoder=load_encoder(settings.encoder, settings.encoder_threads),
+                      nli=load_nli(settings.nli, settings.encoder_threads), extra=extra,
+                      nli_data=NLI_DATA if NLI_DATA.is_file() else None)
     print_counts("matcher trained", figures)
     if model_dir is not None:
         out.print(f"Use it: CLAIMFLOW_MATCHER={model_dir}", highlight=False)

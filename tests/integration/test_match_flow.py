@@ -132,3 +132,30 @@ def test_the_check_interface_ingest_then_match_on_a_jsonl_with_a_one_sentence_ar
     assert pairs
     best = max(pairs, key=lambda p: p[3])  # the likeliest contradiction: unity against divides
     assert {texts[best[0]][:13], texts[best[1]][:13]} == {"Western unity", "The Munich Se"}
+
+
+def test_a_negated_claim_in_a_new_article_is_paired_with_the_sample_claim_and_judged_by_the_inference_model(matched, tmp_path):
+    from flows.ingest import ingest_flow
+    from flows.match import match_flow
+
+    db, _ = matched
+    article = tmp_path / "negation.txt"
+    article.write_text(
+        "NATO spending talks stall\n"
+        "NATO allies did not agree to raise the defence spending guideline to 3% of GDP.\n"
+        "European defense spending is not expected to rise this year, officials at the conference said.\n",
+        encoding="utf-8",
+    )
+    assert ingest_flow(paths=[str(article)], db=str(db)).articles_new == 1
+    match_flow(db=str(db))
+    with connection(db, read_only=True) as con:
+        pair = con.execute(
+            "SELECT p.contradiction, p.relation, p.reasons FROM claim_pairs p"
+            " JOIN claims a ON a.claim_id = p.claim_id_a JOIN claims b ON b.claim_id = p.claim_id_b"
+            " WHERE (a.text LIKE 'NATO allies did not agree%' AND b.text LIKE 'The current NATO guideline%')"
+            "    OR (b.text LIKE 'NATO allies did not agree%' AND a.text LIKE 'The current NATO guideline%')"
+        ).fetchone()
+    assert pair is not None, "the negated claim was not paired with the sample's claim"
+    contradiction, relation, reasons = pair
+    assert 0 <= contradiction <= 1 and relation in ("agree", "contradict", "unrelated", "different_event")
+    assert json.loads(reasons)[0]["cue"] == "inference"

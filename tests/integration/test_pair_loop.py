@@ -106,9 +106,11 @@ def test_two_people_judge_a_pair_their_labels_land_and_the_pair_resolves(matched
     from flows.match import human_pair_examples
     from flows.settings import get_settings
 
-    examples = human_pair_examples(str(db_path), get_settings())
-    assert list(examples.related) == [True] and list(examples.contradicts) == [True]
-    assert examples.con_X.shape == (1, 7 + 384)
+    from claims.match import CONTRADICTION_FEATURES, SIMILARITY_FEATURES
+
+    similar, contradicting = human_pair_examples(str(db_path), get_settings())
+    assert list(similar.y) == [True] and list(contradicting.y) == [True]
+    assert similar.X.shape == (1, len(SIMILARITY_FEATURES)) and contradicting.X.shape == (1, len(CONTRADICTION_FEATURES))
 
 
 def test_malformed_pair_annotations_are_quarantined_with_their_reasons(matched, ls_client, db_path):

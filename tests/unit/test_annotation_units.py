@@ -145,3 +145,23 @@ def test_label_studio_times_read_as_naive_utc(text, expected):
 def test_an_unreadable_time_is_a_value_error(text):
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+def test_a_claim_task_says_in_words_why_each_paired_claim_is_listed():
+    from annotation.tasks import matches_html
+
+    negation = [{"cue": "inference", "detail": "inference model: they cannot both be true"},
+                {"cue": "negation_mismatch", "detail": "one claim is negated, the other is not"}]
+    dates = [{"cue": "different_dates", "detail": "2024 against 2025: perhaps different events"}]
+    shown = matches_html([
+        {"claim": "Allies did not agree.", "contradiction": 0.81, "similarity": 0.9, "relation": "contradict",
+         "reasons": json.dumps(negation)},
+        {"claim": "Unity held in 2024.", "contradiction": 0.1, "similarity": 0.7, "relation": "different_event",
+         "reasons": json.dumps(dates)},
+        {"claim": "Allies agreed.", "contradiction": 0.05, "similarity": 0.92, "relation": "agree", "reasons": "[]"},
+        {"claim": "<script>x</script>", "contradiction": 0.35, "similarity": 0.2, "relation": "unrelated", "reasons": None},
+    ], may_contradict=0.5)
+    assert "may contradict</b>: says otherwise: the inference model finds they cannot both be true; one claim is negated" in shown
+    assert "a similar claim about another event (2024 against 2025)" in shown
+    assert "the same event, told alike" in shown and "the same story, another point" in shown
+    assert "<script>" not in shown and shown.count("may contradict") == 1

@@ -1,5 +1,6 @@
-"""Matching claims across articles: candidates from nearest neighbours of other articles, one
-row per unordered pair, scores in [0, 1] and the reasons people see."""
+"""Matching claims across articles: related articles first, then every claim against every claim
+of each related article; one row per unordered pair, scores in [0, 1], and the reasons people
+see."""
 
 import json
 
@@ -7,24 +8,34 @@ import numpy as np
 import pytest
 
 from claims.match import (
-    RELATIONS, article_event_years, build_index, candidates, claim_set, load_matcher, match, neighbours, pair_features, pair_id,
-    unordered,
+    RELATIONS, aligned_pairs, article_event_years, article_tfidf, claim_set, load_matcher, match, pair_features, pair_id,
+    related_articles,
 )
 
 ARTICLE_2024 = [
     "At the 2024 Munich Security Conference, Western unity on sanctions remained steadfast.",
-    "Russia failed to split the allies at the conference.",
-    "Moscow's delegation left the conference disappointed.",
+    "Russia failed to split the allies at the Munich Security Conference.",
+    "Moscow's delegation left the Munich conference disappointed.",
 ]
 ARTICLE_2025 = [
-    "The conference revealed notable divides between US and European policymakers.",
-    "Rising transatlantic fractures dominated the conference.",
-    "European leaders criticised the US vice president's speech.",
+    "The Munich Security Conference revealed notable divides between US and European policymakers.",
+    "Rising transatlantic fractures dominated the Munich conference.",
+    "European leaders criticised the US vice president's speech in Munich.",
 ]
 ARTICLE_FOOD = [
     "The bakery sold two thousand loaves of bread on Saturday.",
     "Flour prices rose sharply this autumn.",
 ]
+# One story told by five wires in nearly the same words, and a sixth that says otherwise.
+SAME = [
+    "NATO allies agreed in The Hague to raise the defence spending guideline to 3% of GDP.",
+    "NATO allies in The Hague agreed to raise the defence spending guideline to 3% of GDP.",
+    "In The Hague, NATO allies agreed to raise their defence spending guideline to 3% of GDP.",
+    "NATO allies agreed at The Hague to raise the guideline for defence spending to 3% of GDP.",
+    "At The Hague, the NATO allies agreed to raise the defence spending guideline to 3% of GDP.",
+]
+DISSENT = "NATO allies meeting in The Hague did not agree to raise the defence spending guideline to 3% of GDP."
+CONTEXT = ["The summit of NATO leaders in The Hague ended on Wednesday.", "Spain asked for an exemption from the new target."]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +43,13 @@ def encoder():
     from claims.encoder import load_encoder
 
     return load_encoder()
+
+
+@pytest.fixture(scope="module")
+def nli():
+    from claims.nli import load_nli
+
+    return load_nli()
 
 
 def make_set(encoder, articles: dict[str, list[str]], years: dict[str, frozenset] | None = None, titles: dict | None = None):
@@ -46,52 +64,103 @@ def make_set(encoder, articles: dict[str, list[str]], years: dict[str, frozenset
                      [(years or {}).get(a, frozenset()) for a in arts])
 
 
-def test_neighbours_never_pair_claims_of_one_article_and_list_each_pair_once(encoder):
-    claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    i, j, cos, _ = candidates(claims, np.arange(len(claims)), k=3)
-    assert len(i) > 0
-    for a, b in zip(i, j):
-        assert claims.article_ids[a] != claims.article_ids[b]
-        assert claims.claim_ids[a] < claims.claim_ids[b]
-    assert len(set(zip(i, j))) == len(i)
-    assert np.all(cos <= 1.0001)
+def texts_of(articles: dict[str, list[str]]) -> list[str]:
+    return [" ".join(articles[a]) for a in sorted(articles)]
 
 
-def test_each_query_gets_at_most_k_neighbours(encoder):
-    claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    found = neighbours(build_index(claims.vectors), claims, np.array([0]), k=2)
-    assert len(found.i) == 2 and set(found.i.tolist()) == {0} and len(found.top[0]) == 2
-    assert found.top[0] == sorted(found.top[0], reverse=True)
+def run_match(encoder, nli, articles, new=None, **options):
+    claims = make_set(encoder, articles)
+    return claims, match(claims, texts_of(articles), sorted(articles) if new is None else new, load_matcher(), nli,
+                         **options)
 
 
-def test_the_hnsw_index_finds_the_same_nearest_claims_on_a_small_set(encoder):
-    claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    exact = neighbours(build_index(claims.vectors), claims, np.arange(len(claims)), k=2)
-    approximate = neighbours(build_index(claims.vectors, hnsw_from=2), claims, np.arange(len(claims)), k=2)
-    assert set(zip(exact.i.tolist(), exact.j.tolist())) == set(zip(approximate.i.tolist(), approximate.j.tolist()))
+def test_pairs_are_never_of_one_article_and_each_pair_is_listed_once(encoder, nli):
+    claims, result = run_match(encoder, nli, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD},
+                               min_similarity=0.0, min_contradiction=0.0)
+    assert result.rows and result.scored >= len(result.rows)
+    for row in result.rows:
+        assert row["article_id_a"] != row["article_id_b"] and row["claim_id_a"] < row["claim_id_b"]
+        assert row["pair_id"] == pair_id(row["claim_id_b"], row["claim_id_a"])
+        assert row["relation"] in RELATIONS
+        assert json.loads(row["reasons"])[0]["cue"] == "inference"
+        assert set(json.loads(row["features"])) >= {"cos", "nli", "nli_entail", "antonym", "number_mismatch"}
+    assert len({r["pair_id"] for r in result.rows}) == len(result.rows)
 
 
-def test_the_same_event_is_more_similar_than_another_topic_and_unity_against_divides_may_contradict(encoder):
-    claims = make_set(encoder, {"a": ARTICLE_2024[:1], "b": ARTICLE_2025[:1], "c": ARTICLE_FOOD[:1]},
-                      titles={"a": "Munich Security Conference", "b": "Munich Security Conference", "c": "Bakery news"})
-    matcher = load_matcher()
-    f = pair_features(claims, np.array([0, 0]), np.array([1, 2]))
-    similarity, contradiction = matcher.score(f, matcher.refutation(claims.vectors))
+def test_the_munich_articles_are_related_and_the_bakery_is_not(encoder):
+    articles = {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD}
+    claims = make_set(encoder, articles)
+    pairs = related_articles(claims, article_tfidf(texts_of(articles)), np.arange(3), load_matcher())
+    related = {(int(a), int(b)) for a, b, r in zip(pairs.a, pairs.b, pairs.related) if r}
+    assert related == {(0, 1)}
+
+
+def test_a_negated_claim_against_its_plain_form_is_a_contradiction_candidate(encoder, nli):
+    articles = {"plain": [SAME[0]] + CONTEXT, "negated": [DISSENT] + CONTEXT}
+    claims, result = run_match(encoder, nli, articles)
+    pair = next(r for r in result.rows if {r["claim_id_a"], r["claim_id_b"]} == {"plain-0", "negated-0"})
+    assert pair["relation"] == "contradict" and pair["contradiction"] >= 0.5
+
+
+def test_a_claim_with_five_near_duplicates_still_gets_its_dissenting_counterpart(encoder, nli):
+    articles = {f"wire{n}": [text] + CONTEXT for n, text in enumerate(SAME)}
+    articles["dissent"] = [DISSENT] + CONTEXT
+    claims, result = run_match(encoder, nli, articles, per_article=1)
+    found = {(r["claim_id_a"], r["claim_id_b"]): r for r in result.rows}
+    for n in range(len(SAME)):
+        pair = found[tuple(sorted(("dissent-0", f"wire{n}-0")))]
+        assert pair["contradiction"] > max(r["contradiction"] for k, r in found.items() if "dissent-0" not in k and
+                                           k[0].endswith("-0") and k[1].endswith("-0"))
+
+
+def test_a_re_run_with_no_new_article_adds_nothing_and_new_articles_one_by_one_find_what_all_at_once_finds(encoder, nli):
+    articles = {f"wire{n}": [text] + CONTEXT for n, text in enumerate(SAME[:3])}
+    articles["dissent"] = [DISSENT] + CONTEXT
+    articles["food"] = ARTICLE_FOOD
+    claims, everything = run_match(encoder, nli, articles)
+    assert run_match(encoder, nli, articles, new=[])[1].rows == []
+    found = set()
+    names = sorted(articles)
+    for n in range(len(names)):  # articles arrive one at a time: the warehouse holds the first ones only
+        so_far = {a: articles[a] for a in names[: n + 1]}
+        found |= {r["pair_id"] for r in run_match(encoder, nli, so_far, new=[names[n]])[1].rows}
+    assert found == {r["pair_id"] for r in everything.rows}
+
+
+def test_an_article_is_aligned_with_at_most_max_related_articles(encoder, nli):
+    articles = {f"wire{n}": [text] + CONTEXT for n, text in enumerate(SAME)}
+    claims = make_set(encoder, articles)
+    pairs = related_articles(claims, article_tfidf(texts_of(articles)), np.arange(5), load_matcher(), max_related=2)
+    ends = np.concatenate([pairs.a[pairs.related], pairs.b[pairs.related]])
+    assert np.bincount(ends).max() <= 2 and pairs.related.sum() >= 2
+    i, j, _ = aligned_pairs(claims, pairs, per_article=1)
+    per_claim = np.bincount(np.concatenate([i, j]), minlength=len(claims))
+    assert per_claim.max() <= 2 * 2  # per_article (both ways) times max_related
+
+
+def test_the_same_event_is_more_similar_than_another_topic_and_unity_against_divides_contradicts_more_than_a_paraphrase(encoder, nli):
+    paraphrase = "Western unity on sanctions held firm at the 2024 Munich Security Conference."
+    claims = make_set(encoder, {"a": ARTICLE_2024[:1], "b": ARTICLE_2025[:1], "c": ARTICLE_FOOD[:1], "d": [paraphrase]},
+                      titles={"a": "Munich Security Conference", "b": "Munich Security Conference", "c": "Bakery news",
+                              "d": "Munich Security Conference"})
+    i, j = np.array([0, 0, 0]), np.array([1, 2, 3])
+    f = pair_features(claims, i, j, None, nli.probabilities([claims.texts[0]] * 3, claims.texts[1:]))
+    similarity, contradiction = load_matcher().score(f)
     assert np.all((0 <= similarity) & (similarity <= 1)) and np.all((0 <= contradiction) & (contradiction <= 1))
-    assert similarity[0] > similarity[1]
-    assert contradiction[0] > contradiction[1]
+    assert similarity[0] > similarity[1] and similarity[2] > similarity[1]
+    assert contradiction[0] > contradiction[2]
     assert f.values["antonym"][0] == 1
 
 
 def test_a_year_named_by_one_side_only_is_a_date_reason_and_two_years_are_different_dates(encoder):
     matcher = load_matcher()
     one = make_set(encoder, {"a": ARTICLE_2024[:1], "b": ARTICLE_2025[:1]})
-    reasons = matcher.reasons(one, pair_features(one, np.array([0]), np.array([1])), matcher.refutation(one.vectors))[0]
+    reasons = matcher.reasons(one, pair_features(one, np.array([0]), np.array([1])))[0]
     assert "date_unconfirmed" in {r["cue"] for r in reasons}
     two = make_set(encoder, {"a": ARTICLE_2024[:1], "b": ARTICLE_2025[:1]}, years={"b": frozenset({2025})})
     f = pair_features(two, np.array([0]), np.array([1]))
     assert f.values["date_differs"][0] == 1
-    cues = {r["cue"] for r in matcher.reasons(two, f, matcher.refutation(two.vectors))[0]}
+    cues = {r["cue"] for r in matcher.reasons(two, f)[0]}
     assert "different_dates" in cues and "date_unconfirmed" not in cues
 
 
@@ -104,62 +173,12 @@ def test_an_article_year_comes_from_its_title_or_lead_else_its_publication():
     assert article_event_years("Outcomes", "The conference revealed divides.", None) == frozenset()
 
 
-def test_match_rows_have_the_warehouse_columns_and_valid_relations(encoder):
-    claims = make_set(encoder, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD})
-    rows = match(claims, np.arange(len(claims)), load_matcher(), k=3, min_similarity=0.0).rows
-    assert rows
-    for row in rows:
-        assert row["claim_id_a"] < row["claim_id_b"] and row["article_id_a"] != row["article_id_b"]
-        assert row["pair_id"] == pair_id(row["claim_id_b"], row["claim_id_a"])
-        assert row["relation"] in RELATIONS
-        assert {r["cue"] for r in json.loads(row["reasons"])} >= {"similar_wording"}
-        assert set(json.loads(row["features"])) >= {"cos", "antonym", "refutation"}
-    assert len({r["pair_id"] for r in rows}) == len(rows)
+def test_nothing_to_match_gives_no_rows(encoder, nli):
+    assert run_match(encoder, nli, {"a": ARTICLE_2024})[1].rows == []
+    assert run_match(encoder, nli, {"a": ARTICLE_2024, "b": ARTICLE_2025}, new=[])[1].rows == []
 
 
-def test_nothing_to_match_gives_no_rows(encoder):
-    claims = make_set(encoder, {"a": ARTICLE_2024})
-    assert match(claims, np.arange(len(claims)), load_matcher(), k=3, min_similarity=0.0).rows == []
-    assert match(claims, np.array([], dtype=np.int64), load_matcher(), k=3).rows == []
-
-
-def clustered(n_articles: int, per_article: int, seed: int = 0):
-    """Articles whose claims are close to each other (one topic each) and far from the rest."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(n_articles, 32))
-    vectors = np.concatenate([c + 0.15 * rng.normal(size=(per_article, 32)) for c in centres]).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    n = len(vectors)
-    ids = [f"c{r:04d}" for r in range(n)]
-    arts = [f"a{r // per_article}" for r in range(n)]
-    return claim_set(ids, arts, ["Some claim text."] * n, vectors, vectors, [[] for _ in ids], [frozenset()] * n)
-
-
-def test_a_claim_of_a_long_article_still_gets_k_neighbours_from_other_articles():
-    claims = clustered(10, 30)  # each claim's 29 nearest are of its own article
-    for index in (build_index(claims.vectors), build_index(claims.vectors, hnsw_from=2)):
-        found = neighbours(index, claims, np.arange(len(claims)), k=5)
-        assert np.bincount(found.i, minlength=len(claims)).min() == 5
-        assert all(claims.article_ids[a] != claims.article_ids[b] for a, b in zip(found.i.tolist(), found.j.tolist()))
-
-
-def test_matching_articles_one_by_one_finds_every_pair_a_match_of_all_at_once_finds():
-    claims = clustered(6, 8, seed=3)
-    k = 4
-    everything = set(zip(*map(np.ndarray.tolist, candidates(claims, np.arange(len(claims)), k=k)[:2])))
-    found, earlier = set(), {}
-    for article in range(6):  # articles arrive one at a time: the warehouse holds the first ones only
-        end = (article + 1) * 8
-        so_far = claim_set(claims.claim_ids[:end], claims.article_ids[:end], claims.texts[:end], claims.vectors[:end],
-                           claims.title_vectors[:end], [[] for _ in range(end)], [frozenset()] * end)
-        i, j, _, top = candidates(so_far, np.arange(end - 8, end), k=k, earlier=earlier)
-        found |= set(zip(i.tolist(), j.tolist()))
-        earlier.update(top)
-    assert everything <= found
-    without = set()  # what matching only the new claims would find
-    for article in range(6):
-        end = (article + 1) * 8
-        so_far = claim_set(claims.claim_ids[:end], claims.article_ids[:end], claims.texts[:end], claims.vectors[:end],
-                           claims.title_vectors[:end], [[] for _ in range(end)], [frozenset()] * end)
-        without |= set(zip(*map(np.ndarray.tolist, candidates(so_far, np.arange(end - 8, end), k=k)[:2])))
-    assert not everything <= without  # the case the earlier claims' search is for
+def test_the_nli_model_reads_a_negation_as_a_contradiction_and_a_paraphrase_as_entailment(nli):
+    p = nli.probabilities([SAME[0], SAME[0]], [DISSENT, SAME[1]])
+    assert p.shape == (2, 3) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    assert p[0, 2] > 0.5 and p[1, 0] > 0.5

@@ -51,12 +51,26 @@ def test_a_headline_reads_as_one_sentence(headline, sentence):
 @pytest.mark.skipif(not (STANCE / "stances.csv").is_file(), reason="the stance benchmark is beside the project in CI")
 def test_a_small_fit_on_the_stance_benchmark_writes_a_matcher_that_loads(tmp_path, nlp):
     from claims.encoder import load_encoder
-    from claims.match import load_matcher
+    from claims.match import ARTICLE_FEATURES, CONTRADICTION_FEATURES, load_matcher
+    from claims.nli import load_nli
 
-    figures = mt.train(STANCE, tmp_path / "matcher", nlp=nlp, encoder=load_encoder(), limit=400)
+    figures = mt.train(STANCE, tmp_path / "matcher", nlp=nlp, encoder=load_encoder(), nli=load_nli(), limit=400)
     model = json.loads((tmp_path / "matcher" / "matcher.json").read_text())
-    assert model["version"] == figures["version"] and len(model["contradiction"]["direction"]) == 384
+    assert model["version"] == figures["version"]
+    assert set(model["relatedness"]["weights"]) == set(ARTICLE_FEATURES)
+    assert set(model["contradiction"]["weights"]) == set(CONTRADICTION_FEATURES)
+    assert 0 < model["thresholds"]["related"] < 1
     assert model["meta"]["report"]["rows"] == figures["rows"] > 0
     assert 0.5 <= figures["relatedness_roc_auc"] <= 1
     matcher = load_matcher(str(tmp_path / "matcher"))
     assert matcher.version == figures["version"]
+
+
+def test_the_related_threshold_keeps_the_asked_share_of_related_examples():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(1000, 1))
+    y = X[:, 0] + rng.normal(scale=0.5, size=1000) > 0
+    examples = mt.Examples(X, y, np.ones(1000))
+    threshold = mt.related_threshold(0.0, np.array([2.0]), examples, recall=0.9)
+    scores = 1 / (1 + np.exp(-2.0 * X[y, 0]))
+    assert (scores >= threshold).mean() == pytest.approx(0.9, abs=0.01)

@@ -33,9 +33,10 @@ def test_the_matcher_config_holds_the_shipped_matchers_priors_and_thresholds():
     shipped = meta(DEFAULT_MATCHER_DIR, "matcher.json")
     cfg = MatcherConfig.read()
     assert {"similarity": cfg.similarity_prior, "contradiction": cfg.contradiction_prior, "firm": cfg.firm} == shipped["meta"]["priors"]
-    assert cfg.thresholds == shipped["thresholds"]
-    assert shipped["meta"]["direction_strength"] in cfg.direction_strengths
-    assert [float(s) for s in shipped["meta"]["direction_strength_cv_auc"]] == list(cfg.direction_strengths)
+    related = dict(shipped["thresholds"])
+    assert 0 < related.pop("related") < 1  # fitted: the threshold that keeps cfg.related_recall of the fit half's related rows
+    assert cfg.thresholds == related
+    assert shipped["meta"]["related_recall_on_fit"] == cfg.related_recall
 
 
 def test_options_come_from_the_default_config_then_a_config_file_then_keywords(tmp_path):

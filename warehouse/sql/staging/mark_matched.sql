@@ -1,7 +1,7 @@
--- Record that the claims of `batch` were matched, with their nearest cosines; a claim matched
--- before gets the new ones.
+-- Record that the claims of `batch` were matched; a claim matched before (a rematch) gets the
+-- new matcher, encoder and run.
 INSERT INTO matched_claims BY NAME SELECT * FROM batch
 ON CONFLICT (claim_id) DO UPDATE SET
     matcher = excluded.matcher, encoder = excluded.encoder, matched_at = excluded.matched_at,
-    run_id = excluded.run_id, top_cosines = excluded.top_cosines
+    run_id = excluded.run_id
 RETURNING claim_id;

