@@ -201,14 +201,20 @@ def _article_rows(claims: ClaimSet) -> tuple[np.ndarray, np.ndarray]:
     return order, starts
 
 
-def article_features(claims: ClaimSet, tfidf, a: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
-    """:data:`ARTICLE_FEATURES` of the article pairs (a[k], b[k]) (article codes): their TF-IDF
-    cosine, the cosine of their mean claim embeddings, and their best claim-to-claim cosine."""
-    order, starts = _article_rows(claims)
+def _centroids(claims: ClaimSet) -> np.ndarray:
+    """Each article's mean claim embedding (by article code), unit length."""
     codes = claims.cue_arrays["articles"]
-    centroid = np.zeros((len(starts) - 1, claims.vectors.shape[1]), np.float32)
+    centroid = np.zeros((codes.max() + 1 if len(codes) else 0, claims.vectors.shape[1]), np.float32)
     np.add.at(centroid, codes, claims.vectors)
-    centroid /= np.maximum(np.linalg.norm(centroid, axis=1, keepdims=True), 1e-12)
+    return centroid / np.maximum(np.linalg.norm(centroid, axis=1, keepdims=True), 1e-12)
+
+
+def article_features(claims: ClaimSet, tfidf, a: np.ndarray, b: np.ndarray, centroid: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """:data:`ARTICLE_FEATURES` of the article pairs (a[k], b[k]) (article codes): their TF-IDF
+    cosine, the cosine of their mean claim embeddings (``centroid``, when already computed), and
+    their best claim-to-claim cosine."""
+    order, starts = _article_rows(claims)
+    centroid = _centroids(claims) if centroid is None else centroid
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     tfidf = tfidf.tocsr()
     t = np.asarray(tfidf[a].multiply(tfidf[b]).sum(axis=1)).ravel() if len(a) else np.zeros(0)
@@ -236,12 +242,8 @@ def related_articles(
     ``centroid_floor``; each with its best claim-to-claim cosine and the matcher's relatedness.
     ``tfidf`` has one row per article code. An article keeps at most ``max_related`` related
     articles (the most related): the bound on what one claim is compared with."""
-    order, starts = _article_rows(claims)
-    n_articles = len(starts) - 1
-    codes = claims.cue_arrays["articles"]
-    centroid = np.zeros((n_articles, claims.vectors.shape[1]), np.float32)
-    np.add.at(centroid, codes, claims.vectors)
-    centroid /= np.maximum(np.linalg.norm(centroid, axis=1, keepdims=True), 1e-12)
+    centroid = _centroids(claims)
+    n_articles = len(centroid)
     is_new = np.zeros(n_articles, bool)
     is_new[np.asarray(new, np.int64)] = True
     tfidf = tfidf.tocsr()
@@ -261,7 +263,7 @@ def related_articles(
         empty = np.zeros(0)
         return ArticlePairs(empty.astype(np.int64), empty.astype(np.int64), {n: empty for n in ARTICLE_FEATURES}, empty, empty.astype(bool))
     a, b = np.concatenate(found_a), np.concatenate(found_b)
-    values = article_features(claims, tfidf, a, b)
+    values = article_features(claims, tfidf, a, b, centroid)
     relatedness = matcher.relatedness(values)
     related = relatedness >= matcher.thresholds["related"]
     # The bound: the most related pairs first, a pair is kept while both its articles have fewer
