@@ -28,6 +28,7 @@ CUE_NAMES = {
     "antonym": "opposite words",
     "negation_mismatch": "negation",
     "refuting": "refuting words",
+    "article_refuting": "the article disputes the report",
     "hedge_mismatch": "hedged against asserted",
     "number_mismatch": "different numbers",
     "date_differs": "different dates",

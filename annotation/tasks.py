@@ -80,7 +80,8 @@ def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT)
 
 
 # The pair's reasons (claims/match.py) that say why two claims may contradict, in words.
-_CONTRADICTION_CUES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "different_dates")
+_CONTRADICTION_CUES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "different_dates",
+                       "article_refuting")
 
 
 def match_reason(match: Mapping, may_contradict: float = MAY_CONTRADICT) -> str:
@@ -93,7 +94,9 @@ def match_reason(match: Mapping, may_contradict: float = MAY_CONTRADICT) -> str:
     contradiction = float(match.get("contradiction") or 0.0)
     if contradiction >= may_contradict:
         cues = [r["detail"] for r in reasons if r.get("cue") in _CONTRADICTION_CUES][:2]
-        return "says otherwise: " + "; ".join(["the inference model finds they cannot both be true"] + cues)
+        inferred = any(r.get("cue") == "inference" and "cannot both be true" in r.get("detail", "") for r in reasons)
+        lead = ["the inference model finds they cannot both be true"] if inferred or not cues else []
+        return "says otherwise: " + "; ".join(lead + cues)
     if match.get("relation") == "different_event":
         dates = next((r["detail"].split(":")[0] for r in reasons if r.get("cue") == "different_dates"), "")
         return f"a similar claim about another event ({dates})" if dates else "a similar claim about another event"

@@ -145,6 +145,16 @@ def profile(text: str) -> Profile:
     )
 
 
+def refuting_words(text: str) -> dict[str, int]:
+    """The refuting words of a text (an article: "hoax", "denied", "false" ...) with their counts:
+    an article that uses them disputes what it reports."""
+    counts: dict[str, int] = {}
+    for t in _WORD.findall(text.lower()):
+        if t in REFUTING:
+            counts[t] = counts.get(t, 0) + 1
+    return counts
+
+
 # The pair cues, in the order of the matcher's feature vector; each is 0 or 1 (or a count).
 PAIR_CUES = (
     "antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "date_differs",

@@ -9,12 +9,15 @@ the pairs. The steps:
    the cosine of their mean claim embeddings and their best claim-to-claim cosine, combined by
    the matcher's relatedness model; an article keeps its ``max_related`` most related articles.
 2. :func:`aligned_pairs`: within each related pair of articles, every claim against every claim
-   of the other, and each claim keeps its ``per_article`` most similar counterparts there. A claim
-   is compared with at most ``per_article * max_related`` claims, whatever the number of claims.
+   of the other; the pair keeps its ``per_article`` closest claim pairs (a claim of the longer
+   article in one of them at most), and as many more where an antonym or negation cue shows. The
+   NLI model reads at most ``2 * per_article`` pairs per related article pair, so at most
+   ``2 * per_article * max_related`` per article, whatever its length.
 3. :func:`pair_features`: what a pair's scores rest on: the NLI cross-encoder's probabilities
    (both claims read together), the two sentences' cosine, the two articles' titles, shared
-   names and words, and the cues of claims/cues.py (antonyms, negation, refuting words, hedges,
-   numbers, dates) that a sentence model sees poorly.
+   names and words, the cues of claims/cues.py (antonyms, negation, refuting words, hedges,
+   numbers, dates) that a sentence model sees poorly, and whether the fuller article's text
+   disputes what it reports (refuting words: "hoax", "denied", "false").
 4. :class:`Matcher` (a model file, claims/models/matcher/): ``relatedness`` of articles,
    ``similarity`` (same event, same truth conditions) and ``contradiction`` of claims as
    logistic models over those features, the model's relation for a pair, and the reasons people
@@ -42,7 +45,8 @@ MATCHER = "model"  # the setting's value for the shipped matcher
 SIMILARITY_FEATURES = ("cos", "cos_title", "entity_overlap", "word_overlap", "date_differs")
 # What a sentence model cannot see, or sees poorly: opposite words of a known axis, a negation or
 # a hedge on one side only, refuting words, different numbers, different years.
-CUE_FEATURES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "date_differs")
+CUE_FEATURES = ("antonym", "negation_mismatch", "refuting", "hedge_mismatch", "number_mismatch", "date_differs",
+                "article_refuting")
 # The NLI cross-encoder's judgement (claims/nli.py): "nli" is the log-odds that the two claims
 # cannot both be true, "nli_entail" the probability that one follows from the other.
 NLI_FEATURES = ("nli", "nli_entail")
@@ -65,6 +69,8 @@ class ClaimSet:
     times: list[frozenset[int]]         # the years the claim speaks of: its own, else its article's
     time_sources: list[str | None]      # "claim", "article" or None (no year known)
     contexts: list[str]                 # the claim with the sentences either side (its passage)
+    # the refuting words of each claim's article with their counts (one dict per article, shared)
+    article_refuting: list[dict[str, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.claim_ids)
@@ -81,6 +87,11 @@ class ClaimSet:
             "refuting": np.array([min(q.refuting, 3) for q in p], dtype=np.float64),
             "articles": _codes(self.article_ids),
             "rank": _codes(self.claim_ids),
+            "article_sizes": np.bincount(_codes(self.article_ids)) if len(p) else np.zeros(0, np.int64),
+            # the same words in the same order (case and punctuation aside): one code
+            "wording": _codes([" ".join(_lower_words(t)) for t in self.texts]),
+            "article_refuting": np.log1p([sum(c.values()) for c in self.article_refuting]) if self.article_refuting is not None
+            else np.zeros(len(p)),
         }
 
     def subset(self, rows: Sequence[int]) -> ClaimSet:
@@ -91,7 +102,7 @@ class ClaimSet:
             claim_ids=pick(self.claim_ids), article_ids=pick(self.article_ids), texts=pick(self.texts),
             vectors=self.vectors[rows], title_vectors=self.title_vectors[rows], entities=pick(self.entities),
             profiles=pick(self.profiles), times=pick(self.times), time_sources=pick(self.time_sources),
-            contexts=pick(self.contexts),
+            contexts=pick(self.contexts), article_refuting=None if self.article_refuting is None else pick(self.article_refuting),
         )
 
     @functools.cached_property
@@ -130,11 +141,18 @@ def claim_set(
     entities: Sequence[Sequence[str]],
     article_time: Sequence[frozenset[int]],
     contexts: Sequence[str] | None = None,
+    article_texts: dict[str, str] | None = None,
 ) -> ClaimSet:
     """Build a :class:`ClaimSet`: each claim's profile, names and time (its own years, else its
     article's, from :func:`article_years`); ``contexts``: each claim's passage (default: the
-    claim alone)."""
+    claim alone); ``article_texts``: each article's text by id, for its refuting words."""
+    from claims.cues import refuting_words
+
     profiles = [profile(t) for t in texts]
+    refuting = None
+    if article_texts is not None:
+        words = {a: refuting_words(article_texts.get(a) or "") for a in set(article_ids)}
+        refuting = [words[a] for a in article_ids]
     times, sources = [], []
     for p, fallback in zip(profiles, article_time):
         if p.years:
@@ -149,7 +167,7 @@ def claim_set(
         title_vectors=np.ascontiguousarray(title_vectors, dtype=np.float32),
         entities=[frozenset(e.lower() for e in names) for names in entities],
         profiles=profiles, times=times, time_sources=sources,
-        contexts=list(contexts) if contexts is not None else list(texts),
+        contexts=list(contexts) if contexts is not None else list(texts), article_refuting=refuting,
     )
 
 
@@ -234,13 +252,14 @@ def article_features(claims: ClaimSet, tfidf, a: np.ndarray, b: np.ndarray, cent
 
 
 def related_articles(
-    claims: ClaimSet, tfidf, new: np.ndarray, matcher: "Matcher", *, tfidf_floor: float = 0.05, centroid_floor: float = 0.5,
+    claims: ClaimSet, tfidf, new: np.ndarray, matcher: "Matcher", *, tfidf_floor: float = 0.02, centroid_floor: float = 0.4,
     max_related: int = 50, chunk: int = 256,
 ) -> ArticlePairs:
     """The article pairs with at least one article in ``new`` (article codes) worth comparing:
     TF-IDF cosine at least ``tfidf_floor`` or cosine of the mean claim embeddings at least
     ``centroid_floor``; each with its best claim-to-claim cosine and the matcher's relatedness.
-    ``tfidf`` has one row per article code. An article keeps at most ``max_related`` related
+    ``tfidf`` has one row per article code (the floors keep 97 % of the stance benchmark's related
+    pairs of its fit half, as many as the relatedness threshold alone). An article keeps at most ``max_related`` related
     articles (the most related): the bound on what one claim is compared with."""
     centroid = _centroids(claims)
     n_articles = len(centroid)
@@ -279,39 +298,52 @@ def related_articles(
     return ArticlePairs(lo, hi, values, relatedness, related)
 
 
-def aligned_pairs(claims: ClaimSet, articles: ArticlePairs, *, per_article: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The candidate claim pairs of the related article pairs: each claim with its
-    ``per_article`` most similar claims of each related article (both ways). Returns (i, j,
-    cosine), each unordered pair once, i's claim id below j's."""
+def aligned_pairs(claims: ClaimSet, articles: ArticlePairs, *, per_article: int = 3) -> tuple[np.ndarray, ...]:
+    """The candidate claim pairs of the related article pairs: each claim of the longer article
+    with its most similar claim of the shorter one, and of those the ``per_article`` most similar
+    (a headline against a body: the headline with its closest body claims), plus up to
+    ``per_article`` more where a cue the NLI model should weigh shows (words of opposite sides of
+    an antonym axis, a negation on one side only). A sentence that both articles word alike (a
+    wire copy's shared background) says nothing of whether they disagree: such pairs come last. Returns (i, j, cosine, group): each unordered pair once, i's claim id
+    below j's, and the related article pair (its position among the related ones) it belongs
+    to; a group's pairs are together, the first the closest."""
     order, starts = _article_rows(claims)
-    found_i, found_j, found_c = [], [], []
-    for x, y in zip(articles.a[articles.related].tolist(), articles.b[articles.related].tolist()):
+    arrays = claims.cue_arrays
+    wording, axes, negated = arrays["wording"], arrays["axes"], arrays["negated"]
+    found_i, found_j, found_c, found_g = [], [], [], []
+    related = zip(articles.a[articles.related].tolist(), articles.b[articles.related].tolist())
+    for g, (x, y) in enumerate(related):
         rows_x, rows_y = order[starts[x] : starts[x + 1]], order[starts[y] : starts[y + 1]]
         if not len(rows_x) or not len(rows_y):
             continue
+        if len(rows_x) < len(rows_y):
+            rows_x, rows_y = rows_y, rows_x  # x: the longer article
         sims = claims.vectors[rows_x] @ claims.vectors[rows_y].T
-        m = min(per_article, len(rows_y))
-        top = np.argpartition(-sims, m - 1, axis=1)[:, :m]
-        found_i.append(np.repeat(rows_x, m)), found_j.append(rows_y[top.ravel()])
-        found_c.append(np.take_along_axis(sims, top, axis=1).ravel())
-        m = min(per_article, len(rows_x))
-        top = np.argpartition(-sims, m - 1, axis=0)[:m, :]
-        found_i.append(rows_x[top.T.ravel()]), found_j.append(np.repeat(rows_y, m))
-        found_c.append(np.take_along_axis(sims, top, axis=0).T.ravel())
+        rank = sims - 4.0 * (wording[rows_x][:, None] == wording[rows_y][None, :])  # worded alike: last
+        best = rank.argmax(axis=1)
+        by_rank = np.argsort(-rank[np.arange(len(rows_x)), best], kind="stable")
+        top, rest = by_rank[:per_article], by_rank[per_article:]
+        if len(rest):
+            cued = ((axes[rows_x[rest]] * axes[rows_y[best[rest]]]) < 0).any(axis=1)
+            cued |= negated[rows_x[rest]] != negated[rows_y[best[rest]]]
+            top = np.concatenate([top, rest[cued][:per_article]])
+        found_i.append(rows_x[top]), found_j.append(rows_y[best[top]]), found_c.append(sims[top, best[top]])
+        found_g.append(np.full(len(top), g))
     if not found_i:
         empty = np.zeros(0, np.int64)
-        return empty, empty, np.zeros(0, np.float32)
-    return unordered(claims, np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_c))
+        return empty, empty, np.zeros(0, np.float32), empty
+    return unordered(claims, np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_c), np.concatenate(found_g))
 
 
-def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each unordered pair once, ordered by claim id (the warehouse's claim_id_a < claim_id_b)."""
+def unordered(claims: ClaimSet, i: np.ndarray, j: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Each unordered pair once, ordered by claim id (the warehouse's claim_id_a < claim_id_b),
+    in the order first met, with its values of ``columns``."""
     rank = claims.cue_arrays["rank"]  # a claim's position in claim id order
     swap = rank[i] > rank[j]
     i, j = np.where(swap, j, i), np.where(swap, i, j)
     _, first = np.unique(i * len(claims) + j, return_index=True)
     first.sort()
-    return i[first], j[first], cos[first]
+    return (i[first], j[first], *(c[first] for c in columns))
 
 
 def _codes(values: Sequence[str]) -> np.ndarray:
@@ -403,6 +435,7 @@ def pair_features(
         "refuting": np.where(one_side_refutes, refuting[i] + refuting[j], 0.0),
         "hedge_mismatch": (hedge[i] != hedge[j]).astype(np.float64),
         "number_mismatch": numbers,
+        "article_refuting": arrays["article_refuting"][premise_side(claims, i, j)[0]] if len(i) else np.zeros(0),
     }
     if nli is None:
         nli = np.tile(np.array([0.0, 1.0, 0.0]), (len(i), 1))
@@ -534,6 +567,10 @@ def _cue_detail(cue: str, claims: ClaimSet, a: int, b: int) -> str:
         return f"{', '.join(sorted(pa.numbers))} against {', '.join(sorted(pb.numbers))}"
     if cue == "date_differs":
         return f"{_years(claims.times[a])} against {_years(claims.times[b])}"
+    if cue == "article_refuting":
+        fuller = int(premise_side(claims, np.array([a]), np.array([b]))[0][0])
+        words = sorted(claims.article_refuting[fuller].items(), key=lambda w: (-w[1], w[0]))
+        return "the fuller article disputes what it reports: " + ", ".join(f"{w} ({n})" if n > 1 else w for w, n in words[:6])
     return {
         "negation_mismatch": "one claim is negated, the other is not",
         "refuting": "refuting words on one side only",
@@ -606,15 +643,16 @@ class MatchResult:
 
 def match(
     claims: ClaimSet, article_texts: Sequence[str], new_articles: Sequence[str], matcher: Matcher, nli, *,
-    per_article: int = 2, max_related: int = 50, min_cosine: float = 0.0, min_similarity: float = 0.5,
+    per_article: int = 3, max_related: int = 50, min_cosine: float = 0.0, min_similarity: float = 0.5,
     min_contradiction: float = 0.3, sink: Callable[[list[dict]], None] | None = None, chunk: int = 20_000,
 ) -> MatchResult:
     """Match the claims of the ``new_articles`` (article ids) against the claims of every other
     article: the related article pairs (:func:`related_articles`, ``article_texts`` in the order
     of the sorted article ids), their aligned claim pairs (:func:`aligned_pairs`) whose cosine is
-    at least ``min_cosine``, each scored by ``nli`` (a claims.nli.PairModel) and the matcher. A
-    pair is kept when its similarity is at
-    least ``min_similarity`` or its contradiction at least ``min_contradiction``. Pairs are
+    at least ``min_cosine`` (and each related article pair's closest), each scored by ``nli`` (a
+    claims.nli.PairModel) and the matcher. A pair is kept when its similarity is at least
+    ``min_similarity`` or its contradiction at least ``min_contradiction``, and so is the most
+    contradicting pair of each related article pair. Pairs are
     scored ``chunk`` at a time; with ``sink``, each chunk's rows go to it (to be stored) instead
     of into the result, so memory does not grow with them."""
     articles = sorted(set(claims.article_ids))
@@ -624,17 +662,25 @@ def match(
         empty = ArticlePairs(*(np.zeros(0, np.int64),) * 2, {n: np.zeros(0) for n in ARTICLE_FEATURES}, np.zeros(0), np.zeros(0, bool))
         return MatchResult(empty, [], 0, [])
     pairs = related_articles(claims, article_tfidf(article_texts), new, matcher, max_related=max_related)
-    i, j, cos = aligned_pairs(claims, pairs, per_article=per_article)
-    close = cos >= min_cosine
-    i, j, cos = i[close], j[close], cos[close]
+    i, j, cos, group = aligned_pairs(claims, pairs, per_article=per_article)
+    closest = np.ones(len(group), bool)
+    closest[1:] = group[1:] != group[:-1]  # a group's pairs come closest first
+    read = (cos >= min_cosine) | closest
+    i, j, cos, group = i[read], j[read], cos[read], group[read]
     rows: list[dict] = []
-    for start in range(0, len(i), chunk):
-        part = score_pairs(claims, i[start : start + chunk], j[start : start + chunk], cos[start : start + chunk], matcher, nli,
-                           min_similarity=min_similarity, min_contradiction=min_contradiction)
+    # Chunks end where a group does, so that each group's pairs are scored together.
+    bounds = np.nonzero(np.diff(group))[0] + 1
+    start = 0
+    while start < len(i):
+        after = bounds[bounds >= start + chunk]
+        end = int(after[0]) if len(after) else len(i)
+        part = score_pairs(claims, i[start:end], j[start:end], cos[start:end], matcher, nli,
+                           min_similarity=min_similarity, min_contradiction=min_contradiction, group=group[start:end])
         if sink is not None:
             sink(part)
         else:
             rows.extend(part)
+        start = end
     return MatchResult(pairs, article_pair_rows(articles, pairs, matcher), len(i), rows)
 
 
@@ -648,29 +694,41 @@ def article_pair_rows(articles: Sequence[str], pairs: ArticlePairs, matcher: Mat
             for a, b, r, k, t in zip(pairs.a.tolist(), pairs.b.tolist(), pairs.relatedness.tolist(), pairs.related.tolist(), table)]
 
 
-def read_pairs(claims: ClaimSet, i: np.ndarray, j: np.ndarray, nli) -> np.ndarray:
-    """The NLI model's probabilities for the pairs (i[k], j[k]). The premise is the passage of the
-    claim whose article has more claims (the fuller account: a body against a headline), the
-    hypothesis the other claim, as the model learnt from news."""
-    codes = claims.cue_arrays["articles"]
-    sizes = np.bincount(codes)
+def premise_side(claims: ClaimSet, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(premise, hypothesis) rows of the pairs (i[k], j[k]): the premise is the claim whose
+    article has more claims (the fuller account: a body against a headline)."""
+    codes, sizes = claims.cue_arrays["articles"], claims.cue_arrays["article_sizes"]
     i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
     swap = sizes[codes[i]] > sizes[codes[j]]
-    premise, hypothesis = np.where(swap, i, j), np.where(swap, j, i)
+    return np.where(swap, i, j), np.where(swap, j, i)
+
+
+def read_pairs(claims: ClaimSet, i: np.ndarray, j: np.ndarray, nli) -> np.ndarray:
+    """The NLI model's probabilities for the pairs (i[k], j[k]): premise the passage of the
+    :func:`premise_side` claim, hypothesis the other claim, as the model learnt from news."""
+    premise, hypothesis = premise_side(claims, i, j)
     return nli.probabilities([claims.contexts[p] for p in premise.tolist()], [claims.texts[h] for h in hypothesis.tolist()])
 
 
 def score_pairs(
     claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None, matcher: Matcher, nli, *,
-    min_similarity: float = 0.0, min_contradiction: float = 0.0,
+    min_similarity: float = 0.0, min_contradiction: float = 0.0, group: np.ndarray | None = None,
 ) -> list[dict]:
     """claim_pairs rows of the pairs (i[k], j[k]) (rows of ``claims``, i's claim id below j's)
-    similar enough, or contradicting enough, to keep; ``nli`` reads each pair."""
+    similar enough, or contradicting enough, to keep; ``nli`` reads each pair. With ``group``
+    (each pair's related article pair, all of a group's pairs here), each group's most
+    contradicting pair is kept too: every related article pair shows where it most disagrees."""
     if not len(i):
         return []
     features = pair_features(claims, i, j, cos, read_pairs(claims, i, j, nli))
     similarity, contradiction = matcher.score(features)
-    keep = np.nonzero((similarity >= min_similarity) | (contradiction >= min_contradiction))[0]
+    kept = (similarity >= min_similarity) | (contradiction >= min_contradiction)
+    if group is not None:
+        by_group = np.lexsort((-contradiction, group))  # each group's most contradicting pair first
+        first = np.ones(len(by_group), bool)
+        first[1:] = group[by_group][1:] != group[by_group][:-1]
+        kept[by_group[first]] = True
+    keep = np.nonzero(kept)[0]
     kept = PairFeatures(features.i[keep], features.j[keep], {n: v[keep] for n, v in features.values.items()})
     import orjson
 

@@ -91,10 +91,10 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
         article_ids, article_texts = matching.match_articles(con, encoder)
         stale = matching.stale_pairs(con, matcher.version) if rematch else []
     nli = load_nli(settings.nli, settings.encoder_threads)
-    claims = _claim_set(inputs)
+    texts = dict(zip(article_ids, article_texts))
+    claims = _claim_set(inputs, texts)
     queries = np.arange(len(claims)) if rematch else np.nonzero(~inputs.matched)[0]
     new_articles = sorted({inputs.article_ids[n] for n in queries.tolist()})
-    texts = dict(zip(article_ids, article_texts))
     at = matching.now()
     counts = {"kept": 0, "new": 0, "updated": 0}
     found: set[str] = set()
@@ -133,8 +133,9 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
     return len(queries), related, result.scored, counts["kept"], counts["new"], counts["updated"]
 
 
-def _claim_set(inputs: matching.MatchInputs, rows: np.ndarray | None = None):
-    """The matcher's ClaimSet of the warehouse's claims (or of these rows of them)."""
+def _claim_set(inputs: matching.MatchInputs, texts: dict[str, str], rows: np.ndarray | None = None):
+    """The matcher's ClaimSet of the warehouse's claims (or of these rows of them); ``texts``:
+    their articles' text by id."""
     from claims.match import claim_set
 
     rows = np.arange(len(inputs.claim_ids)) if rows is None else rows
@@ -142,7 +143,7 @@ def _claim_set(inputs: matching.MatchInputs, rows: np.ndarray | None = None):
     return claim_set(
         pick(inputs.claim_ids), pick(inputs.article_ids), pick(inputs.texts), inputs.vectors[rows], inputs.title_vectors[rows],
         [[e["text"] for e in json.loads(raw or "[]")] for raw in pick(inputs.entities)],
-        [frozenset(y or ()) for y in pick(inputs.event_years)], pick(inputs.contexts),
+        [frozenset(y or ()) for y in pick(inputs.event_years)], pick(inputs.contexts), texts,
     )
 
 
@@ -157,13 +158,14 @@ def human_pair_examples(db: str, settings: Settings):
         if not resolved:
             return None
         inputs = matching.match_inputs(con, _encoder_version(settings))
+        texts = dict(zip(*matching.match_articles(con, _encoder_version(settings))))
     position = {c: n for n, c in enumerate(inputs.claim_ids)}
     resolved = [r for r in resolved if r[0] in position and r[1] in position]
     if not resolved:
         return None
     rows = np.array(sorted({position[c] for a, b, _ in resolved for c in (a, b)}), dtype=np.int64)
     local = {inputs.claim_ids[r]: n for n, r in enumerate(rows)}
-    claims = _claim_set(inputs, rows)
+    claims = _claim_set(inputs, texts, rows)
     i = np.array([local[a] for a, _, _ in resolved], dtype=np.int64)
     j = np.array([local[b] for _, b, _ in resolved], dtype=np.int64)
     return pair_examples(claims, i, j, [r for _, _, r in resolved], load_nli(settings.nli, settings.encoder_threads))

@@ -96,20 +96,24 @@ class Settings(BaseSettings):
         "model.onnx and nli.json.",
     )
     match_per_article: int = Field(
-        2, ge=1, description="Counterparts each claim keeps in each related article (its most similar claims there)."
+        3, ge=1, description="Claim pairs the NLI model reads in each related article pair: the closest, and as many "
+        "more with an antonym or negation cue (a claim of the longer article in one of them at most).",
     )
     match_max_related: int = Field(
         50, ge=1, description="Related articles each article is aligned with, at most (the most related): with "
-        "match_per_article, the bound on the pairs a claim takes part in.",
+        "match_per_article, the bound on the pairs read per article.",
     )
     match_min_cosine: float = Field(
         0.3, ge=-1, le=1, description="Aligned claim pairs less alike than this sentence cosine are not read by the NLI model "
-        "(claims that far apart rarely speak of one fact).",
+        "(claims that far apart rarely speak of one fact), except the closest pair of each related article pair.",
     )
     match_min_similarity: float = Field(
         0.5, ge=0, le=1, description="Pairs less similar than this are not kept, unless they reach match_min_contradiction."
     )
-    match_min_contradiction: float = Field(0.3, ge=0, le=1, description="Pairs that contradict at least this much are kept.")
+    match_min_contradiction: float = Field(
+        0.3, ge=0, le=1, description="Pairs that contradict at least this much are kept (and each related article pair's "
+        "most contradicting pair).",
+    )
     pair_push_threshold: float = Field(
         0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
     )

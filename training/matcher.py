@@ -63,6 +63,7 @@ class MatcherConfig:
     prior_strength: float
     related_recall: float  # the share of the fit half's related rows the relatedness threshold keeps
     nli_folds: int  # the NLI pairs' folds (training.nli.split): fold 0 joins the contradiction examples
+    nli_weight: float  # each of those pairs' weight, a news row's being 1
     thresholds: dict[str, float]
 
     @classmethod
@@ -74,6 +75,7 @@ class MatcherConfig:
                 similarity_prior=dict(doc["similarity_prior"]), contradiction_prior=dict(doc["contradiction_prior"]),
                 firm=dict(doc["firm"]), prior_strength=float(doc["prior_strength"]),
                 related_recall=float(doc["relatedness"]["recall"]), nli_folds=int(doc["nli"]["folds"]),
+                nli_weight=float(doc["nli"]["weight"]),
                 thresholds=dict(doc["thresholds"]),
             )
         except KeyError as e:
@@ -158,7 +160,7 @@ def load_stance(folder: Path, nlp, encoder, *, seed: int = SEED, limit: int | No
     unique_titles = sorted(set(titles))
     title_vectors = dict(zip(unique_titles, encoder.encode(unique_titles)))
     claims = claim_set(ids, article_ids, texts, vectors, np.stack([title_vectors[t] for t in titles]) if titles else vectors,
-                       entities, [frozenset()] * len(ids), contexts)
+                       entities, [frozenset()] * len(ids), contexts, {a.article_id: a.text for a in articles})
     head_rows = dict(zip(headlines, rows_of[: len(headlines)]))
     body_rows = dict(zip(body_ids, rows_of[len(headlines) :]))
     data = StanceData(claims, {a.article_id: a.text for a in articles})
@@ -290,7 +292,7 @@ def aligned_row_pairs(part: Split, rows: np.ndarray, nli) -> tuple[PairFeatures,
     keep = np.ones(len(rows), bool)
     articles = ArticlePairs(np.minimum(part.a[rows], part.b[rows]), np.maximum(part.a[rows], part.b[rows]), {},
                             np.ones(len(rows)), keep)
-    i, j, cos = aligned_pairs(part.claims, articles)
+    i, j, cos, _ = aligned_pairs(part.claims, articles)
     codes = part.claims.cue_arrays["articles"]
     row_of = {(int(x), int(y)): int(n) for n, x, y in zip(rows, articles.a, articles.b)}
     owner = np.array([row_of[(min(x, y), max(x, y))] for x, y in zip(codes[i].tolist(), codes[j].tolist())], np.int64)
@@ -324,7 +326,7 @@ def contradiction_examples(part: Split, nli, cfg: MatcherConfig) -> Examples:
     return examples
 
 
-def nli_examples(encoder, nli, path: Path, folds: int) -> Examples:
+def nli_examples(encoder, nli, path: Path, folds: int, weight: float = 1.0) -> Examples:
     """Contradiction examples of sentence pairs: the dev fold of the NLI sets the cross-encoder
     learnt from (training.nli.split: premises it never saw), labelled contradiction or not, so
     the model also learns what the cross-encoder's judgement is worth between two claims."""
@@ -334,11 +336,12 @@ def nli_examples(encoder, nli, path: Path, folds: int) -> Examples:
     texts = [p["premise"] for p in dev] + [p["hypothesis"] for p in dev]
     n = len(dev)
     vectors = encoder.encode(texts)
-    claims = claim_set([f"c{k:06d}" for k in range(2 * n)], [f"a{k:06d}" for k in range(2 * n)], texts, vectors, vectors,
-                       [[] for _ in texts], [frozenset()] * (2 * n))
+    article_ids = [f"a{k:06d}" for k in range(2 * n)]
+    claims = claim_set([f"c{k:06d}" for k in range(2 * n)], article_ids, texts, vectors, vectors,
+                       [[] for _ in texts], [frozenset()] * (2 * n), None, dict(zip(article_ids, texts)))
     i, j = np.arange(n), np.arange(n, 2 * n)
     f = pair_features(claims, i, j, None, nli.probabilities(texts[:n], texts[n:]))
-    return Examples(f.matrix(CONTRADICTION_FEATURES), np.array([p["label"] == "contradiction" for p in dev]), np.ones(n))
+    return Examples(f.matrix(CONTRADICTION_FEATURES), np.array([p["label"] == "contradiction" for p in dev]), np.full(n, weight))
 
 
 def similarity_examples(data: StanceData, split: str) -> Examples:
@@ -414,21 +417,20 @@ def news_pairs(data: StanceData, *, half: str = "fit", part: str = "fit", per_ro
 
 def evaluate_stance(matcher, nli, data: StanceData, split: str = "report") -> dict:
     """On the labelled (headline, body) rows of ``split``, scored as the pipeline scores an
-    article pair (its relatedness; when related, its aligned claim pairs read by the NLI model
-    and kept by similarity or contradiction): relatedness ROC AUC (related against unrelated
-    rows), the share of related and of disagreeing rows with any claim pair kept, and
-    disagreement ROC AUC (among related rows, disagree against agree and discuss, by the highest
-    contradiction of the row's kept pairs), with how many rows each rests on. Only the labelled
-    pairs are scored: `bench/bench_contradiction.py` measures the whole pipeline."""
+    article pair (its relatedness; when related, its aligned claim pairs read by the NLI model,
+    the most contradicting always kept): relatedness ROC AUC (related against unrelated rows),
+    the share of related and of disagreeing rows with any claim pair, and disagreement ROC AUC
+    (among related rows, disagree against agree and discuss, by the highest contradiction of the
+    row's pairs), with how many rows each rests on. Only the labelled pairs are scored:
+    `bench/bench_contradiction.py` measures the whole pipeline."""
     part = split_of_data(data, split)
     values = article_features(part.claims, part.tfidf, part.a, part.b)
     relatedness = matcher.relatedness(values)
     related_rows = np.nonzero(relatedness >= matcher.thresholds["related"])[0]
     features, owner = aligned_row_pairs(part, related_rows, nli)
-    similarity, contradiction = matcher.score(features)
-    kept = (similarity >= 0.5) | (contradiction >= 0.3)
+    _, contradiction = matcher.score(features)
     best = np.full(len(part.rows), -1.0)
-    np.maximum.at(best, owner[kept], contradiction[kept])
+    np.maximum.at(best, owner, contradiction)
     found = best >= 0
     stances = np.array([r["stance"] for r in part.rows])
     related = np.isin(stances, list(RELATED))
@@ -490,7 +492,7 @@ def train(
     thresholds["related"] = round(related_threshold(rel_b, rel_w, related, cfg.related_recall), 6)
     similar = Examples.concat([similarity_examples(data, "fit"), extra[0] if extra else None])
     from_news = contradiction_examples(fit_part, nli, cfg)
-    from_nli = nli_examples(encoder, nli, nli_data, cfg.nli_folds) if nli_data is not None else None
+    from_nli = nli_examples(encoder, nli, nli_data, cfg.nli_folds, cfg.nli_weight) if nli_data is not None else None
     contradicting = Examples.concat([from_news, from_nli, extra[1] if extra else None])
     # Similarity keeps the data's own balance (a probability that two claims tell the same story);
     # contradiction weighs both classes alike (disagreement is rare in every source of examples).
@@ -510,6 +512,7 @@ def train(
                        "stance_fit_disagree_rows": int(sum(r["stance"] == "disagree" for r in fit_part.rows)),
                        "contradiction_rows": int(len(from_news.y)), "contradiction_disagree_rows": int(from_news.y.sum()),
                        "nli_dev_pairs": 0 if from_nli is None else int(len(from_nli.y)),
+                       "nli_dev_pair_weight": cfg.nli_weight,
                        "human_pairs": human},
         "encoder": getattr(encoder, "version", None), "nli": getattr(nli, "version", None), "seed": seed,
         "related_recall_on_fit": cfg.related_recall,

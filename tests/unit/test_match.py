@@ -133,9 +133,10 @@ def test_an_article_is_aligned_with_at_most_max_related_articles(encoder, nli):
     pairs = related_articles(claims, article_tfidf(texts_of(articles)), np.arange(5), load_matcher(), max_related=2)
     ends = np.concatenate([pairs.a[pairs.related], pairs.b[pairs.related]])
     assert np.bincount(ends).max() <= 2 and pairs.related.sum() >= 2
-    i, j, _ = aligned_pairs(claims, pairs, per_article=1)
-    per_claim = np.bincount(np.concatenate([i, j]), minlength=len(claims))
-    assert per_claim.max() <= 2 * 2  # per_article (both ways) times max_related
+    i, j, _, group = aligned_pairs(claims, pairs, per_article=1)
+    assert np.bincount(group).max() <= 2 * 1  # per_article pairs per related article pair, as many with a cue
+    codes = claims.cue_arrays["articles"]
+    assert np.bincount(np.concatenate([codes[i], codes[j]])).max() <= 2 * 1 * 2  # ... times max_related
 
 
 def test_the_same_event_is_more_similar_than_another_topic_and_unity_against_divides_contradicts_more_than_a_paraphrase(encoder, nli):
@@ -182,3 +183,57 @@ def test_the_nli_model_reads_a_negation_as_a_contradiction_and_a_paraphrase_as_e
     p = nli.probabilities([SAME[0], SAME[0]], [DISSENT, SAME[1]])
     assert p.shape == (2, 3) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
     assert p[0, 2] > 0.5 and p[1, 0] > 0.5
+
+
+def test_a_sentence_both_articles_word_alike_does_not_crowd_out_the_pair_that_differs(encoder):
+    # Wire copies share their background word for word; the one claim that differs is what the
+    # inference model must read, however many shared sentences are closer.
+    background = CONTEXT + ["Leaders met for two days in the Dutch city.", "The alliance has 32 members."]
+    articles = {"plain": [SAME[0]] + background, "negated": [DISSENT] + background}
+    claims = make_set(encoder, articles)
+    pairs = related_articles(claims, article_tfidf(texts_of(articles)), np.arange(2), load_matcher())
+    assert pairs.related.all()
+    i, j, cos, group = aligned_pairs(claims, pairs, per_article=1)
+    assert {claims.claim_ids[i[0]], claims.claim_ids[j[0]]} == {"plain-0", "negated-0"} and cos[0] < 1.0
+
+
+def test_every_related_article_pair_keeps_its_most_contradicting_claim_pair(encoder, nli):
+    articles = {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD}
+    claims, strict = run_match(encoder, nli, articles, min_similarity=1.0, min_contradiction=1.0)
+    related = {(int(a), int(b)) for a, b, r in zip(strict.articles.a, strict.articles.b, strict.articles.related) if r}
+    names = sorted(articles)
+    assert {(r["article_id_a"], r["article_id_b"]) for r in strict.rows} == {(names[a], names[b]) for a, b in related}
+    _, loose = run_match(encoder, nli, articles, min_similarity=0.0, min_contradiction=0.0)
+    for kept in strict.rows:
+        same_articles = [r for r in loose.rows if (r["article_id_a"], r["article_id_b"]) == (kept["article_id_a"], kept["article_id_b"])]
+        assert kept["contradiction"] == max(r["contradiction"] for r in same_articles)
+
+
+def test_an_article_that_disputes_the_report_is_a_cue_people_see_in_words(encoder):
+    articles = {"report": ["Flour prices rose sharply this autumn, the bakers' union said."],
+                "rebuttal": ["The bakers' union said flour prices rose this autumn.", "Millers called the figures a hoax.",
+                             "The ministry denied that prices had risen and called the union's claim false."]}
+    texts = {"report": " ".join(articles["report"]), "rebuttal": " ".join(articles["rebuttal"])}
+    ids = [f"{a}-{n}" for a, sentences in articles.items() for n in range(len(sentences))]
+    arts = [a for a, sentences in articles.items() for _ in sentences]
+    flat = [t for sentences in articles.values() for t in sentences]
+    vectors = encoder.encode(flat)
+    claims = claim_set(ids, arts, flat, vectors, vectors, [[] for _ in ids], [frozenset()] * len(ids), None, texts)
+    features = pair_features(claims, np.array([0]), np.array([1]), None, np.array([[0.1, 0.8, 0.1]]))
+    assert features.values["article_refuting"][0] == pytest.approx(np.log1p(3))  # hoax, denied, false: the fuller article
+    from claims.match import _cue_detail
+
+    assert _cue_detail("article_refuting", claims, 0, 1) == "the fuller article disputes what it reports: denied, false, hoax"
+    without = claim_set(ids, arts, flat, vectors, vectors, [[] for _ in ids], [frozenset()] * len(ids))
+    assert pair_features(without, np.array([0]), np.array([1])).values["article_refuting"][0] == 0.0
+
+
+def test_a_pair_with_opposite_words_is_read_even_when_closer_pairs_fill_the_places(encoder):
+    edited = ["The summit of NATO leaders in The Hague ended on a Wednesday.", "Spain asked for an exemption from the target."]
+    articles = {"unity": ["Western unity on sanctions remained steadfast at the summit."] + CONTEXT,
+                "rift": ["Transatlantic fractures over sanctions dominated the summit."] + edited}
+    claims = make_set(encoder, articles)
+    pairs = related_articles(claims, article_tfidf(texts_of(articles)), np.arange(2), load_matcher())
+    i, j, cos, group = aligned_pairs(claims, pairs, per_article=1)
+    found = [{claims.claim_ids[a], claims.claim_ids[b]} for a, b in zip(i, j)]
+    assert len(found) == 2 and found[1] == {"unity-0", "rift-0"} and cos[0] > cos[1]
