@@ -78,8 +78,10 @@ def evaluate(folder: Path, env: dict) -> dict:
     texts = dict(con.execute("SELECT article_id, text FROM articles").fetchall())
     related_score = {(a, b): (r, json.loads(f)["tfidf"]) for a, b, r, f in
                      con.execute("SELECT article_id_a, article_id_b, relatedness, features FROM article_pairs").fetchall()}
+    # claim_pairs orders a pair by claim id, article_pairs by article id: both read as (lower, higher)
     contradiction = {(a, b): c for a, b, c in con.execute(
-        "SELECT article_id_a, article_id_b, max(contradiction) FROM claim_pairs GROUP BY ALL").fetchall()}
+        "SELECT least(article_id_a, article_id_b), greatest(article_id_a, article_id_b), max(contradiction) "
+        "FROM claim_pairs GROUP BY ALL").fetchall()}
     claims, scored = con.execute("SELECT count(*) FROM claims").fetchone()[0], con.execute("SELECT count(*) FROM claim_pairs").fetchone()[0]
     con.close()
 
