@@ -32,6 +32,14 @@ HEADING_MAX_WORDS = 20
 # Longer lines are cut into blocks of at most this many characters (news paragraphs are under
 # 2,000; spaCy refuses texts over nlp.max_length, 1,000,000 by default).
 MAX_BLOCK_CHARS = 10_000
+# A social post as sites embed it and as it is copied: its text, then "— Name (@handle) Month D,
+# YYYY". The text is the post (a paragraph, whatever it starts with: "WATCH: ..."), the
+# signature its author and date.
+_POST_SIGNATURE = re.compile(
+    r"\s*[\u2014\u2013-]{1,2}\s*[^\n()]{0,80}\(@\w{1,30}\)\s+"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},\s+\d{4}\W*$",
+    re.IGNORECASE,
+)
 # A cut after a sentence end: the end mark, closing quotes or brackets, then spaces.
 _CUT_AFTER_SENTENCE = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+")
 
@@ -47,7 +55,8 @@ def split_blocks(text: str, max_chars: int = MAX_BLOCK_CHARS) -> list[Block]:
     """Return the article's non-empty lines as blocks, in order. Page furniture (credits,
     copyright, citation and update notes, share prompts, captions: claims.boilerplate) is a
     ``boilerplate`` block, and so is every short line of a teaser section ("Related stories",
-    "Most read") up to the next heading or long paragraph. A line longer than ``max_chars``
+    "Most read") up to the next heading or long paragraph. A social post with its signature
+    ("... — Name (@handle) Month D, YYYY") is a paragraph and a boilerplate block. A line longer than ``max_chars``
     (never furniture: it ends a teaser section) becomes several blocks of at most ``max_chars``."""
     blocks: list[Block] = []
     pos = 0
@@ -67,6 +76,11 @@ def split_blocks(text: str, max_chars: int = MAX_BLOCK_CHARS) -> list[Block]:
             blocks.extend(_pieces(text, kind, start, end, max_chars))
             continue
         content = text[start:end]
+        if (post := _POST_SIGNATURE.search(content)) and post.start() > 0:
+            blocks.append(Block("paragraph", start, start + post.start()))
+            blocks.append(Block("boilerplate", start + post.start() + len(post.group()) - len(post.group().lstrip()), end))
+            in_teasers = False
+            continue
         if kind == "heading" and (opens_teasers(content) or not in_teasers or _MD_HEADING.match(line)):
             in_teasers = opens_teasers(content)  # a heading of its own opens or ends a teaser section
         elif in_teasers and not is_teaser_item(content):

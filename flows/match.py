@@ -1,5 +1,7 @@
 """The match flow: claims get their embedding once, then every claim not matched yet is paired
-with the nearest claims of other articles, each pair scored for similarity and contradiction."""
+with the nearest claims of other articles, each pair scored for similarity and contradiction,
+and looked up in the fact-check library (a new fact-check is looked up against the claims
+already there too)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class MatchReport:
     pairs_kept: int = 0
     pairs_new: int = 0
     pairs_updated: int = 0
+    fact_checks_embedded: int = 0
+    claims_looked_up: int = 0
+    fact_check_matches: int = 0
     seconds: float = 0.0
 
     def counts(self) -> dict:
@@ -171,6 +176,55 @@ def human_pair_examples(db: str, settings: Settings):
     return pair_examples(claims, i, j, [r for _, _, r in resolved], load_nli(settings.nli, settings.encoder_threads))
 
 
+@task(cache_policy=NO_CACHE)
+def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, int, int]:
+    """Embed the fact-checks not embedded yet, then look up in the library every claim not
+    looked up yet and every claim a new fact-check could match, and store each one's best
+    matches, in one transaction. Returns (fact-checks embedded, claims looked up, matches kept)."""
+    from claims.encoder import load_encoder
+    from claims.lookup import affected_claims, lexical_index, load_lookup, look_up
+    from warehouse import factchecks
+
+    encoder_version = _encoder_version(settings)
+    with connection(db) as con:
+        to_embed = factchecks.fact_checks_to_embed(con, encoder_version)
+    embedded = 0
+    if to_embed:
+        encoder = load_encoder(settings.encoder, settings.encoder_threads)
+        for start in range(0, len(to_embed), settings.embed_batch_size):
+            chunk = to_embed[start : start + settings.embed_batch_size]
+            vectors = encoder.encode([text for _, text in chunk])
+            with connection(db) as con:
+                embedded += factchecks.store_fact_check_embeddings(con, encoder_version, [i for i, _ in chunk], vectors)
+    with connection(db, read_only=True) as con:
+        library = factchecks.library(con, encoder_version)
+        queries = factchecks.claims_to_look_up(con, encoder_version)
+    claim_ids, texts, vectors, new = queries.claim_ids, queries.contexts, queries.vectors, queries.new
+    if not library.ids or not claim_ids:
+        return embedded, 0, 0
+    model = load_lookup()
+    index = lexical_index(library.texts)
+    rows = set(np.nonzero(new)[0].tolist())
+    fresh = np.nonzero(library.new)[0]
+    old = np.array(sorted(set(range(len(claim_ids))) - rows), np.int64)
+    if len(fresh) and len(old):
+        hit = affected_claims([texts[r] for r in old], vectors[old], library.vectors[fresh], fresh, index, model,
+                              min_score=settings.factcheck_min_score)
+        rows |= set(old[hit].tolist())
+    rows = np.array(sorted(rows), np.int64)
+    matches = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model,
+                      candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score)
+    at = matching.now()
+    stored = [{"claim_id": claim_ids[rows[m.claim]], "fact_check_id": library.ids[m.fact_check], "score": round(m.score, 6),
+               "rank": m.rank, "features": json.dumps({"cosine": round(m.cosine, 4), "lexical": round(m.lexical, 4)}),
+               "method": model.version, "matched_at": at, "run_id": run_id} for m in matches]
+    with connection(db) as con, transaction(con):
+        factchecks.store_claim_fact_checks(con, [claim_ids[r] for r in rows], stored)
+        factchecks.mark_looked_up(con, "claim", [claim_ids[r] for r in rows], model.version)
+        factchecks.mark_looked_up(con, "fact_check", [library.ids[f] for f in fresh], model.version)
+    return embedded, len(rows), len(stored)
+
+
 @flow(name="match")
 def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
     """Embed new claims and pair them with the claims of other articles."""
@@ -185,4 +239,6 @@ def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
         report.claims_embedded, report.articles_embedded = embed(run.db, settings, run.id)
         (report.claims_matched, report.article_pairs_related, report.pairs_scored, report.pairs_kept, report.pairs_new,
          report.pairs_updated) = pair_claims(run.db, settings, run.id, rematch)
+        report.fact_checks_embedded, report.claims_looked_up, report.fact_check_matches = look_up_fact_checks(
+            run.db, settings, run.id)
     return report

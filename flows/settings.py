@@ -114,6 +114,13 @@ class Settings(BaseSettings):
         0.3, ge=0, le=1, description="Pairs that contradict at least this much are kept (and each related article pair's "
         "most contradicting pair).",
     )
+    factcheck_top: int = Field(5, ge=1, description="Fact-checks kept per claim, at most (the best matches).")
+    factcheck_min_score: float = Field(
+        0.5, ge=0, le=1, description="Fact-check matches scoring less than this are not kept.",
+    )
+    factcheck_candidates: int = Field(
+        30, ge=1, description="Fact-checks each claim's lookup scores: this many closest by meaning and as many by words.",
+    )
     pair_push_threshold: float = Field(
         0.5, ge=0, le=1, description="Pairs whose contradiction reaches this become tasks in the pair project."
     )

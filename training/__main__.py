@@ -9,6 +9,7 @@ prints the metrics as JSON and, with ``--metrics``, writes them to a file.
     python -m training news-pairs --stance DIR --out JSONL
     python -m training nli --out DIR --python VENV_PYTHON
     python -m training nli --out DIR --python VENV_PYTHON [--config TOML] [--rows N] [--data FILE]
+    python -m training lookup --data DIR --out JSON
 
 ``claimflow train``, ``claimflow evaluate`` and ``claimflow train-matcher`` call the same
 functions (they also set up the training venv, and add annotators' pair verdicts from the
@@ -84,6 +85,14 @@ def nli(args: argparse.Namespace) -> dict:
                  init=args.init, progress=lambda line: print(line, file=sys.stderr, flush=True))
 
 
+def lookup(args: argparse.Namespace) -> dict:
+    from claims.encoder import load_encoder
+    from claims.pipeline import load_pipeline
+    from training.lookup import train
+
+    return train(args.data, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder))
+
+
 def parser() -> argparse.ArgumentParser:
     from claims import DEFAULT_MODEL
     from claims.encoder import DEFAULT_ENCODER
@@ -142,6 +151,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--data", type=Path, help="the NLI pairs [default: ../shared/benchmarks/nli/nli_pairs.jsonl.gz]")
     sub.add_argument("--news", type=Path, help="second stage: news pairs (from news-pairs) mixed with NLI pairs")
     sub.add_argument("--init", type=Path, help="second stage: the first stage's weights (its model.pt)")
+    sub = command("lookup", lookup, "Fit the fact-check lookup on the CLEF 2020 verified-claim retrieval train split.")
+    sub.add_argument("--data", type=Path, required=True, help="the factcheck-retrieval benchmark folder")
+    sub.add_argument("--out", type=Path, required=True, help="the lookup.json to write")
+    sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
+    sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
     return top
 
 

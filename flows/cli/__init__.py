@@ -7,7 +7,7 @@ shared options and output; the commands live one module per area: ``pipeline`` (
 Prefect, serve)."""
 
 # Importing the area modules declares their commands; --help lists them in this order.
-from flows.cli import pipeline, training, warehouse, servers  # noqa: F401
+from flows.cli import pipeline, training, warehouse, factchecks, servers  # noqa: F401
 from flows.cli.app import app
 
 __all__ = ["app"]

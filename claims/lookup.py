@@ -1,0 +1,123 @@
+"""Has this been checked before? Each claim looked up in the fact-check library: candidates by
+meaning (the sentence encoder's cosine of the claim) and by words (TF-IDF cosine of the claim's
+passage, the claim with the sentences either side, against the fact-checks' texts), fused by a
+small logistic model into a score in [0, 1], the best few kept. The texts a caller passes are
+the passages; the vectors the claims'.
+
+Pure computation over arrays: the caller reads the claims and the library (ids, texts, unit
+vectors) from the warehouse and stores what comes back. The weights are in
+``claims/models/lookup/lookup.json``, fitted by ``training/lookup.py`` on the CLEF 2020
+verified-claim retrieval train set.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_LOOKUP = Path(__file__).resolve().parent / "models" / "lookup" / "lookup.json"
+FEATURES = ("cosine", "lexical")
+
+
+@dataclass(frozen=True)
+class LookupModel:
+    version: str
+    bias: float
+    weights: dict[str, float]
+
+    def score(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        z = self.bias + sum((self.weights[n] * values[n] for n in FEATURES), np.zeros(len(values[FEATURES[0]])))
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+@functools.lru_cache(maxsize=4)
+def load_lookup(path: str | None = None) -> LookupModel:
+    data = json.loads(Path(path or DEFAULT_LOOKUP).read_text(encoding="utf-8"))
+    return LookupModel(data["version"], float(data["bias"]), {k: float(v) for k, v in data["weights"].items()})
+
+
+def lexical_index(library_texts: Sequence[str]):
+    """A TF-IDF vectorizer fitted on the library's texts (words and word pairs, sublinear term
+    frequency, English stop words out) and the library's rows, L2-normalised."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=1, dtype=np.float32)
+    try:
+        matrix = vectorizer.fit_transform(library_texts)
+    except ValueError:  # no words at all
+        return None, None
+    return vectorizer, matrix.tocsr()
+
+
+@dataclass(frozen=True)
+class Match:
+    claim: int          # row of the claims
+    fact_check: int     # row of the library
+    score: float
+    rank: int
+    cosine: float
+    lexical: float
+
+
+def candidate_rows(
+    claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, *, k: int = 30,
+    chunk: int = 512,
+) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
+    """Per claim (its row), the library rows of its ``k`` closest fact-checks by cosine and its
+    ``k`` closest by TF-IDF, with each one's :data:`FEATURES`."""
+    vectorizer, matrix = index
+    n_library = len(library_vectors)
+    if not n_library:
+        return
+    k = min(k, n_library)
+    for start in range(0, len(claim_texts), chunk):
+        cos = claim_vectors[start : start + chunk] @ library_vectors.T
+        lex = (vectorizer.transform(claim_texts[start : start + chunk]) @ matrix.T).toarray() if vectorizer is not None \
+            else np.zeros_like(cos)
+        picked = np.concatenate([np.argpartition(-cos, k - 1, axis=1)[:, :k], np.argpartition(-lex, k - 1, axis=1)[:, :k]], axis=1)
+        for row in range(len(cos)):
+            rows = np.unique(picked[row])
+            yield start + row, rows, {"cosine": cos[row, rows].astype(np.float64), "lexical": lex[row, rows].astype(np.float64)}
+
+
+def look_up(
+    claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, model: LookupModel, *,
+    candidates: int = 30, top: int = 5, min_score: float = 0.0,
+) -> list[Match]:
+    """The ``top`` fact-checks of each claim with a score of at least ``min_score``, among its
+    :func:`candidate_rows`, scored by ``model``."""
+    out: list[Match] = []
+    for row, rows, values in candidate_rows(claim_texts, claim_vectors, library_vectors, index, k=candidates):
+        scores = model.score(values)
+        order = np.argsort(-scores, kind="stable")[:top]
+        for rank, o in enumerate(order.tolist(), 1):
+            if scores[o] < min_score:
+                break
+            out.append(Match(row, int(rows[o]), float(scores[o]), rank, float(values["cosine"][o]), float(values["lexical"][o])))
+    return out
+
+
+def affected_claims(
+    claim_texts: Sequence[str], claim_vectors: np.ndarray, new_vectors: np.ndarray, new_rows: np.ndarray, index,
+    model: LookupModel, *, min_score: float, chunk: int = 2048,
+) -> np.ndarray:
+    """The claims (rows) that a new fact-check (``new_vectors``, at rows ``new_rows`` of the
+    library the index was fitted on) could match at ``min_score`` or more: those must be looked
+    up again."""
+    vectorizer, matrix = index
+    if not len(new_rows) or not len(claim_texts):
+        return np.zeros(0, np.int64)
+    new_lexical = matrix[new_rows] if matrix is not None else None
+    hit = []
+    for start in range(0, len(claim_texts), chunk):
+        cos = claim_vectors[start : start + chunk] @ new_vectors.T
+        lex = (vectorizer.transform(claim_texts[start : start + chunk]) @ new_lexical.T).toarray() if vectorizer is not None \
+            else np.zeros_like(cos)
+        best = model.score({"cosine": cos.ravel().astype(np.float64), "lexical": lex.ravel().astype(np.float64)}).reshape(cos.shape)
+        hit.append(start + np.nonzero(best.max(axis=1) >= min_score)[0])
+    return np.concatenate(hit)

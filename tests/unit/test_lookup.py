@@ -1,0 +1,47 @@
+"""Looking claims up in the fact-check library: the fact-check that checks the claim comes first,
+found by meaning or by words; scores in [0, 1]; a new fact-check finds the claims it could match."""
+
+import numpy as np
+import pytest
+
+from claims.lookup import affected_claims, lexical_index, load_lookup, look_up
+
+LIBRARY = [
+    "The city council has banned bicycles on the harbour bridge.",
+    "Drinking hot water every fifteen minutes kills the flu virus.",
+    "Unemployment fell to 4.1% in the third quarter.",
+    "The new stadium cost taxpayers two billion euros.",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from claims.encoder import load_encoder
+
+    return load_encoder()
+
+
+def test_each_claim_finds_the_fact_check_of_its_claim_first(encoder):
+    claims = ["Cyclists can no longer ride over the harbour bridge after a council ban.",
+              "Sipping hot water every quarter of an hour will kill the flu virus, doctors say.",
+              "The stadium cost 2 billion euros of public money."]
+    index = lexical_index(LIBRARY)
+    matches = look_up(claims, encoder.encode(claims), encoder.encode(LIBRARY), index, load_lookup(), top=2)
+    best = {m.claim: m for m in matches if m.rank == 1}
+    assert [best[n].fact_check for n in range(3)] == [0, 1, 3]
+    assert all(0 <= m.score <= 1 for m in matches) and all(m.rank in (1, 2) for m in matches)
+    assert best[0].score > max(m.score for m in matches if m.rank == 2)
+
+
+def test_a_minimum_score_keeps_unrelated_claims_unmatched(encoder):
+    claims = ["The orchestra will tour Japan next spring."]
+    matches = look_up(claims, encoder.encode(claims), encoder.encode(LIBRARY), lexical_index(LIBRARY), load_lookup(), min_score=0.5)
+    assert matches == []
+
+
+def test_a_new_fact_check_names_the_claims_it_could_match(encoder):
+    claims = ["The council banned bicycles on the harbour bridge.", "The orchestra will tour Japan next spring."]
+    vectors = encoder.encode(LIBRARY)
+    index = lexical_index(LIBRARY)
+    hit = affected_claims(claims, encoder.encode(claims), vectors[[0]], np.array([0]), index, load_lookup(), min_score=0.5)
+    assert hit.tolist() == [0]
