@@ -26,7 +26,7 @@ RATINGS_TABLE = Path(__file__).resolve().parent / "ratings.csv"
 VERDICTS = ("supported", "misleading", "refuted", "not_enough_info")
 FIELDS = (
     "fact_check_id", "claim_reviewed", "rating", "verdict", "publisher", "publisher_url", "url", "reviewed_at",
-    "claim_date", "appearance_url", "claim_author", "language", "title", "origin",
+    "claim_date", "appearance_url", "claim_author", "language", "title", "rationale", "evidence_urls", "origin",
 )
 # CSV/TSV columns: each field and the header names it may go by (lower case, spaces as _).
 CSV_COLUMNS = {
@@ -62,6 +62,8 @@ class FactCheck:
     language: str | None
     title: str | None           # the review's headline, where given
     origin: str                 # the file and line it was read from
+    rationale: str | None = None           # the review's body (reviewBody)
+    evidence_urls: tuple[str, ...] = ()    # what it rests on (isBasedOn, citation)
 
     def row(self) -> dict:
         return {name: getattr(self, name) for name in FIELDS}
@@ -300,7 +302,10 @@ def _rating_text(rating) -> str | None:
 
 def _rating_verdict(rating, text: str | None) -> str | None:
     verdict = verdict_of(text)
-    if verdict is None and isinstance(rating, dict) and rating.get("ratingValue") not in (None, ""):
+    named = isinstance(rating, dict) and (_text(rating.get("alternateName")) or _text(rating.get("name")))
+    # A named rating that maps to nothing ("Not checkable", "Falso") keeps no verdict: its number
+    # is the publisher's scale for that name, not a verdict of ours.
+    if verdict is None and not named and isinstance(rating, dict) and rating.get("ratingValue") not in (None, ""):
         try:
             return _scale_verdict(float(rating["ratingValue"]), float(rating.get("worstRating", 1)), float(rating.get("bestRating", 5)))
         except (TypeError, ValueError):
@@ -323,8 +328,13 @@ def claim_review(item: dict, origin: str) -> FactCheck:
         claim_date=_date(reviewed.get("datePublished"), "itemReviewed.datePublished"),
         appearance_url=_url_of(reviewed.get("appearance") or reviewed.get("firstAppearance")),
         claim_author=_text(reviewed.get("author")), language=_text(item.get("inLanguage")),
-        title=_text(item.get("name") or item.get("headline")), origin=origin,
+        title=_text(item.get("name") or item.get("headline")), origin=origin, rationale=_text(item.get("reviewBody")),
+        evidence_urls=tuple(u for u in (_url_of(x) for x in _listed(item.get("isBasedOn")) + _listed(item.get("citation"))) if u),
     )
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def google_claim(item: dict, origin: str) -> Iterator[FactCheck]:

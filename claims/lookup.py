@@ -87,12 +87,17 @@ def candidate_rows(
 
 def look_up(
     claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, model: LookupModel, *,
-    candidates: int = 30, top: int = 5, min_score: float = 0.0,
+    candidates: int = 30, top: int = 5, min_score: float = 0.0, claim_keys: Sequence | None = None,
+    library_keys: Sequence | None = None,
 ) -> list[Match]:
     """The ``top`` fact-checks of each claim with a score of at least ``min_score``, among its
-    :func:`candidate_rows`, scored by ``model``."""
+    :func:`candidate_rows`, scored by ``model``. A fact-check whose ``library_keys`` entry is
+    the claim's ``claim_keys`` entry (the desk's own review of that very claim) is not its match."""
     out: list[Match] = []
     for row, rows, values in candidate_rows(claim_texts, claim_vectors, library_vectors, index, k=candidates):
+        if claim_keys is not None and library_keys is not None:
+            other = np.array([library_keys[r] != claim_keys[row] for r in rows.tolist()], bool)
+            rows, values = rows[other], {n: v[other] for n, v in values.items()}
         scores = model.score(values)
         order = np.argsort(-scores, kind="stable")[:top]
         for rank, o in enumerate(order.tolist(), 1):

@@ -178,15 +178,23 @@ def human_pair_examples(db: str, settings: Settings):
 
 @task(cache_policy=NO_CACHE)
 def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, int, int]:
-    """Embed the fact-checks not embedded yet, then look up in the library every claim not
-    looked up yet and every claim a new fact-check could match, and store each one's best
-    matches, in one transaction. Returns (fact-checks embedded, claims looked up, matches kept)."""
+    """The desk's resolved verdicts join the library as its own fact-checks (as `claimflow export
+    --format claimreview` publishes them); the fact-checks not embedded yet are embedded; then
+    every claim not looked up yet, and every claim a new fact-check could match, is looked up in
+    the library and its best matches stored, in one transaction. Returns (fact-checks embedded,
+    claims looked up, matches kept)."""
     from claims.encoder import load_encoder
+    from claims.factchecks import claim_review
     from claims.lookup import affected_claims, lexical_index, load_lookup, look_up
-    from warehouse import factchecks
+    from warehouse import export, factchecks
 
     encoder_version = _encoder_version(settings)
-    with connection(db) as con:
+    publisher = export.Publisher(settings.claimreview_organization, settings.claimreview_base_url,
+                                 settings.claimreview_organization_url)
+    with connection(db) as con, transaction(con):
+        desk = [claim_review(export.claim_review(row, publisher), f"desk:{row['claim_id']}").row() | {"claim_id": row["claim_id"]}
+                for row in export.claim_review_rows(con)]
+        factchecks.store_fact_checks(con, desk, source="desk")
         to_embed = factchecks.fact_checks_to_embed(con, encoder_version)
     embedded = 0
     if to_embed:
@@ -213,7 +221,8 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
         rows |= set(old[hit].tolist())
     rows = np.array(sorted(rows), np.int64)
     matches = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model,
-                      candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score)
+                      candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score,
+                      claim_keys=[claim_ids[r] for r in rows], library_keys=library.claim_ids)
     at = matching.now()
     stored = [{"claim_id": claim_ids[rows[m.claim]], "fact_check_id": library.ids[m.fact_check], "score": round(m.score, 6),
                "rank": m.rank, "features": json.dumps({"cosine": round(m.cosine, 4), "lexical": round(m.lexical, 4)}),

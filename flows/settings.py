@@ -193,7 +193,8 @@ class Settings(BaseSettings):
     claimreview_organization: str = Field("claimflow", description="The publishing organisation, author of every ClaimReview.")
     claimreview_organization_url: str | None = Field(None, description="Its web site, in the ClaimReview author.")
     claimreview_base_url: str = Field(
-        "https://claimflow.example/claims/", description="A ClaimReview's url is this plus the claim id."
+        "https://claimflow.example/claims/", description="A ClaimReview's url is this plus the claim id (the default is a "
+        "placeholder: `claimflow export --format claimreview` warns until it is set).",
     )
 
     @field_validator("schedule_ingest", "schedule_match", "schedule_push", "schedule_land")

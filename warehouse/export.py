@@ -72,7 +72,7 @@ def claim_review(row: dict, publisher: Publisher) -> dict:
         claim["datePublished"] = _date(row["article_published_at"])
     if row["article_source"]:
         claim["author"] = {"@type": "Organization", "name": row["article_source"]}
-    return {
+    review = {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "url": publisher.base_url + row["claim_id"],
@@ -84,12 +84,37 @@ def claim_review(row: dict, publisher: Publisher) -> dict:
             "@type": "Rating", "alternateName": name, "ratingValue": value, "bestRating": BEST, "worstRating": WORST,
         },
     }
+    if row.get("rationale"):
+        review["reviewBody"] = row["rationale"]
+    if row.get("evidence_urls"):
+        review["isBasedOn"] = [{"@type": "CreativeWork", "url": url} for url in row["evidence_urls"]]
+    return review
+
+
+# The default of CLAIMFLOW_CLAIMREVIEW_BASE_URL: a placeholder no reader can open.
+PLACEHOLDER_BASE_URL = "https://claimflow.example/claims/"
+
+
+def publisher_warnings(publisher: Publisher) -> list[str]:
+    """What a published ClaimReview would lack with these settings, in words."""
+    out = []
+    if publisher.base_url == PLACEHOLDER_BASE_URL:
+        out.append(f"each ClaimReview's url is the placeholder {PLACEHOLDER_BASE_URL}<claim id>: set CLAIMFLOW_CLAIMREVIEW_BASE_URL "
+                   "to where the desk publishes its fact-checks")
+    if not publisher.organization_url:
+        out.append("the author has no url: set CLAIMFLOW_CLAIMREVIEW_ORGANIZATION_URL to the desk's web site")
+    return out
+
+
+def claim_review_rows(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The rows of ``claim_reviews.sql``: one per resolved verdict."""
+    cursor = con.execute(sql("claim_reviews"))
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, r)) for r in cursor.fetchall()]
 
 
 def claim_reviews(con: duckdb.DuckDBPyConnection, publisher: Publisher) -> list[dict]:
-    cursor = con.execute(sql("claim_reviews"))
-    columns = [d[0] for d in cursor.description]
-    return [claim_review(dict(zip(columns, r)), publisher) for r in cursor.fetchall()]
+    return [claim_review(row, publisher) for row in claim_review_rows(con)]
 
 
 def write_claim_reviews(con: duckdb.DuckDBPyConnection, out: str | Path, publisher: Publisher) -> tuple[int, Path]:

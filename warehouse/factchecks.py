@@ -19,13 +19,14 @@ from warehouse.matching import _embedding_array, _vectors
 
 CONTENT_FIELDS = (
     "claim_reviewed", "rating", "verdict", "publisher", "publisher_url", "url", "reviewed_at", "claim_date",
-    "appearance_url", "claim_author", "language", "title", "source",
+    "appearance_url", "claim_author", "language", "title", "rationale", "evidence_urls", "claim_id", "source",
 )
 FACT_CHECK_SCHEMA = pa.schema(
     [("fact_check_id", pa.string()), ("claim_reviewed", pa.string()), ("rating", pa.string()), ("verdict", pa.string()),
      ("publisher", pa.string()), ("publisher_url", pa.string()), ("url", pa.string()), ("reviewed_at", pa.date32()),
      ("claim_date", pa.date32()), ("appearance_url", pa.string()), ("claim_author", pa.string()), ("language", pa.string()),
-     ("title", pa.string()), ("source", pa.string()), ("origin", pa.string()), ("content_hash", pa.string()),
+     ("title", pa.string()), ("rationale", pa.string()), ("evidence_urls", pa.list_(pa.string())), ("claim_id", pa.string()),
+     ("source", pa.string()), ("origin", pa.string()), ("content_hash", pa.string()),
      ("imported_at", pa.timestamp("us")), ("updated_at", pa.timestamp("us"))]
 )
 MATCH_SCHEMA = pa.schema(
@@ -56,7 +57,8 @@ def store_fact_checks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict], sour
     at = at or now()
     table = []
     for row in rows:
-        row = {k: v for k, v in row.items() if k in FACT_CHECK_SCHEMA.names} | {"source": source}
+        row = {k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items() if k in FACT_CHECK_SCHEMA.names}
+        row["source"] = source
         table.append(row | {"content_hash": content_hash(row), "imported_at": at, "updated_at": at})
     with registered(con, batch=pa.Table.from_pylist(table, schema=FACT_CHECK_SCHEMA)):
         written = con.execute(sql("upsert_fact_checks")).fetchall()
@@ -89,6 +91,7 @@ class Library:
     texts: list[str]
     vectors: np.ndarray
     new: np.ndarray         # bool: not looked up against the claims yet (or changed since)
+    claim_ids: list[str | None]  # a desk fact-check's own claim (never its own match)
 
 
 def library(con: duckdb.DuckDBPyConnection, encoder: str) -> Library:
@@ -96,6 +99,7 @@ def library(con: duckdb.DuckDBPyConnection, encoder: str) -> Library:
     return Library(
         ids=table.column("fact_check_id").to_pylist(), texts=table.column("text").to_pylist(),
         vectors=_vectors(table.column("vector")), new=np.array(table.column("new").to_pylist(), dtype=bool),
+        claim_ids=table.column("claim_id").to_pylist(),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from flows.cli.app import command
-from flows.cli.common import DbOption, existing_warehouse, fail, load_settings, out, print_rows
+from flows.cli.common import DbOption, err, existing_warehouse, fail, load_settings, out, print_rows
 
 
 @command(runs_flows=False)
@@ -91,6 +91,8 @@ def export(
                     settings.claimreview_organization, settings.claimreview_base_url, settings.claimreview_organization_url
                 )
                 n, path = exporter.write_claim_reviews(con, out_path, publisher)
+                for warning in exporter.publisher_warnings(publisher):
+                    err.print(f"warning: {warning}", highlight=False, markup=False)
                 out.print(f"{n} ClaimReview item(s) written to {path}", highlight=False)
                 return
             written = exporter.export_relations(con, out_path, fmt.value)

@@ -99,3 +99,37 @@ def test_the_schema_refuses_an_item_without_a_rating_name(warehouse, tmp_path):
 def test_export_of_a_missing_warehouse_says_what_to_do(tmp_path):
     result = runner.invoke(app, ["export", "--format", "csv", "--out", str(tmp_path), "--db", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1 and "does not exist yet" in result.output
+
+
+def test_the_desk_s_claimreviews_carry_the_rationale_and_evidence_and_round_trip_through_import(warehouse, tmp_path):
+    at = datetime(2026, 11, 2, 9)
+    with connection(warehouse) as con:
+        con.execute(
+            "INSERT INTO labels (ls_url, annotation_id, project_id, task_id, claim_id, annotator, verdict, rationale, evidence_urls,"
+            " created_at, landed_at) VALUES"
+            " ('http://ls', 1, 1, 1, 'c2', 'a@x', 'refuted', 'The ministry''s own figures say otherwise.',"
+            "  ['https://stats.example/table', 'https://ministry.example/report'], ?, ?),"
+            " ('http://ls', 2, 1, 1, 'c2', 'b@x', 'refuted', NULL, ['https://stats.example/table'], ?, ?),"
+            " ('http://ls', 3, 1, 1, 'c2', 'c@x', 'supported', 'Looks right to me.', ['https://blog.example'], ?, ?)",
+            [at, at, at, at, at, at],
+        )
+    out = tmp_path / "reviews.jsonld"
+    result = invoke("export", "--format", "claimreview", "--out", out, "--db", warehouse)
+    assert result.exit_code == 0
+    # Without the settings, the placeholder url and the missing site are said, not passed over.
+    assert "warning: each ClaimReview's url is the placeholder https://claimflow.example/claims/<claim id>" in result.output
+    assert "warning: the author has no url: set CLAIMFLOW_CLAIMREVIEW_ORGANIZATION_URL" in result.output
+    items = {i["url"].rsplit("/", 1)[1]: i for i in json.loads(out.read_text())}
+    assert items["c2"]["reviewBody"] == "The ministry's own figures say otherwise."  # an annotator of the verdict, not the dissenter
+    assert [e["url"] for e in items["c2"]["isBasedOn"]] == ["https://ministry.example/report", "https://stats.example/table"]
+    assert "reviewBody" not in items["c1"]
+
+    other = tmp_path / "other.duckdb"
+    imported = invoke("factchecks", "import", out, "--db", other)
+    assert imported.exit_code == 0 and "3 fact-check(s) read: 3 new" in imported.output
+    with connection(other, read_only=True) as con:
+        rows = {r[0].rsplit("/", 1)[1]: r[1:] for r in con.execute(
+            "SELECT url, claim_reviewed, rating, verdict, publisher, rationale, evidence_urls FROM fact_checks").fetchall()}
+    assert rows["c2"] == ("Claim c2 text", "Refuted", "refuted", "claimflow", "The ministry's own figures say otherwise.",
+                          ["https://ministry.example/report", "https://stats.example/table"])
+    assert rows["c1"][2:4] == ("supported", "claimflow") and rows["c5"][1:3] == ("Not checkable", None)

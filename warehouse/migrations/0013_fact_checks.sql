@@ -1,5 +1,5 @@
--- The desk's memory: published fact-checks (imported, or the desk's own resolved verdicts) and
--- the claims that match them.
+-- The desk's memory: published fact-checks (imported, or the desk's own resolved verdicts, as
+-- `claimflow export --format claimreview` publishes them) and the claims that match them.
 
 -- One row per review of one claim. The id is a hash of the review's URL and the claim it
 -- reviews (claims/factchecks.py): a re-import finds the row, an updated review updates it.
@@ -17,6 +17,9 @@ CREATE TABLE fact_checks (
     claim_author   VARCHAR,              -- who made it
     language       VARCHAR,
     title          VARCHAR,              -- the review's headline
+    rationale      VARCHAR,              -- why (the review's body, or the desk's annotators' rationale)
+    evidence_urls  VARCHAR[],            -- what it rests on
+    claim_id       VARCHAR,              -- the desk's own: the claim of this warehouse it reviews
     source         VARCHAR NOT NULL CHECK (source IN ('import', 'desk')),
     origin         VARCHAR,              -- the file and line it was read from
     content_hash   VARCHAR NOT NULL,     -- of every field above: an unchanged re-import writes nothing

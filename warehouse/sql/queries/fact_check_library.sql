@@ -5,6 +5,7 @@ SELECT
     f.fact_check_id,
     f.claim_reviewed || coalesce(' ' || f.title, '') AS text,
     e.vector,
+    f.claim_id,
     l.id IS NULL OR l.looked_at < f.updated_at AS new
 FROM fact_checks f
 JOIN fact_check_embeddings e ON e.fact_check_id = f.fact_check_id AND e.encoder = $encoder
