@@ -62,12 +62,31 @@ def hidden_columns(fields: Iterable[str]) -> list[str]:
     return [f"tasks:data.{k}" for k in dict.fromkeys(fields) if k in HIDDEN_FIELDS or k.endswith("_html")]
 
 
-def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT) -> str:
-    """The claim's paired claims from other articles (claim_pairs), escaped HTML: each with why
-    it is listed in words (it may contradict the claim, it tells the same event, or another
-    event), its article, source and date."""
+def checked_before_html(fact_checks: list[Mapping]) -> str:
+    """The published fact-checks the claim matches (claim_fact_checks), escaped HTML: each
+    fact-check's rating, publisher, date and link, the claim as it reviewed it, and how close
+    the match is; empty without any."""
+    if not fact_checks:
+        return ""
+    items = []
+    for f in fact_checks:
+        rating = html.escape(f.get("rating") or "no rating")
+        verdict = f" ({html.escape(f['verdict'].replace('_', ' '))})" if f.get("verdict") else ""
+        who = " · ".join(html.escape(str(x)) for x in (f.get("publisher") or "publisher unknown", str(f.get("reviewed_at") or "")[:10]) if x)
+        url = html.escape(f.get("url") or "", quote=True)
+        items.append(f'<li><b>{rating}</b>{verdict}: “{html.escape(f.get("claim_reviewed") or "")}” — '
+                     f'<a href="{url}" target="_blank" rel="noopener noreferrer">{who}</a> (match {float(f.get("score") or 0):.2f})</li>')
+    return "<p><b>Checked before:</b></p><ul>" + "".join(items) + "</ul>"
+
+
+def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT, fact_checks: list[Mapping] | None = None) -> str:
+    """What the claim task shows beside the claim: the published fact-checks it matches
+    (:func:`checked_before_html`), then its paired claims from other articles (claim_pairs),
+    escaped HTML: each with why it is listed in words (it may contradict the claim, it tells the
+    same event, or another event), its article, source and date."""
+    checked = checked_before_html(fact_checks or [])
     if not matches:
-        return "<p>No claim of another article on the same story yet.</p>"
+        return checked + "<p>No claim of another article on the same story yet.</p>"
     items = []
     for m in matches:
         why = html.escape(match_reason(m, may_contradict))
@@ -76,7 +95,7 @@ def matches_html(matches: list[Mapping], may_contradict: float = MAY_CONTRADICT)
         where = " · ".join(html.escape(str(x)) for x in (m.get("source") or "source unknown", str(m.get("published_at") or "")[:10]) if x)
         items.append(f"<li>{why}: “{html.escape(m.get('claim') or '')}” — "
                      f"<i>{html.escape(m.get('article_title') or '(untitled article)')}</i> ({where})</li>")
-    return "<ul>" + "".join(items) + "</ul>"
+    return checked + "<ul>" + "".join(items) + "</ul>"
 
 
 # The pair's reasons (claims/match.py) that say why two claims may contradict, in words.
@@ -106,17 +125,29 @@ def match_reason(match: Mapping, may_contradict: float = MAY_CONTRADICT) -> str:
 
 
 def claim_task(
-    row: Mapping, *, threshold: float, controls: ClaimControls | None = None, may_contradict: float = MAY_CONTRADICT
+    row: Mapping, *, threshold: float, controls: ClaimControls | None = None, may_contradict: float = MAY_CONTRADICT,
+    predict_from_fact_check: float = 0.8,
 ) -> dict:
     """One task for one claim row (a row of the warehouse's claim_overview view).
 
     The task's data carries the claim id, so a task in Label Studio can always be traced back to
     its claim. The prediction pre-selects "check_worthy" when the score reaches ``threshold``
-    and carries the score and the scorer as ``model_version``.
+    and carries the score and the scorer as ``model_version``. When the claim's best fact-check
+    match (``row["fact_checks"]``) scores ``predict_from_fact_check`` or more and its rating maps
+    to a verdict, the prediction pre-selects that verdict too, and its ``model_version`` says
+    which fact-check it comes from.
     """
     controls = controls or claim_controls()
     cw = controls.checkworthy
     choice = cw.choices[0] if row["score"] >= threshold else cw.choices[1]
+    result = [{"from_name": cw.name, "to_name": cw.to_name, "type": cw.result_type, "value": {"choices": [choice]}}]
+    model_version = row["scorer"]
+    best = next(iter(row.get("fact_checks") or []), None)
+    if best and best.get("verdict") in controls.verdicts and float(best["score"]) >= predict_from_fact_check:
+        v = controls.verdict
+        result.append({"from_name": v.name, "to_name": v.to_name, "type": v.result_type, "value": {"choices": [best["verdict"]]}})
+        model_version = (f"{row['scorer']} + verdict from a fact-check ({best.get('publisher') or 'publisher unknown'}: "
+                         f"{best.get('rating')}; {best.get('method')} match {float(best['score']):.2f})")
     return {
         "data": {
             "claim_id": row["claim_id"],
@@ -129,24 +160,11 @@ def claim_task(
             "claim_type": row["claim_type"],
             # What other articles say of the same thing (claim_pairs), so a contradiction is
             # seen while judging the claim.
-            "matches_html": matches_html(row.get("matches") or [], may_contradict),
+            "matches_html": matches_html(row.get("matches") or [], may_contradict, row.get("fact_checks") or []),
             "score": round(float(row["score"]), 4),
             # Set by the resolve step ("needs_review" on ties and low agreement): a reviewer
             # filters on it in the Data Manager. Present from import so the column exists.
             REVIEW_FIELD: "",
         },
-        "predictions": [
-            {
-                "model_version": row["scorer"],
-                "score": round(float(row["score"]), 4),
-                "result": [
-                    {
-                        "from_name": cw.name,
-                        "to_name": cw.to_name,
-                        "type": cw.result_type,
-                        "value": {"choices": [choice]},
-                    }
-                ],
-            }
-        ],
+        "predictions": [{"model_version": model_version, "score": round(float(row["score"]), 4), "result": result}],
     }

@@ -153,9 +153,10 @@ def refresh_matches(target: Target, db: str, project_id: int, settings: Settings
     with connection(db) as con:
         mapped = annotation_store.tasks_with_matches(con, target.url, project_id)
         matches = annotation_store.claim_matches(con, [c for _, c, _ in mapped], may_contradict=settings.pair_push_threshold)
+        checked = annotation_store.claim_fact_checks(con, [c for _, c, _ in mapped])
     wanted: dict[int, tuple[str, str]] = {}  # task id -> claim id, what it should show
     for task_id, claim_id, known in mapped:
-        html = matches_html(matches.get(claim_id, []), settings.pair_push_threshold)
+        html = matches_html(matches.get(claim_id, []), settings.pair_push_threshold, checked.get(claim_id, []))
         if _digest(html) != known:
             wanted[task_id] = (claim_id, html)
     if not wanted:
@@ -175,7 +176,8 @@ def _candidates(kind: TaskKind, settings: Settings) -> tuple[Callable, Callable[
     # A match "may contradict" the claim where the pair would go to the pair project.
     return (
         lambda con, url, project: annotation_store.claims_to_push(con, url, project, settings.push_threshold, settings.pair_push_threshold),
-        lambda row: claim_task(row, threshold=settings.push_threshold, may_contradict=settings.pair_push_threshold),
+        lambda row: claim_task(row, threshold=settings.push_threshold, may_contradict=settings.pair_push_threshold,
+                               predict_from_fact_check=settings.factcheck_predict_score),
     )
 
 

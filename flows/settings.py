@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     factcheck_min_score: float = Field(
         0.5, ge=0, le=1, description="Fact-check matches scoring less than this are not kept.",
     )
+    factcheck_predict_score: float = Field(
+        0.8, ge=0, le=1, description="A claim task's best fact-check match scoring this or more pre-selects its verdict.",
+    )
     factcheck_candidates: int = Field(
         30, ge=1, description="Fact-checks each claim's lookup scores: this many closest by meaning and as many by words.",
     )

@@ -82,14 +82,33 @@ def claims_to_push(
     con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, threshold: float, may_contradict: float = 0.5
 ) -> list[dict]:
     """Claims at or above ``threshold`` not yet in the project, most check-worthy first, each
-    with ``matches``: its most similar claims of other articles (see :func:`claim_matches`)."""
+    with ``matches``: its most similar claims of other articles (see :func:`claim_matches`), and
+    ``fact_checks``: the published fact-checks it matches (:func:`claim_fact_checks`)."""
     cursor = con.execute(sql("claims_to_push"), {"threshold": threshold, "ls_url": ls_url, "project_id": project_id})
     columns = [d[0] for d in cursor.description]
     rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
     matches = claim_matches(con, [r["claim_id"] for r in rows], may_contradict=may_contradict)
+    checked = claim_fact_checks(con, [r["claim_id"] for r in rows])
     for r in rows:
         r["matches"] = matches.get(r["claim_id"], [])
+        r["fact_checks"] = checked.get(r["claim_id"], [])
     return rows
+
+
+def claim_fact_checks(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], limit: int = 3) -> dict[str, list[dict]]:
+    """claim id -> its ``limit`` best fact-check matches, best first (claim_reviewed, rating,
+    verdict, publisher, reviewed_at, url, score, rank, method)."""
+    if not claim_ids:
+        return {}
+    with registered(con, wanted=pa.table({"claim_id": pa.array(list(claim_ids), pa.string())})):
+        cursor = con.execute(sql("claim_fact_check_matches"), {"limit": limit})
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        record = dict(zip(columns, row))
+        found.setdefault(record.pop("claim_id"), []).append(record)
+    return found
 
 
 def claim_matches(

@@ -165,3 +165,23 @@ def test_a_claim_task_says_in_words_why_each_paired_claim_is_listed():
     assert "a similar claim about another event (2024 against 2025)" in shown
     assert "the same event, told alike" in shown and "the same story, another point" in shown
     assert "<script>" not in shown and shown.count("may contradict") == 1
+
+
+def test_a_claim_checked_before_shows_the_fact_check_and_a_strong_match_pre_selects_its_verdict():
+    checked = [{"rank": 1, "score": 0.91, "method": "lookup-1", "claim_reviewed": "Bicycles <banned> on the bridge.", "rating": "Four Pinocchios",
+                "verdict": "refuted", "publisher": "Example Fact Desk", "reviewed_at": datetime(2026, 11, 3), "url": "https://factdesk.example/b?x=1&y=2"},
+               {"rank": 2, "score": 0.55, "method": "lookup-1", "claim_reviewed": "Bridge tolls rise.", "rating": "Falso", "verdict": None,
+                "publisher": "Verifica", "reviewed_at": None, "url": "https://verifica.example/t"}]
+    task = claim_task(ROW | {"fact_checks": checked}, threshold=0.5)
+    html = task["data"]["matches_html"]
+    assert html.startswith("<p><b>Checked before:</b></p>")
+    assert "<b>Four Pinocchios</b> (refuted): “Bicycles &lt;banned&gt; on the bridge.”" in html
+    assert 'href="https://factdesk.example/b?x=1&amp;y=2"' in html and "Example Fact Desk · 2026-11-03" in html and "(match 0.91)" in html
+    prediction = task["predictions"][0]
+    verdict = next(r for r in prediction["result"] if r["from_name"] == "verdict")
+    assert verdict["value"] == {"choices": ["refuted"]}
+    assert "verdict from a fact-check (Example Fact Desk: Four Pinocchios; lookup-1 match 0.91)" in prediction["model_version"]
+    weak = claim_task(ROW | {"fact_checks": [checked[0] | {"score": 0.6}]}, threshold=0.5)
+    assert [r["from_name"] for r in weak["predictions"][0]["result"]] == ["checkworthy"] and "Checked before" in weak["data"]["matches_html"]
+    unmapped = claim_task(ROW | {"fact_checks": [checked[1] | {"score": 0.95}]}, threshold=0.5)
+    assert len(unmapped["predictions"][0]["result"]) == 1
