@@ -30,6 +30,7 @@ bench: setup
 	$(PY) bench/bench_match.py
 	$(PY) bench/contradiction_data.py bench/out/contradiction
 	$(PY) bench/bench_contradiction.py bench/out/contradiction
+	$(PY) bench/bench_factchecks.py bench/out/factchecks --split dev
 	$(PY) bench/bench_model.py
 	$(PY) bench/bench_commands.py
 	$(PY) bench/bench_webhooks.py
