@@ -98,17 +98,7 @@ def claims_to_push(
 def claim_fact_checks(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], limit: int = 3) -> dict[str, list[dict]]:
     """claim id -> its ``limit`` best fact-check matches, best first (claim_reviewed, rating,
     verdict, publisher, reviewed_at, url, score, rank, method)."""
-    if not claim_ids:
-        return {}
-    with registered(con, wanted=pa.table({"claim_id": pa.array(list(claim_ids), pa.string())})):
-        cursor = con.execute(sql("claim_fact_check_matches"), {"limit": limit})
-        columns = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    found: dict[str, list[dict]] = {}
-    for row in rows:
-        record = dict(zip(columns, row))
-        found.setdefault(record.pop("claim_id"), []).append(record)
-    return found
+    return _per_claim(con, "claim_fact_check_matches", claim_ids, {"limit": limit})
 
 
 def claim_matches(
@@ -117,11 +107,15 @@ def claim_matches(
     """claim id -> ``limit`` claims of other articles paired with it (claim, article_title,
     source, published_at, similarity, contradiction, relation, reasons): those whose contradiction reaches
     ``may_contradict`` first, then the most similar."""
+    return _per_claim(con, "claim_matches", claim_ids, {"limit": limit, "may_contradict": may_contradict})
+
+
+def _per_claim(con: duckdb.DuckDBPyConnection, query: str, claim_ids: Sequence[str], params: dict) -> dict[str, list[dict]]:
+    """The rows of a query over the claims of table ``wanted``, as claim id -> its rows (dicts)."""
     if not claim_ids:
         return {}
-    wanted = pa.table({"claim_id": pa.array(list(claim_ids), pa.string())})
-    with registered(con, wanted=wanted):
-        cursor = con.execute(sql("claim_matches"), {"limit": limit, "may_contradict": may_contradict})
+    with registered(con, wanted=pa.table({"claim_id": pa.array(list(claim_ids), pa.string())})):
+        cursor = con.execute(sql(query), params)
         columns = [d[0] for d in cursor.description]
         rows = cursor.fetchall()
     found: dict[str, list[dict]] = {}
