@@ -400,11 +400,13 @@ def _disjoint(sets: Sequence[frozenset], i: np.ndarray, j: np.ndarray, differ=No
 
 
 def pair_features(
-    claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None = None, nli: np.ndarray | None = None
+    claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None = None, nli: np.ndarray | None = None,
+    read: np.ndarray | None = None,
 ) -> PairFeatures:
     """The features of the pairs (i[k], j[k]); ``cos`` when already computed; ``nli``: the NLI
     model's probabilities (entailment, neutral, contradiction) of each pair, without which the
-    NLI features are 0 (enough for similarity, which does not read them)."""
+    NLI features are 0 (enough for similarity, which does not read them); ``read``: whether the
+    NLI model read each pair (default: all, when ``nli`` is given), kept as ``nli_read``."""
     i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
     if cos is None:
         cos = np.einsum("ij,ij->i", claims.vectors[i], claims.vectors[j]) if len(i) else np.zeros(0)
@@ -443,6 +445,7 @@ def pair_features(
     values["nli"] = np.log(p_contra / (1 - p_contra))
     values["nli_entail"] = np.asarray(nli, np.float64)[:, 0]
     values["nli_contradiction"] = p_contra
+    values["nli_read"] = np.ones(len(i)) if read is None else np.asarray(read, np.float64)
     return PairFeatures(i, j, values)
 
 
@@ -515,7 +518,8 @@ class Matcher:
         contra = {name: values.round(3).tolist() for name, values in contra.items()}
         out = []
         for k, (a, b) in enumerate(zip(features.i.tolist(), features.j.tolist())):
-            items = [{"cue": "inference", "detail": _inference_words(v["nli_contradiction"][k], v["nli_entail"][k]),
+            items = [{"cue": "inference", "detail": _inference_words(v["nli_contradiction"][k], v["nli_entail"][k])
+                      if v["nli_read"][k] else "worded alike, with no cue of a difference: not read by the inference model",
                       "score": "contradiction", "weight": round(contra["nli"][k] + contra["nli_entail"][k], 3)},
                      {"cue": "similar_wording", "detail": f"sentence cosine {v['cos'][k]:.2f}", "score": "similarity",
                       "weight": sim["cos"][k]}]
@@ -639,6 +643,7 @@ class MatchResult:
     article_pairs: list[dict]            # article_pairs rows
     scored: int                          # claim pairs the inference model read
     rows: list[dict]                     # claim_pairs rows (unless they went to a sink)
+    aligned: int = 0                     # claim pairs scored (read, or worded alike)
 
 
 def match(
@@ -660,7 +665,7 @@ def match(
     new = np.array(sorted(position[a] for a in set(new_articles) if a in position), np.int64)
     if not len(new) or len(articles) < 2:
         empty = ArticlePairs(*(np.zeros(0, np.int64),) * 2, {n: np.zeros(0) for n in ARTICLE_FEATURES}, np.zeros(0), np.zeros(0, bool))
-        return MatchResult(empty, [], 0, [])
+        return MatchResult(empty, [], 0, [], 0)
     pairs = related_articles(claims, article_tfidf(article_texts), new, matcher, max_related=max_related)
     i, j, cos, group = aligned_pairs(claims, pairs, per_article=per_article)
     closest = np.ones(len(group), bool)
@@ -668,6 +673,7 @@ def match(
     read = (cos >= min_cosine) | closest
     i, j, cos, group = i[read], j[read], cos[read], group[read]
     rows: list[dict] = []
+    counts: dict[str, int] = {}
     # Chunks end where a group does, so that each group's pairs are scored together.
     bounds = np.nonzero(np.diff(group))[0] + 1
     start = 0
@@ -675,13 +681,14 @@ def match(
         after = bounds[bounds >= start + chunk]
         end = int(after[0]) if len(after) else len(i)
         part = score_pairs(claims, i[start:end], j[start:end], cos[start:end], matcher, nli,
-                           min_similarity=min_similarity, min_contradiction=min_contradiction, group=group[start:end])
+                           min_similarity=min_similarity, min_contradiction=min_contradiction, group=group[start:end],
+                           counts=counts)
         if sink is not None:
             sink(part)
         else:
             rows.extend(part)
         start = end
-    return MatchResult(pairs, article_pair_rows(articles, pairs, matcher), len(i), rows)
+    return MatchResult(pairs, article_pair_rows(articles, pairs, matcher), counts.get("read", 0), rows, len(i))
 
 
 def article_pair_rows(articles: Sequence[str], pairs: ArticlePairs, matcher: Matcher) -> list[dict]:
@@ -703,6 +710,28 @@ def premise_side(claims: ClaimSet, i: np.ndarray, j: np.ndarray) -> tuple[np.nda
     return np.where(swap, i, j), np.where(swap, j, i)
 
 
+# Two claims this alike, with no cue of a difference, say the same: the NLI model need not read them.
+ALIKE_COSINE = 0.95
+
+
+def worded_alike(claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray) -> np.ndarray:
+    """The pairs worded nearly alike (sentence cosine at least :data:`ALIKE_COSINE`) with no cue
+    of a difference: no words of opposite sides, no negation on one side only, no different
+    numbers or years. Wire copies of one story are full of them; the NLI model does not read them
+    (a dropped "not" or a changed figure is a cue, so that pair is read)."""
+    alike = np.asarray(cos) >= ALIKE_COSINE
+    k = np.nonzero(alike)[0]
+    if not len(k):
+        return alike
+    a, b = np.asarray(i)[k], np.asarray(j)[k]
+    arrays = claims.cue_arrays
+    cued = ((arrays["axes"][a] * arrays["axes"][b]) < 0).any(axis=1) | (arrays["negated"][a] != arrays["negated"][b])
+    cued |= _disjoint([q.numbers for q in claims.profiles], a, b, numbers_differ) > 0
+    cued |= _disjoint(claims.times, a, b) > 0
+    alike[k[cued]] = False
+    return alike
+
+
 def read_pairs(claims: ClaimSet, i: np.ndarray, j: np.ndarray, nli) -> np.ndarray:
     """The NLI model's probabilities for the pairs (i[k], j[k]): premise the passage of the
     :func:`premise_side` claim, hypothesis the other claim, as the model learnt from news."""
@@ -713,14 +742,27 @@ def read_pairs(claims: ClaimSet, i: np.ndarray, j: np.ndarray, nli) -> np.ndarra
 def score_pairs(
     claims: ClaimSet, i: np.ndarray, j: np.ndarray, cos: np.ndarray | None, matcher: Matcher, nli, *,
     min_similarity: float = 0.0, min_contradiction: float = 0.0, group: np.ndarray | None = None,
+    counts: dict | None = None,
 ) -> list[dict]:
     """claim_pairs rows of the pairs (i[k], j[k]) (rows of ``claims``, i's claim id below j's)
-    similar enough, or contradicting enough, to keep; ``nli`` reads each pair. With ``group``
-    (each pair's related article pair, all of a group's pairs here), each group's most
-    contradicting pair is kept too: every related article pair shows where it most disagrees."""
+    similar enough, or contradicting enough, to keep; ``nli`` reads each pair but those
+    :func:`worded_alike` (they count as neutral: nothing to contradict). With ``group`` (each
+    pair's related article pair, all of a group's pairs here), each group's most contradicting
+    pair is kept too: every related article pair shows where it most disagrees. ``counts``
+    ("read", "alike") is added to."""
     if not len(i):
         return []
-    features = pair_features(claims, i, j, cos, read_pairs(claims, i, j, nli))
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    if cos is None:
+        cos = np.einsum("ij,ij->i", claims.vectors[i], claims.vectors[j])
+    read = ~worded_alike(claims, i, j, cos)
+    probabilities = np.tile(np.array([0.0, 1.0, 0.0]), (len(i), 1))
+    if read.any():
+        probabilities[read] = read_pairs(claims, i[read], j[read], nli)
+    if counts is not None:
+        counts["read"] = counts.get("read", 0) + int(read.sum())
+        counts["alike"] = counts.get("alike", 0) + int((~read).sum())
+    features = pair_features(claims, i, j, cos, probabilities, read)
     similarity, contradiction = matcher.score(features)
     kept = (similarity >= min_similarity) | (contradiction >= min_contradiction)
     if group is not None:

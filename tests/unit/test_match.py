@@ -9,7 +9,7 @@ import pytest
 
 from claims.match import (
     RELATIONS, aligned_pairs, article_event_years, article_tfidf, claim_set, load_matcher, match, pair_features, pair_id,
-    related_articles,
+    related_articles, score_pairs,
 )
 
 ARTICLE_2024 = [
@@ -77,7 +77,7 @@ def run_match(encoder, nli, articles, new=None, **options):
 def test_pairs_are_never_of_one_article_and_each_pair_is_listed_once(encoder, nli):
     claims, result = run_match(encoder, nli, {"a": ARTICLE_2024, "b": ARTICLE_2025, "c": ARTICLE_FOOD},
                                min_similarity=0.0, min_contradiction=0.0)
-    assert result.rows and result.scored >= len(result.rows)
+    assert result.rows and result.aligned >= len(result.rows) and result.aligned >= result.scored
     for row in result.rows:
         assert row["article_id_a"] != row["article_id_b"] and row["claim_id_a"] < row["claim_id_b"]
         assert row["pair_id"] == pair_id(row["claim_id_b"], row["claim_id_a"])
@@ -237,3 +237,19 @@ def test_a_pair_with_opposite_words_is_read_even_when_closer_pairs_fill_the_plac
     i, j, cos, group = aligned_pairs(claims, pairs, per_article=1)
     found = [{claims.claim_ids[a], claims.claim_ids[b]} for a, b in zip(i, j)]
     assert len(found) == 2 and found[1] == {"unity-0", "rift-0"} and cos[0] > cos[1]
+
+
+def test_pairs_worded_alike_are_not_read_unless_a_cue_shows_a_difference(encoder, nli):
+    from claims.match import worded_alike
+
+    texts = {"a": [SAME[0]], "b": [SAME[1]], "c": [DISSENT], "d": [SAME[0].replace("3%", "2%")]}
+    claims = make_set(encoder, texts)
+    i, j = np.array([0, 0, 0]), np.array([1, 2, 3])
+    cos = np.einsum("ij,ij->i", claims.vectors[i], claims.vectors[j])
+    assert cos[0] >= 0.95 and worded_alike(claims, i, j, np.ones(3)).tolist() == [True, False, False]
+    counts = {}
+    rows = score_pairs(claims, i, j, None, load_matcher(), nli, counts=counts)
+    assert counts == {"read": 2, "alike": 1}
+    alike = next(r for r in rows if {r["claim_id_a"], r["claim_id_b"]} == {"a-0", "b-0"})
+    assert json.loads(alike["reasons"])[0]["detail"].startswith("worded alike") and alike["contradiction"] < 0.1
+    assert json.loads(alike["features"])["nli_read"] == 0.0
