@@ -1,5 +1,5 @@
--- Who repeats what after it was checked: one row per claim of an article that matches a
--- fact-check rated false or misleading (refuted, misleading), its best such match, with the
+-- One row per claim of an article that matches a fact-check rated false or misleading (refuted,
+-- misleading), with its best such match: who repeats what after it was checked, with the
 -- article's source and date and whether the article came out after the review.
 CREATE OR REPLACE VIEW repeated_claims AS
 WITH best AS (
