@@ -90,3 +90,35 @@ def test_match_looks_claims_up_both_ways_and_only_what_is_new(warehouse, tmp_pat
     assert listed.exit_code == 0 and "Four Pinocchios" in listed.output and "2 rows" in listed.output
     stats = runner.invoke(app, ["factchecks", "stats", "--db", str(warehouse)])
     assert stats.exit_code == 0 and "Example Fact Desk" in stats.output and "refuted" in stats.output
+
+
+def test_label_studio_shows_a_claim_checked_before_with_its_verdict_pre_selected(matched, ls_client, db_path, tmp_path):
+    from flows.match import match_flow
+    from flows.push import push_flow
+
+    with connection(db_path, read_only=True) as con:
+        (claim_a, text_a), (claim_b, text_b) = con.execute(
+            "SELECT claim_id, text FROM claims WHERE score >= 0.4 AND len(text) > 80 ORDER BY claim_id LIMIT 2").fetchall()
+    import_(write(tmp_path / "one.jsonl", review("https://factdesk.example/one", text_a, "Four Pinocchios")), db_path)
+    match_flow()
+    pushed = push_flow()
+
+    def task_of(claim_id):
+        with connection(db_path, read_only=True) as con:
+            task_id = con.execute("SELECT task_id FROM tasks WHERE claim_id = ?", [claim_id]).fetchone()[0]
+        return ls_client.sdk.tasks.get(id=task_id)
+
+    task = task_of(claim_a)
+    assert "Checked before:" in task.data["matches_html"] and "Four Pinocchios" in task.data["matches_html"]
+    assert 'href="https://factdesk.example/one"' in task.data["matches_html"]
+    (prediction,) = task.predictions
+    results = {r["from_name"]: r["value"]["choices"] for r in prediction.result}
+    assert results["verdict"] == ["refuted"] and "verdict from a fact-check (Example Fact Desk: Four Pinocchios" in prediction.model_version
+    assert "Mostly false" not in task_of(claim_b).data["matches_html"]
+
+    # A fact-check imported after the push reaches the task already in Label Studio at the next push.
+    import_(write(tmp_path / "two.jsonl", review("https://factdesk.example/two", text_b, "Mostly false")), db_path)
+    match_flow()
+    again = push_flow()
+    assert again.project_id == pushed.project_id and again.matches_updated >= 1
+    assert "Mostly false" in task_of(claim_b).data["matches_html"]
