@@ -44,6 +44,7 @@ DEPLOYMENTS = (
     Scheduled("match", "flows.match:match_flow", "schedule_match"),
     Scheduled("push", "flows.push:push_flow", "schedule_push"),
     Scheduled("land", "flows.land:land_flow", "schedule_land"),
+    Scheduled("morning", "flows.morning:morning_flow", "schedule_morning", ("db", "report_dir")),
 )
 
 

@@ -174,6 +174,11 @@ class Settings(BaseSettings):
     schedule_push: str = Field("300", description="Schedule of the push: seconds, a cron line, or 'off'.")
     schedule_match: str = Field("300", description="Schedule of the match (new claims paired across articles): seconds, a cron line, or 'off'.")
     schedule_land: str = Field("600", description="Schedule of the land (with resolve): seconds, a cron line, or 'off'.")
+    schedule_morning: str = Field(
+        "0 6 * * *", description="Schedule of the morning list (the day's most check-worthy new claims): seconds, a cron line, or 'off'.",
+    )
+    morning_claims: int = Field(30, ge=1, description="Claims on a morning list, at most.")
+    report_dir: Path = Field(Path("data/report"), description="Folder of the morning list's pages (and the report's default).")
     writer_timeout: float = Field(600.0, gt=0, description="Seconds a flow waits for the warehouse's writer slot before it fails.")
     writer_lease_seconds: float = Field(
         60.0, ge=60,
@@ -200,7 +205,7 @@ class Settings(BaseSettings):
         "placeholder: `claimflow export --format claimreview` warns until it is set).",
     )
 
-    @field_validator("schedule_ingest", "schedule_match", "schedule_push", "schedule_land")
+    @field_validator("schedule_ingest", "schedule_match", "schedule_push", "schedule_land", "schedule_morning")
     @classmethod
     def _schedule(cls, value: str) -> str:
         value = value.strip()

@@ -13,6 +13,7 @@ from flows.cli.common import (
     DbOption,
     ModelOption,
     existing_warehouse,
+    fail,
     label_studio,
     load_flow,
     load_settings,
@@ -163,6 +164,27 @@ def report(
     report_flow = load_flow("flows.report", "report_flow", settings)
     output = report_flow(out=str(out_dir), db=str(settings.db))
     out.print(f"Report: {output.page.resolve()}\nData docs: {output.data_docs.resolve()}", highlight=False)
+
+
+@command(runs_flows=True)
+def morning(
+    day: Annotated[Optional[str], typer.Option("--date", help="The day (YYYY-MM-DD) [default: today].")] = None,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Folder for the page [env CLAIMFLOW_REPORT_DIR, default data/report].")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the desk's morning list: the day's most check-worthy new claims grouped by story, each marked "checked before" (with the fact-check's rating) or "other sources say otherwise", to table morning_list and as an HTML page (`claimflow serve` makes it on CLAIMFLOW_SCHEDULE_MORNING, 06:00 by default)."""
+    from datetime import date
+
+    if day is not None:
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            fail(f"--date {day!r}: not a date; give YYYY-MM-DD")
+    settings = existing_warehouse(db)
+    morning_flow = load_flow("flows.morning", "morning_flow", settings)
+    report = morning_flow(db=str(settings.db), report_dir=str(out_dir) if out_dir else None, day=day)
+    print_counts("morning", report.counts())
+    out.print(f"Morning list: {Path(report.page).resolve()}", highlight=False)
 
 
 @command(runs_flows=True)
