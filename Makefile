@@ -31,6 +31,7 @@ bench: setup
 	$(PY) bench/contradiction_data.py bench/out/contradiction
 	$(PY) bench/bench_contradiction.py bench/out/contradiction
 	$(PY) bench/bench_factchecks.py bench/out/factchecks --split dev
+	$(PY) bench/bench_factcheck_scale.py
 	$(PY) bench/bench_model.py
 	$(PY) bench/bench_commands.py
 	$(PY) bench/bench_webhooks.py
