@@ -1,8 +1,8 @@
 """Has this been checked before? Each claim looked up in the fact-check library: candidates by
-meaning (the sentence encoder's cosine of the claim) and by words (TF-IDF cosine of the claim's
-passage, the claim with the sentences either side, against the fact-checks' texts), fused by a
-small logistic model into a score in [0, 1], the best few kept. The texts a caller passes are
-the passages; the vectors the claims'.
+meaning (the sentence encoder's cosine of the claim, and of its passage: the claim with the
+sentences either side) and by words (TF-IDF cosine of the passage against the fact-checks'
+texts), fused by a small logistic model into a score in [0, 1], the best few kept. The texts a
+caller passes are the passages; the vectors the claims' and the passages'.
 
 Pure computation over arrays: the caller reads the claims and the library (ids, texts, unit
 vectors) from the warehouse and stores what comes back. The weights are in
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_LOOKUP = Path(__file__).resolve().parent / "models" / "lookup" / "lookup.json"
-FEATURES = ("cosine", "lexical")
+FEATURES = ("cosine", "passage_cosine", "lexical")
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,12 @@ class Match:
 
 def candidate_rows(
     claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, *, k: int = 30,
-    chunk: int = 512,
+    chunk: int = 512, passage_vectors: np.ndarray | None = None,
 ) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
-    """Per claim (its row), the library rows of its ``k`` closest fact-checks by cosine and its
-    ``k`` closest by TF-IDF, with each one's :data:`FEATURES`."""
+    """Per claim (its row), the library rows of its ``k`` closest fact-checks by cosine (of the
+    claim, or of its passage where closer) and its ``k`` closest by TF-IDF, with each one's
+    :data:`FEATURES`. ``passage_vectors``: the passages' unit vectors (``claim_texts`` are the
+    passages); without them the claim's cosine stands in."""
     vectorizer, matrix = index
     n_library = len(library_vectors)
     if not n_library:
@@ -77,24 +79,30 @@ def candidate_rows(
     k = min(k, n_library)
     for start in range(0, len(claim_texts), chunk):
         cos = claim_vectors[start : start + chunk] @ library_vectors.T
+        passage = passage_vectors[start : start + chunk] @ library_vectors.T if passage_vectors is not None else cos
         lex = (vectorizer.transform(claim_texts[start : start + chunk]) @ matrix.T).toarray() if vectorizer is not None \
             else np.zeros_like(cos)
-        picked = np.concatenate([np.argpartition(-cos, k - 1, axis=1)[:, :k], np.argpartition(-lex, k - 1, axis=1)[:, :k]], axis=1)
+        closest = np.maximum(cos, passage)
+        picked = np.concatenate([np.argpartition(-closest, k - 1, axis=1)[:, :k], np.argpartition(-lex, k - 1, axis=1)[:, :k]],
+                                axis=1)
         for row in range(len(cos)):
             rows = np.unique(picked[row])
-            yield start + row, rows, {"cosine": cos[row, rows].astype(np.float64), "lexical": lex[row, rows].astype(np.float64)}
+            yield start + row, rows, {"cosine": cos[row, rows].astype(np.float64),
+                                      "passage_cosine": passage[row, rows].astype(np.float64),
+                                      "lexical": lex[row, rows].astype(np.float64)}
 
 
 def look_up(
     claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, model: LookupModel, *,
     candidates: int = 30, top: int = 5, min_score: float = 0.0, claim_keys: Sequence | None = None,
-    library_keys: Sequence | None = None,
+    library_keys: Sequence | None = None, passage_vectors: np.ndarray | None = None,
 ) -> list[Match]:
     """The ``top`` fact-checks of each claim with a score of at least ``min_score``, among its
     :func:`candidate_rows`, scored by ``model``. A fact-check whose ``library_keys`` entry is
     the claim's ``claim_keys`` entry (the desk's own review of that very claim) is not its match."""
     out: list[Match] = []
-    for row, rows, values in candidate_rows(claim_texts, claim_vectors, library_vectors, index, k=candidates):
+    for row, rows, values in candidate_rows(claim_texts, claim_vectors, library_vectors, index, k=candidates,
+                                            passage_vectors=passage_vectors):
         if claim_keys is not None and library_keys is not None:
             other = np.array([library_keys[r] != claim_keys[row] for r in rows.tolist()], bool)
             rows, values = rows[other], {n: v[other] for n, v in values.items()}
@@ -113,7 +121,8 @@ def affected_claims(
 ) -> np.ndarray:
     """The claims (rows) that a new fact-check (``new_vectors``, at rows ``new_rows`` of the
     library the index was fitted on) could match at ``min_score`` or more: those must be looked
-    up again."""
+    up again. The passages' vectors are not kept, so the claim's cosine stands in for its
+    passage's here (the lookup itself reads both)."""
     vectorizer, matrix = index
     if not len(new_rows) or not len(claim_texts):
         return np.zeros(0, np.int64)
@@ -123,6 +132,7 @@ def affected_claims(
         cos = claim_vectors[start : start + chunk] @ new_vectors.T
         lex = (vectorizer.transform(claim_texts[start : start + chunk]) @ new_lexical.T).toarray() if vectorizer is not None \
             else np.zeros_like(cos)
-        best = model.score({"cosine": cos.ravel().astype(np.float64), "lexical": lex.ravel().astype(np.float64)}).reshape(cos.shape)
+        flat = cos.ravel().astype(np.float64)
+        best = model.score({"cosine": flat, "passage_cosine": flat, "lexical": lex.ravel().astype(np.float64)}).reshape(cos.shape)
         hit.append(start + np.nonzero(best.max(axis=1) >= min_score)[0])
     return np.concatenate(hit)

@@ -220,7 +220,8 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
                               min_score=settings.factcheck_min_score)
         rows |= set(old[hit].tolist())
     rows = np.array(sorted(rows), np.int64)
-    matches = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model,
+    passages = load_encoder(settings.encoder, settings.encoder_threads).encode([texts[r] for r in rows]) if len(rows) else None
+    matches = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model, passage_vectors=passages,
                       candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score,
                       claim_keys=[claim_ids[r] for r in rows], library_keys=library.claim_ids)
     at = matching.now()

@@ -61,11 +61,11 @@ def query_claims(texts: list[str], nlp) -> tuple[list[str], list[str], list[int]
     return claims, contexts, owner
 
 
-def examples(contexts, vectors, library_vectors, index, labels: list[set[int]], k: int):
+def examples(contexts, vectors, passage_vectors, library_vectors, index, labels: list[set[int]], k: int):
     """The candidates of each claim as (features, label) rows; ``labels``: per claim, the
     library rows that check it."""
     X, y = [], []
-    for row, rows, values in candidate_rows(contexts, vectors, library_vectors, index, k=k):
+    for row, rows, values in candidate_rows(contexts, vectors, library_vectors, index, k=k, passage_vectors=passage_vectors):
         X.append(np.stack([values[n] for n in FEATURES], axis=1))
         y.append(np.isin(rows, list(labels[row])))
     return np.concatenate(X), np.concatenate(y)
@@ -85,7 +85,7 @@ def train(folder: Path, out: Path = DEFAULT_LOOKUP, *, nlp, encoder, k: int = 30
     q_ids, q_texts, relevant = read_queries(folder, "train")
     query_texts, contexts, owner = query_claims(q_texts, nlp)
     labels = [{position[v] for v in relevant.get(q_ids[o], ()) if v in position} for o in owner]
-    X, y = examples(contexts, encoder.encode(query_texts), library_vectors, index, labels, k)
+    X, y = examples(contexts, encoder.encode(query_texts), encoder.encode(contexts), library_vectors, index, labels, k)
     bias, weights = fit_logistic(X, y, np.zeros(len(FEATURES)), np.full(len(FEATURES), 0.01), balanced=False)
     content = {"bias": round(bias, 6), "weights": dict(zip(FEATURES, np.round(weights, 6).tolist()))}
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:8]

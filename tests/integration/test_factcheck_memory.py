@@ -66,8 +66,10 @@ def test_match_looks_claims_up_both_ways_and_only_what_is_new(warehouse, tmp_pat
     first = match_flow(db=str(warehouse))
     assert (first.fact_checks_embedded, first.claims_looked_up) == (1, claims)  # every claim is new to the lookup
     with connection(warehouse, read_only=True) as con:
-        top = con.execute("SELECT claim_id, rank, score, method FROM claim_fact_checks ORDER BY score DESC LIMIT 1").fetchone()
-    assert top[:2] == (claim_a, 1) and top[2] >= 0.5 and top[3].startswith("lookup-")
+        top = con.execute("SELECT claim_id, rank, score, method FROM claim_fact_checks WHERE claim_id = ?", [claim_a]).fetchone()
+        best = con.execute("SELECT max(score) FROM claim_fact_checks").fetchone()[0]
+    # The claim itself matches at rank 1, among the best scores (a neighbour shares its passage).
+    assert top[1] == 1 and top[2] >= 0.5 and top[2] >= best - 0.05 and top[3].startswith("lookup-")
 
     # A new fact-check: only the claims it could match are looked up again, and the old match stays.
     import_(write(tmp_path / "two.jsonl", review("https://factdesk.example/two", text_b, "Pants on Fire")), warehouse)
