@@ -208,8 +208,8 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
         library = factchecks.library(con, encoder_version)
         queries = factchecks.claims_to_look_up(con, encoder_version)
     claim_ids, texts, vectors, new = queries.claim_ids, queries.contexts, queries.vectors, queries.new
-    if not library.ids or not claim_ids:
-        return embedded, 0, 0
+    if not library.ids or not claim_ids or not (new.any() or library.new.any()):
+        return embedded, 0, 0  # nothing new either way: no index to fit (32 s at 1M fact-checks)
     model = load_lookup()
     index = lexical_index(library.texts)
     rows = set(np.nonzero(new)[0].tolist())
