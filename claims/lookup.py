@@ -1,8 +1,11 @@
 """Has this been checked before? Each claim looked up in the fact-check library: candidates by
 meaning (the sentence encoder's cosine of the claim, and of its passage: the claim with the
 sentences either side) and by words (TF-IDF cosine of the passage against the fact-checks'
-texts), fused by a small logistic model into a score in [0, 1], the best few kept. The texts a
-caller passes are the passages; the vectors the claims' and the passages'.
+texts), fused by a small logistic model into a first score. The first stage's best few are then
+read by a cross-encoder, the re-ranker (the NLI model taught that a passage entails the
+fact-check that checks it), and its judgement and the first score give the final score in
+[0, 1]; the best few are kept. The texts a caller passes are the passages; the vectors the
+claims' and the passages'.
 
 Pure computation over arrays: the caller reads the claims and the library (ids, texts, unit
 vectors) from the warehouse and stores what comes back. The weights are in
@@ -24,21 +27,70 @@ DEFAULT_LOOKUP = Path(__file__).resolve().parent / "models" / "lookup" / "lookup
 FEATURES = ("cosine", "passage_cosine", "lexical")
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class Rerank:
+    """The second stage: the ``top`` best of the first stage read by the cross-encoder in
+    ``model`` (a folder: model.onnx, nli.json); the final score is a logistic model of the two
+    judgements' logits (``first``: the first stage's score, ``rerank``: the cross-encoder's
+    entailment probability)."""
+
+    model: Path
+    top: int
+    bias: float
+    weights: dict[str, float]
+
+    def score(self, first: np.ndarray, entailment: np.ndarray) -> np.ndarray:
+        return _sigmoid(self.bias + self.weights["first"] * logit(first) + self.weights["rerank"] * logit(entailment))
+
+    def first_floor(self, min_score: float) -> float:
+        """The lowest first score that can end at ``min_score`` or more (with the re-ranker as
+        sure as it gets): below it, a candidate is never kept."""
+        if self.weights["first"] <= 0:
+            return 0.0
+        z = (logit(np.array(min_score)) - self.bias - max(0.0, self.weights["rerank"]) * logit(np.array(1.0))) / self.weights["first"]
+        return float(_sigmoid(z))
+
+
 @dataclass(frozen=True)
 class LookupModel:
     version: str
     bias: float
     weights: dict[str, float]
+    rerank: Rerank | None = None
 
     def score(self, values: dict[str, np.ndarray]) -> np.ndarray:
+        """The first stage's score of each candidate."""
         z = self.bias + sum((self.weights[n] * values[n] for n in FEATURES), np.zeros(len(values[FEATURES[0]])))
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+        return _sigmoid(z)
+
+    def first_floor(self, min_score: float) -> float:
+        return self.rerank.first_floor(min_score) if self.rerank else min_score
 
 
 @functools.lru_cache(maxsize=4)
 def load_lookup(path: str | None = None) -> LookupModel:
-    data = json.loads(Path(path or DEFAULT_LOOKUP).read_text(encoding="utf-8"))
-    return LookupModel(data["version"], float(data["bias"]), {k: float(v) for k, v in data["weights"].items()})
+    file = Path(path or DEFAULT_LOOKUP)
+    data = json.loads(file.read_text(encoding="utf-8"))
+    second = data.get("rerank")
+    rerank = Rerank(file.parent / second["model"], int(second["top"]), float(second["bias"]),
+                    {k: float(v) for k, v in second["weights"].items()}) if second else None
+    return LookupModel(data["version"], float(data["bias"]), {k: float(v) for k, v in data["weights"].items()}, rerank)
+
+
+def load_reranker(model: LookupModel, threads: int = 0):
+    """The cross-encoder of ``model``'s second stage (None without one)."""
+    from claims.nli import load_nli
+
+    return load_nli(str(model.rerank.model), threads) if model.rerank else None
 
 
 def lexical_index(library_texts: Sequence[str]):
@@ -62,6 +114,8 @@ class Match:
     rank: int
     cosine: float
     lexical: float
+    first: float                 # the first stage's score
+    entailment: float | None     # the re-ranker's judgement (None: not read by it)
 
 
 def candidate_rows(
@@ -96,22 +150,42 @@ def look_up(
     claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, model: LookupModel, *,
     candidates: int = 30, top: int = 5, min_score: float = 0.0, claim_keys: Sequence | None = None,
     library_keys: Sequence | None = None, passage_vectors: np.ndarray | None = None,
+    library_texts: Sequence[str] | None = None, reranker=None,
 ) -> list[Match]:
     """The ``top`` fact-checks of each claim with a score of at least ``min_score``, among its
-    :func:`candidate_rows`, scored by ``model``. A fact-check whose ``library_keys`` entry is
-    the claim's ``claim_keys`` entry (the desk's own review of that very claim) is not its match."""
-    out: list[Match] = []
+    :func:`candidate_rows`, scored by ``model``: its first stage, then (given the ``reranker``
+    and the ``library_texts`` it reads) the first stage's best ``model.rerank.top`` read by the
+    re-ranker and scored again. A fact-check whose ``library_keys`` entry is the claim's
+    ``claim_keys`` entry (the desk's own review of that very claim) is not its match."""
+    second = model.rerank if reranker is not None and library_texts is not None else None
+    keep = second.top if second else top
+    floor = model.first_floor(min_score)
+    shortlist: list[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]] = []
     for row, rows, values in candidate_rows(claim_texts, claim_vectors, library_vectors, index, k=candidates,
                                             passage_vectors=passage_vectors):
         if claim_keys is not None and library_keys is not None:
             other = np.array([library_keys[r] != claim_keys[row] for r in rows.tolist()], bool)
             rows, values = rows[other], {n: v[other] for n, v in values.items()}
-        scores = model.score(values)
+        first = model.score(values)
+        best = np.argsort(-first, kind="stable")[:keep]
+        best = best[first[best] >= floor]
+        shortlist.append((row, rows[best], first[best], {n: v[best] for n, v in values.items()}))
+    entailment = None
+    if second:
+        pairs = [(claim_texts[row], library_texts[r]) for row, rows, _, _ in shortlist for r in rows.tolist()]
+        entailment = reranker.probabilities([a for a, _ in pairs], [b for _, b in pairs])[:, 0].astype(np.float64)
+    out: list[Match] = []
+    at = 0
+    for row, rows, first, values in shortlist:
+        judged = entailment[at : at + len(rows)] if entailment is not None else None
+        at += len(rows)
+        scores = second.score(first, judged) if judged is not None else first
         order = np.argsort(-scores, kind="stable")[:top]
         for rank, o in enumerate(order.tolist(), 1):
             if scores[o] < min_score:
                 break
-            out.append(Match(row, int(rows[o]), float(scores[o]), rank, float(values["cosine"][o]), float(values["lexical"][o])))
+            out.append(Match(row, int(rows[o]), float(scores[o]), rank, float(values["cosine"][o]), float(values["lexical"][o]),
+                             float(first[o]), float(judged[o]) if judged is not None else None))
     return out
 
 
@@ -121,7 +195,8 @@ def affected_claims(
 ) -> np.ndarray:
     """The claims (rows) that a new fact-check (``new_vectors``, at rows ``new_rows`` of the
     library the index was fitted on) could match at ``min_score`` or more: those must be looked
-    up again. The passages' vectors are not kept, so the claim's cosine stands in for its
+    up again: those whose first score reaches the floor from which a final score can reach
+    ``min_score``. The passages' vectors are not kept, so the claim's cosine stands in for its
     passage's here (the lookup itself reads both)."""
     vectorizer, matrix = index
     if not len(new_rows) or not len(claim_texts):
@@ -134,5 +209,5 @@ def affected_claims(
             else np.zeros_like(cos)
         flat = cos.ravel().astype(np.float64)
         best = model.score({"cosine": flat, "passage_cosine": flat, "lexical": lex.ravel().astype(np.float64)}).reshape(cos.shape)
-        hit.append(start + np.nonzero(best.max(axis=1) >= min_score)[0])
+        hit.append(start + np.nonzero(best.max(axis=1) >= model.first_floor(min_score))[0])
     return np.concatenate(hit)

@@ -185,7 +185,7 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
     claims looked up, matches kept)."""
     from claims.encoder import load_encoder
     from claims.factchecks import claim_review
-    from claims.lookup import affected_claims, lexical_index, load_lookup, look_up
+    from claims.lookup import affected_claims, lexical_index, load_lookup, load_reranker, look_up
     from warehouse import export, factchecks
 
     encoder_version = _encoder_version(settings)
@@ -195,6 +195,7 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
         desk = [claim_review(export.claim_review(row, publisher), f"desk:{row['claim_id']}").row() | {"claim_id": row["claim_id"]}
                 for row in export.claim_review_rows(con)]
         factchecks.store_fact_checks(con, desk, source="desk")
+        factchecks.withdraw_desk_fact_checks(con, [row["fact_check_id"] for row in desk])
         to_embed = factchecks.fact_checks_to_embed(con, encoder_version)
     embedded = 0
     if to_embed:
@@ -223,10 +224,12 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
     passages = load_encoder(settings.encoder, settings.encoder_threads).encode([texts[r] for r in rows]) if len(rows) else None
     matches = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model, passage_vectors=passages,
                       candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score,
-                      claim_keys=[claim_ids[r] for r in rows], library_keys=library.claim_ids)
+                      claim_keys=[claim_ids[r] for r in rows], library_keys=library.claim_ids, library_texts=library.texts,
+                      reranker=load_reranker(model, settings.encoder_threads))
     at = matching.now()
     stored = [{"claim_id": claim_ids[rows[m.claim]], "fact_check_id": library.ids[m.fact_check], "score": round(m.score, 6),
-               "rank": m.rank, "features": json.dumps({"cosine": round(m.cosine, 4), "lexical": round(m.lexical, 4)}),
+               "rank": m.rank, "features": json.dumps({"cosine": round(m.cosine, 4), "lexical": round(m.lexical, 4), "first": round(m.first, 4),
+                                                      "entailment": None if m.entailment is None else round(m.entailment, 4)}),
                "method": model.version, "matched_at": at, "run_id": run_id} for m in matches]
     with connection(db) as con, transaction(con):
         factchecks.store_claim_fact_checks(con, [claim_ids[r] for r in rows], stored)

@@ -9,7 +9,8 @@ prints the metrics as JSON and, with ``--metrics``, writes them to a file.
     python -m training news-pairs --stance DIR --out JSONL
     python -m training nli --out DIR --python VENV_PYTHON
     python -m training nli --out DIR --python VENV_PYTHON [--config TOML] [--rows N] [--data FILE]
-    python -m training lookup --data DIR --out JSON
+    python -m training lookup --data DIR --out JSON [--rerank DIR]
+    python -m training lookup-pairs --data DIR --out JSONL
 
 ``claimflow train``, ``claimflow evaluate`` and ``claimflow train-matcher`` call the same
 functions (they also set up the training venv, and add annotators' pair verdicts from the
@@ -90,7 +91,15 @@ def lookup(args: argparse.Namespace) -> dict:
     from claims.pipeline import load_pipeline
     from training.lookup import train
 
-    return train(args.data, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder))
+    return train(args.data, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder), rerank=args.rerank)
+
+
+def lookup_pairs(args: argparse.Namespace) -> dict:
+    from claims.encoder import load_encoder
+    from claims.pipeline import load_pipeline
+    from training.lookup import rerank_pairs
+
+    return rerank_pairs(args.data, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder), n=args.per_claim)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -154,6 +163,14 @@ def parser() -> argparse.ArgumentParser:
     sub = command("lookup", lookup, "Fit the fact-check lookup on the CLEF 2020 verified-claim retrieval train split.")
     sub.add_argument("--data", type=Path, required=True, help="the factcheck-retrieval benchmark folder")
     sub.add_argument("--out", type=Path, required=True, help="the lookup.json to write")
+    sub.add_argument("--rerank", type=Path, help="the re-ranker's model folder (nli trained on lookup-pairs), copied beside --out")
+    sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
+    sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
+    sub = command("lookup-pairs", lookup_pairs,
+                  "Write the fact-check re-ranker's training pairs (JSONL) from the CLEF 2020 train split's lookups.")
+    sub.add_argument("--data", type=Path, required=True, help="the factcheck-retrieval benchmark folder")
+    sub.add_argument("--out", type=Path, required=True, help="the JSONL file to write")
+    sub.add_argument("--per-claim", type=int, default=10, help="the first stage's best N of each claim [default: 10]")
     sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
     sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
     return top

@@ -66,6 +66,13 @@ def store_fact_checks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict], sour
     return Stored(new, len(written) - new, len(rows) - len(written))
 
 
+def withdraw_desk_fact_checks(con: duckdb.DuckDBPyConnection, kept: Sequence[str]) -> list[str]:
+    """Withdraw the desk's own fact-checks not in ``kept`` (their claim's verdict is no longer
+    resolved: reopened, or its answers changed), with their vectors and matches; returns their ids."""
+    with registered(con, kept=pa.table({"fact_check_id": pa.array(list(kept), pa.string())})):
+        return [i for (i,) in con.execute(sql("withdraw_desk_fact_checks")).fetchall()]
+
+
 def fact_checks_to_embed(con: duckdb.DuckDBPyConnection, encoder: str) -> list[tuple[str, str]]:
     """(id, claim reviewed) of the fact-checks without an embedding by ``encoder`` (or changed since)."""
     return con.execute(sql("fact_checks_to_embed"), {"encoder": encoder}).fetchall()

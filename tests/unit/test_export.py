@@ -133,3 +133,30 @@ def test_the_desk_s_claimreviews_carry_the_rationale_and_evidence_and_round_trip
     assert rows["c2"] == ("Claim c2 text", "Refuted", "refuted", "claimflow", "The ministry's own figures say otherwise.",
                           ["https://ministry.example/report", "https://stats.example/table"])
     assert rows["c1"][2:4] == ("supported", "claimflow") and rows["c5"][1:3] == ("Not checkable", None)
+
+
+def test_the_desk_s_verdicts_join_the_library_and_leave_it_when_they_are_no_longer_resolved(warehouse):
+    from flows.match import look_up_fact_checks
+    from flows.settings import Settings
+
+    def desk() -> dict[str, str]:
+        with connection(warehouse, read_only=True) as con:
+            return dict(con.execute("SELECT claim_id, verdict FROM fact_checks WHERE source = 'desk'").fetchall())
+
+    def vectors() -> int:
+        with connection(warehouse, read_only=True) as con:
+            return con.execute("SELECT count(*) FROM fact_check_embeddings").fetchone()[0]
+
+    settings = Settings()
+    embedded, _, _ = look_up_fact_checks.fn(str(warehouse), settings, "run-1")
+    assert desk() == {"c1": "supported", "c2": "refuted", "c5": None} and embedded == 3 == vectors()
+    # Two annotators reopen c2 (their answers now disagree): its verdict is no longer the desk's word.
+    with connection(warehouse) as con:
+        con.execute("UPDATE verdicts SET status = 'needs_review' WHERE claim_id = 'c2'")
+    look_up_fact_checks.fn(str(warehouse), settings, "run-2")
+    assert desk() == {"c1": "supported", "c5": None} and vectors() == 2
+    # Resolved again, with another verdict: it is back, as it now reads.
+    with connection(warehouse) as con:
+        con.execute("UPDATE verdicts SET status = 'resolved', verdict = 'misleading' WHERE claim_id = 'c2'")
+    look_up_fact_checks.fn(str(warehouse), settings, "run-3")
+    assert desk() == {"c1": "supported", "c2": "misleading", "c5": None} and vectors() == 3
