@@ -26,6 +26,7 @@ import httpx
 import orjson
 
 from annotation.errors import AnnotationError, LabelStudioAuthError, LabelStudioRequestError, LabelStudioUnavailable
+from annotation.results import parse_time
 
 PAGE_SIZE = 500
 PULL_PAGE_SIZE = 1000  # ids of changed tasks per list page
@@ -266,29 +267,67 @@ class LabelStudioClient:
 
     def changed_tasks(self, project: int, since: datetime | None) -> tuple[list[dict], datetime | None]:
         """Every task (with all its annotations, cancelled ones included) updated after ``since``
-        (every task of the project if None), once each; and the server's clock when the pull
+        (every task of the project if None), once each; and the server's clock before the pull
         began, the watermark for the next pull: whatever changes while this one runs is pulled
         next time.
+
+        The clock is read before the first query, never from the pull's own answers: an export
+        of thousands of tasks runs for seconds, and an annotation saved meanwhile (its updated_at
+        stamped before the export's answer) may be missing from it; a watermark stamped when the
+        answer was sent would put that annotation behind every later pull.
 
         Creating, editing or deleting an annotation updates its task, so this finds them all. The
         tasks come from the export endpoint, which serialises a task with its annotations about
         three times faster than the Data Manager's task list; the list (ids only) finds which
         tasks changed.
         """
+        began = self.server_time()
         if since is None:
             response = self._get(f"api/projects/{project}/export", {"exportType": "JSON", "download_all_tasks": "true"}, "export tasks")
             if response is None:
                 raise LabelStudioRequestError(f"Label Studio at {self.url} has no project {project}")
-            return _unique(response.json()), _server_time(response)
-        ids, began = [], None
+            return _unique(response.json()), began
+        ids = []
         for response in self._list_pages(project, since):
-            began = began or _server_time(response)
             ids.extend(t["id"] for t in response.json().get("tasks", []))
-        ids = list(dict.fromkeys(ids))
+        return self.export_tasks(project, list(dict.fromkeys(ids))), began
+
+    def export_tasks(self, project: int, ids: list[int]) -> list[dict]:
+        """These tasks with all their annotations (those that exist), once each."""
         tasks = []
         for start in range(0, len(ids), EXPORT_CHUNK):
             tasks.extend(self._export(project, ids[start : start + EXPORT_CHUNK]))
-        return _unique(tasks), began
+        return _unique(tasks)
+
+    def server_time(self) -> datetime | None:
+        """The server's clock now (one small request; its Date header, whole seconds rounded
+        down), as naive UTC; None if the server sends no Date."""
+        response = self._get("api/version", {}, "read the server's clock")
+        return _server_time(response) if response is not None else None
+
+    def annotation_total(self, project: int) -> int:
+        """How many annotations the project holds, cancelled (skipped) ones included: one call."""
+        response = self._get(f"api/projects/{project}", {}, "read project")
+        if response is None:
+            raise LabelStudioRequestError(f"Label Studio at {self.url} has no project {project}", 404)
+        body = response.json()
+        return int(body.get("total_annotations_number") or 0) + int(body.get("skipped_annotations_number") or 0)
+
+    def annotation_counts(self, project: int) -> dict[int, tuple[int, datetime | None]]:
+        """task id -> (how many annotations it holds, cancelled ones included; its updated_at)
+        for every task of the project: Label Studio's per-task counters, PULL_PAGE_SIZE tasks a call."""
+        params = {"project": project, "include": "id,total_annotations,cancelled_annotations,updated_at", "page_size": PULL_PAGE_SIZE}
+        counts: dict[int, tuple[int, datetime | None]] = {}
+        page = 1
+        while True:
+            response = self._get("api/tasks", {**params, "page": page}, "count annotations")
+            tasks = response.json().get("tasks", []) if response is not None else []
+            for t in tasks:
+                held = int(t.get("total_annotations") or 0) + int(t.get("cancelled_annotations") or 0)
+                counts[t["id"]] = (held, parse_time(t.get("updated_at")))
+            if len(tasks) < PULL_PAGE_SIZE:
+                return counts
+            page += 1
 
     def _list_pages(self, project: int, since: datetime) -> Iterator[httpx.Response]:
         """Pages of {id, updated_at} of the tasks updated after ``since``."""

@@ -1,8 +1,11 @@
 """The inbox flow: ingest the article files dropped in a folder since the last run.
 
 Only new files are read: a file is remembered (table inbox_files) by its path, size and
-modification time, so it is read again only when it changes. A file still being written (changed
-less than ``CLAIMFLOW_INBOX_SETTLE_SECONDS`` ago) waits for the next run. A broken file is
+modification time, so it is read again only when it changes. Only a complete file is read: names
+a writer uses while writing (dot-files, ``*.tmp``, ``*.part``, a ``~`` at the end) are passed
+over, so writing under such a name and renaming when done always works; any other file is read
+once two runs at least ``CLAIMFLOW_INBOX_SETTLE_SECONDS`` apart have seen it with the same size
+and modification time, unchanged for that long (0: at once). Until then it waits. A broken file is
 reported (a warning in the run's log, the ``inbox`` artifact, the ingest_failures table) and
 remembered, and the other files are ingested; the run completes.
 """
@@ -11,10 +14,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
 
 from claims.sources import expand_paths
 from flows.ingest import IngestReport, ingest_flow
@@ -28,7 +33,7 @@ from warehouse.db import connection
 class InboxReport:
     inbox: str
     files_new: int = 0
-    files_waiting: int = 0  # still being written
+    files_waiting: int = 0  # maybe still being written: read once seen unchanged over the settle window
     failed: list[dict] = field(default_factory=list)
     ingest: IngestReport | None = None
 
@@ -36,11 +41,23 @@ class InboxReport:
         return {"files_new": self.files_new, "files_waiting": self.files_waiting, "files_failed": len(self.failed)}
 
 
+TEMPORARY_SUFFIXES = (".tmp", ".part")
+
+
+def temporary(path: Path) -> bool:
+    """A name a writer gives a file while writing it (renamed when complete)."""
+    name = path.name
+    return name.startswith(".") or name.endswith("~") or path.suffix.lower() in TEMPORARY_SUFFIXES
+
+
 def _versions(folder: Path, settle: float) -> tuple[list[tuple[str, int, int]], int]:
-    """(path, size, mtime_ns) of the supported files in ``folder``, and how many are too fresh."""
+    """(path, size, mtime_ns) of the supported files in ``folder`` (temporary names passed over),
+    and how many are too fresh."""
     files, _ = expand_paths([folder])  # an empty inbox is no error here
     now, ready, waiting = time.time_ns(), [], 0
     for path in files:
+        if temporary(path):
+            continue
         try:
             stat = path.stat()
         except OSError:
@@ -61,9 +78,16 @@ def inbox_flow(inbox: str | None = None, db: str | None = None) -> InboxReport:
     report = InboxReport(inbox=str(folder))
     logger = get_run_logger()
     with one_writer(settings):
-        versions, report.files_waiting = _versions(folder, settings.inbox_settle_seconds)
+        settle = settings.inbox_settle_seconds
+        versions, report.files_waiting = _versions(folder, settle)
         with connection(settings.db) as con:
-            new = [v for v in versions if v not in memory.seen(con, versions)]
+            unread = [v for v in versions if v not in memory.seen(con, versions)]
+            new = unread
+            if settle > 0:  # read only what an earlier run saw, unchanged, a settle window ago
+                stable = memory.settled(con, unread, memory.now() - timedelta(seconds=settle))
+                new = [v for v in unread if v in stable]
+                memory.wait(con, flow_run.id or "inbox", [v for v in unread if v not in stable])
+        report.files_waiting += len(unread) - len(new)
         report.files_new = len(new)
         if not new:
             logger.info("inbox %s: nothing new (%d file(s) still being written)", folder, report.files_waiting)

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_table_artifact
 from prefect.utilities.annotations import quote
@@ -55,6 +55,8 @@ class LandReport:
     labels_new: int = 0
     labels_updated: int = 0
     labels_deleted: int = 0
+    # Annotations Label Studio held that no pull had brought (found by comparing per-task counts), landed now.
+    annotations_recovered: int = 0
     validated: int = 0
     quarantined: int = 0
     quarantine_resolved: int = 0
@@ -87,7 +89,7 @@ def _pull_since(url: str, db: str, project_id: int) -> datetime | None:  # noqa:
 @task(cache_policy=NO_CACHE)
 def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[dict], dict[int, str], datetime | None]:
     """Every task updated since the last land (with its annotations), the users by id, and the
-    server's clock when the pull began (the next watermark)."""
+    server's clock before the pull began (the next watermark)."""
     since = _pull_since(target.url, db, project_id)
     with target.client() as client:
         tasks, began = client.changed_tasks(project_id, since)
@@ -119,24 +121,25 @@ def find_deleted_tasks(target: Target, db: str, project_id: int, kind: TaskKind 
 @task(cache_policy=NO_CACHE)
 def land_annotations(
     ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str,
-    kind: TaskKind = CLAIM,
+    kind: TaskKind = CLAIM, force: frozenset[int] = frozenset(),
 ) -> dict:
     """Append changed annotations raw, flatten them into label rows, gate the rows with the
     expectation suites (good rows are upserted, failing ones quarantined with every reason),
-    mark deleted ones and move the watermarks; one transaction."""
+    mark deleted ones and move the watermarks; one transaction. Tasks in ``force`` are landed
+    even when their updated_at is the one landed last (the warehouse misses annotations of theirs)."""
     with _gc_paused():
-        return _land(ls_url, db, project_id, tasks, users, began, run_id, kind)
+        return _land(ls_url, db, project_id, tasks, users, began, run_id, kind, force)
 
 
 def _land(
     ls_url: str, db: str, project_id: int, tasks: list[dict], users: dict[int, str], began: datetime | None, run_id: str,
-    kind: TaskKind = CLAIM,
+    kind: TaskKind = CLAIM, force: frozenset[int] = frozenset(),
 ) -> dict:
     subject = kind.subject
     updated_at = {t["id"]: parse_time(t.get("updated_at")) for t in tasks}
     with connection(db) as con:
         state = annotation_store.task_state(con, ls_url, project_id, kind.tables)
-        changed = {tid: u for tid, u in updated_at.items() if state.get(tid, (None, None))[1] != u}
+        changed = {tid: u for tid, u in updated_at.items() if state.get(tid, (None, None))[1] != u or tid in force}
         landed, quarantined = annotation_store.label_versions(con, ls_url, list(changed), kind.tables)
     raw, rows, present = [], [], []
     for t in tasks:
@@ -169,7 +172,8 @@ def _land(
                 pulled["label_row"], pulled["reasons"] = {"payload_shape": str(exc)}, ["payload_shape"]
             rows.append(pulled)
     parsed = [r for r in rows if not r["reasons"]]
-    # The next land starts where this pull began; without a server clock, at the latest update seen.
+    # The next land starts where this pull began (the server's clock before it); without a server
+    # clock, at the latest update seen.
     seen_until = began or max((u for u in updated_at.values() if u), default=None)
     at = annotation_store.now()
     from expectations.labels import describe_failure, gate_labels  # pandas and Great Expectations: only when there is a batch
@@ -196,6 +200,61 @@ def _land(
     touched = {r["task_id"] for r in raw} | set(counts.pop("deleted_task_ids"))
     return counts | {"raw": raw_count, "tasks_changed": len(touched), "validated": len(rows), "failed_expectations": failed,
                      "validation_seconds": round(gate.seconds, 3), "quarantine_details": details}
+
+
+@task(cache_policy=NO_CACHE)
+def find_missing_annotations(target: Target, db: str, project_id: int, kind: TaskKind = CLAIM) -> list[int]:
+    """Tasks holding annotations in Label Studio that the warehouse does not hold, which the next
+    pull would not bring either (updated before it starts): what a pull racing with annotators
+    missed. One count call, and one SQL count, when the totals agree; Label Studio's per-task
+    counts (one call per 1,000 tasks) only when the warehouse holds fewer annotations in all.
+
+    The totals hide a missing annotation only behind a quarantined one deleted in Label Studio
+    since (the warehouse keeps its quarantine row)."""
+    until = _pull_since(target.url, db, project_id)
+    if until is None:  # nothing landed yet: the next pull brings everything
+        return []
+    with connection(db) as con:
+        held = annotation_store.held_annotation_counts(con, target.url, project_id, kind.tables)
+    with target.client() as client:
+        if client.annotation_total(project_id) <= sum(held.values()):
+            return []
+        counts = client.annotation_counts(project_id)
+    return sorted(t for t, (n, updated) in counts.items() if n > held.get(t, 0) and updated is not None and updated <= until)
+
+
+@task(cache_policy=NO_CACHE)
+def pull_tasks(target: Target, project_id: int, task_ids: list[int]) -> tuple[list[dict], dict[int, str]]:
+    """These tasks with all their annotations, and the users by id."""
+    with target.client() as client:
+        return client.export_tasks(project_id, task_ids), client.users()
+
+
+def recover_missing(target: Target, settings, kind: TaskKind, report: LandReport) -> None:
+    """Land the annotations of tasks whose annotations the warehouse misses (see
+    :func:`find_missing_annotations`), counted into ``report``; a warning names how many."""
+    db, project_id = str(settings.db), report.project_id
+    missing = with_retries(find_missing_annotations, settings)(target, db, project_id, kind)
+    if not missing:
+        return
+    tasks, users = with_retries(pull_tasks, settings)(target, project_id, missing)
+    counts = land_annotations(target.url, db, project_id, quote(tasks), users, None, report.run_id, kind, frozenset(missing))
+    report.annotations_recovered = counts["raw"]
+    report.annotations_pulled += counts["raw"]
+    report.tasks_changed += counts["tasks_changed"]
+    report.labels_new += counts["labels_new"]
+    report.labels_updated += counts["labels_updated"]
+    report.labels_deleted += counts["labels_deleted"]
+    report.validated += counts["validated"]
+    report.quarantined += counts["quarantined_new"]
+    report.quarantine_resolved += counts["quarantine_resolved"]
+    for name, n in counts["failed_expectations"].items():
+        report.failed_expectations[name] = report.failed_expectations.get(name, 0) + n
+    report.quarantine_details += counts["quarantine_details"]
+    get_run_logger().warning(
+        "%d annotations of %d tasks in Label Studio project %d were missing from the warehouse (no pull had brought "
+        "them): landed now", counts["raw"], len(missing), project_id,
+    )
 
 
 def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -> LandReport:
@@ -226,6 +285,7 @@ def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -
     if gone:
         with connection(db) as con:
             report.labels_deleted += annotation_store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables)
+    recover_missing(target, settings, kind, report)
     return report
 
 

@@ -168,7 +168,8 @@ class Settings(BaseSettings):
     prefect_start_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the local Prefect server to answer.")
     inbox: Path = Field(Path("data/inbox"), description="Folder `claimflow serve` ingests new article files from.")
     inbox_settle_seconds: float = Field(
-        2.0, ge=0, description="An inbox file changed less than this long ago is left for the next run (it may still be written)."
+        2.0, ge=0, description="An inbox file is read once two runs at least this far apart have seen it with the same "
+        "size and modification time (it may still be written until then); 0 reads it at once."
     )
     schedule_ingest: str = Field("300", description="Schedule of the inbox ingest: seconds between runs, a cron line, or 'off'.")
     schedule_push: str = Field("300", description="Schedule of the push: seconds, a cron line, or 'off'.")

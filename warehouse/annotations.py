@@ -206,6 +206,14 @@ def mark_tasks_deleted(
                         tables=tables, gone=gone))
 
 
+def held_annotation_counts(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, tables: Tables = CLAIMS
+) -> dict[int, int]:
+    """task id -> how many of its annotations the warehouse holds (live labels and unresolved
+    quarantine rows, each annotation once); tasks holding none are left out."""
+    return dict(_run(con, "held_annotation_counts", {"ls_url": ls_url, "project_id": project_id}, tables=tables))
+
+
 def land_watermark(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> datetime | None:
     """The latest task update already landed, or None when nothing was landed yet."""
     row = con.execute(

@@ -2,10 +2,12 @@
 an annotator logs in, opens a task, sees the claim in its context, chooses a verdict and submits;
 the next land picks the verdict up. A second annotator opens the link the CLI prints (the
 labeling stream), gets a fresh annotation of the task the first one annotated, answers with the
-keys, and the land attributes it to them."""
+keys, and the land attributes it to them. Letters and digits typed outside a text box change no
+answer of a submitted task, in claim and pair forms."""
 
 import re
 import shutil
+import string
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -157,9 +159,9 @@ def test_a_second_annotator_opens_the_printed_link_and_gets_a_fresh_annotation_o
     assert mark.inner_text().strip() == claim  # the stream serves the task that still needs an annotator
     # A fresh annotation: none of the first annotator's answers is shown.
     assert not any(page.locator(radio(v)).is_checked() for v in ("supported", "refuted", "misleading"))
-    page.keyboard.press("2")  # refuted
+    page.keyboard.press("Control+Shift+2")  # refuted
     for _ in range(3):
-        page.keyboard.press("c")  # one more star each
+        page.keyboard.press("Control+Shift+0")  # one more star each
     assert page.locator(radio("refuted")).is_checked()
     page.screenshot(path=str(tmp_path / "stream.png"), full_page=True)
     page.get_by_test_id("bottombar-submit-button").click()
@@ -175,3 +177,77 @@ def test_a_second_annotator_opens_the_printed_link_and_gets_a_fresh_annotation_o
         ("first.ui@desk.example", ls_client.sdk.users.whoami().id, "supported", 5, None),
         ("second.ui@desk.example", second_id, "refuted", 3, True),
     ]
+
+
+TYPED = string.ascii_lowercase + string.digits
+
+
+def answers(page) -> tuple:
+    """What the open task's form shows: the checked radio buttons (by name) and the stars."""
+    radios = page.locator("input[type=radio]")
+    checked = sorted(radios.nth(n).get_attribute("name") or "" for n in range(radios.count()) if radios.nth(n).is_checked())
+    return tuple(checked), page.locator(".ant-rate-star-full").count()
+
+
+def type_outside_text_boxes(page, click_on: str) -> None:
+    """Click a heading of the form (no text box has the focus), then type every letter and digit
+    and a URL, as someone typing into the wrong place does."""
+    page.get_by_text(click_on, exact=True).first.click()
+    for key in TYPED:
+        page.keyboard.press(key)
+    page.keyboard.type("https://example.org/cc?q=1234567890")
+    page.wait_for_timeout(500)
+
+
+@pytest.mark.slow
+def test_letters_and_digits_typed_outside_a_text_box_change_no_answer_of_a_submitted_claim(ingested, ls_env, ls_client, db_path, browser):
+    from annotation.results import annotation_result
+    from flows.push import push_flow
+
+    project = push_flow().project_id
+    with connection(db_path, read_only=True) as con:
+        (task_id,) = con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 1").fetchone()
+    me = ls_client.sdk.users.whoami().id
+    result = annotation_result(verdict="refuted", confidence=2, check_worthy=True, rationale="Checked the record.")
+    annotation = ls_client.annotate(task_id, result, user=me)
+    creds = ls_env.credentials()
+    page = log_in(browser, ls_env.url, creds.email, creds.password)
+    page.goto(f"{ls_env.url}/projects/{project}/data?task={task_id}")
+    page.locator(radio("refuted")).wait_for(state="attached")
+    page.wait_for_function("document.querySelectorAll('.ant-rate-star-full').length > 0")
+    before = answers(page)
+    assert before[1] == 2 and page.locator(radio("refuted")).is_checked() and page.locator(radio("check_worthy")).is_checked()
+
+    type_outside_text_boxes(page, "In context")
+    assert f"task={task_id}" in page.url  # still on the task
+    assert answers(page) == before
+    assert ls_client.sdk.annotations.get(id=annotation).result == result
+    # The keys with Ctrl+Shift still work.
+    page.keyboard.press("Control+Shift+3")
+    page.keyboard.press("Control+Shift+0")
+    assert page.locator(radio("misleading")).is_checked() and answers(page)[1] == 3
+
+
+@pytest.mark.slow
+def test_letters_and_digits_typed_outside_a_text_box_change_no_answer_of_a_submitted_pair(matched, ls_env, ls_client, db_path, browser):
+    from annotation.pairs import pair_result
+    from flows.push import push_flow
+
+    pushed = push_flow()
+    with connection(db_path, read_only=True) as con:
+        (task_id,) = con.execute("SELECT task_id FROM pair_tasks ORDER BY task_id LIMIT 1").fetchone()
+    me = ls_client.sdk.users.whoami().id
+    ls_client.annotate(task_id, pair_result(relation="unrelated", rationale="Different summits."), user=me)
+    creds = ls_env.credentials()
+    page = log_in(browser, ls_env.url, creds.email, creds.password, (1500, 1200))
+    page.goto(f"{ls_env.url}/projects/{pushed.pairs.project_id}/data?task={task_id}")
+    unrelated = page.locator('input[type=radio][name^="Unrelated"]')
+    unrelated.wait_for(state="attached")
+    page.wait_for_function("[...document.querySelectorAll('input[type=radio]')].some(r => r.checked && r.name.startsWith('Unrelated'))")
+    before = answers(page)
+
+    type_outside_text_boxes(page, "Why the model paired them")
+    assert f"task={task_id}" in page.url
+    assert answers(page) == before and unrelated.is_checked()
+    page.keyboard.press("Control+Shift+2")
+    assert page.locator('input[type=radio][name^="Contradict"]').is_checked()

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from annotation.config import claim_controls, config_text
+from annotation.config import CLAIM_CONFIG, PAIR_CONFIG, claim_controls, config_text
 from tests.helpers import instructions_html
 
 VERDICTS = ("supported", "refuted", "misleading", "not_enough_info", "not_checkable")
@@ -25,8 +25,22 @@ def test_the_stored_values_stay_the_same_and_every_choice_reads_as_words():
 
 def test_verdicts_and_confidence_have_keys():
     root = ET.fromstring(config_text())
-    assert [c.attrib.get("hotkey") for c in root.find(".//Choices[@name='verdict']")] == ["1", "2", "3", "4", "5"]
-    assert root.find(".//Rating[@name='confidence']").attrib["hotkey"] == "c"
+    assert [c.attrib.get("hotkey") for c in root.find(".//Choices[@name='verdict']")] == [
+        "ctrl+shift+1", "ctrl+shift+2", "ctrl+shift+3", "ctrl+shift+4", "ctrl+shift+5"]
+    assert root.find(".//Rating[@name='confidence']").attrib["hotkey"] == "ctrl+shift+0"
+
+
+@pytest.mark.parametrize("name", [CLAIM_CONFIG, PAIR_CONFIG])
+def test_no_key_typed_as_text_alone_changes_an_answer(name):
+    # Label Studio gives every choice and rating without a hotkey one of its own (a bare digit or
+    # letter), so each needs one, and each with a modifier that types no text.
+    controls = [el for el in ET.fromstring(config_text(name)).iter() if el.tag in ("Choice", "Rating", "Number", "Label")]
+    assert controls
+    keys = [el.attrib.get("hotkey", "") for el in controls]
+    for key in keys:
+        *modifiers, last = key.lower().split("+")
+        assert last and "ctrl" in modifiers, f"{key!r} can be typed as text"
+    assert len(set(keys)) == len(keys)
 
 
 def test_the_instructions_say_what_separates_misleading_from_refuted_and_what_the_stars_mean():
