@@ -9,15 +9,20 @@ of ``marts/`` changed (their hash is kept in ``schema_views``).
 One writer process at a time: open a connection, write, close it. A file another process holds
 open is waited for (:func:`set_lock_wait`, a few seconds by default) before
 :class:`~warehouse.errors.DatabaseLocked` is raised.
+The warehouse holds annotators' e-mails and rationales: a folder it creates is 0700, a database
+file it creates 0600, and its write-ahead log (``.wal``, which DuckDB creates anew after each
+checkpoint) is created 0600 while claimflow writes.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from collections.abc import Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -146,19 +151,57 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
             con.execute("INSERT INTO schema_views VALUES (?)", [digest])
 
 
+_umask_lock = threading.Lock()
+_umask_users = 0
+_umask_before = 0
+
+
+@contextmanager
+def _private_files() -> Iterator[None]:
+    """Files this process creates inside the block are its owner's alone (umask 077): the .wal
+    DuckDB creates at a write. The umask is the process's, so nested and concurrent blocks share
+    one count and the last to leave restores it."""
+    global _umask_users, _umask_before
+    with _umask_lock:
+        if _umask_users == 0:
+            _umask_before = os.umask(0o077)
+            os.umask(_umask_before | 0o077)
+        _umask_users += 1
+    try:
+        yield
+    finally:
+        with _umask_lock:
+            _umask_users -= 1
+            if _umask_users == 0:
+                os.umask(_umask_before)
+
+
+def _make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and each missing folder above it 0700 (an existing one is left as it is)."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    for f in reversed(missing):
+        f.mkdir(mode=0o700, exist_ok=True)
+
+
 def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the database (creating it and its folder if need be) and bring its schema up to date.
+    """Open the database (creating it 0600, and its folder 0700, if need be) and bring its schema
+    up to date.
 
     A read-only connection is not migrated. A file another process holds open for writing is
     waited for; a file that is not a DuckDB database of this version is a named error too.
     """
     path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
-    if migrate_schema and not read_only:
+    if read_only:
+        return _open(path, read_only)
+    _make_private_folder(path.parent)
+    with _private_files():
+        new = not path.exists()
+        con = _open(path, read_only)
         try:
-            migrate(con)
+            if new:
+                os.chmod(path, 0o600)  # DuckDB created it with the umask's mode; nothing is written yet
+            if migrate_schema:
+                migrate(con)
         except BaseException:
             con.close()
             raise
@@ -213,12 +256,14 @@ def registered(con: duckdb.DuckDBPyConnection, **tables) -> Iterator[duckdb.Duck
 
 @contextmanager
 def connection(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection, closed on exit."""
-    con = connect(path, read_only=read_only)
-    try:
-        yield con
-    finally:
-        con.close()
+    """A short-lived connection, closed on exit. While a writable one is open, the files the
+    process creates are its owner's alone (the warehouse's .wal among them)."""
+    with nullcontext() if read_only else _private_files():
+        con = connect(path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 @contextmanager
