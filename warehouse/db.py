@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import DatabaseLocked, DatabaseUnreadable, MigrationError
+from warehouse.errors import DatabaseLocked, DatabaseUnreadable, MigrationError, QueryRefused
 
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
@@ -287,3 +287,39 @@ def query_connection(path: str | Path, *, writable_dir: str | Path | None = None
         yield con
     finally:
         con.close()
+
+
+# DuckDB's logging functions change the logging settings even when they are locked; file storage
+# outside the allowed folders then fails every later statement and aborts the process when the
+# connection closes.
+_LOGGING_FUNCTIONS = frozenset({"enable_logging", "disable_logging", "truncate_duckdb_logs"})
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.I)
+_PLAN_NAMES = re.compile(r'"(?:name|Function)":\s*"([^"]+)"')
+
+
+def _calls_logging(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> bool:
+    """Whether the statement runs one of DuckDB's logging functions, found in its plan (so that one
+    named inside ``query('...')`` or built from pieces is found too); a statement DuckDB cannot
+    explain is judged by its words."""
+    text = statement.query
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        text = _EXPLAIN.sub("", text, count=1)
+    try:
+        plan = "".join(str(row[1]) for row in con.execute("EXPLAIN (FORMAT json) " + text).fetchall())
+    except duckdb.Error:
+        return any(name in text.lower() for name in _LOGGING_FUNCTIONS)
+    return any(name.lower() in _LOGGING_FUNCTIONS for name in _PLAN_NAMES.findall(plan))
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyConnection:
+    """Run people's own SQL (one or more statements) on a :func:`query_connection`, a statement at
+    a time, and return the connection holding the last one's result. A statement that calls
+    DuckDB's logging functions is refused (:class:`QueryRefused`) before anything runs."""
+    statements = con.extract_statements(query)
+    for statement in statements:
+        if _calls_logging(con, statement):
+            raise QueryRefused("DuckDB's logging (enable_logging, disable_logging, truncate_duckdb_logs) cannot be changed from claimflow sql")
+    result = con
+    for statement in statements:
+        result = con.execute(statement)
+    return result

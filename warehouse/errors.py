@@ -15,3 +15,7 @@ class DatabaseLocked(WarehouseError):
 
 class DatabaseUnreadable(WarehouseError):
     """The file cannot be opened as a DuckDB database (not one, another version, no permission)."""
+
+
+class QueryRefused(WarehouseError):
+    """A query of ``claimflow sql`` would reach beyond the warehouse; the message says what it tried."""
