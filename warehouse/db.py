@@ -30,10 +30,13 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import DatabaseLocked, DatabaseUnreadable, MigrationError, QueryRefused
+from warehouse.errors import DatabaseCorrupt, DatabaseLocked, DatabaseUnreadable, MigrationError, QueryRefused
 
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+# DuckDB's words for a block that fails its checksum ("Corrupt database file: computed checksum ...
+# in block at location N"): checked before the lock, whose test "lock" that message matches too.
+_CORRUPT = re.compile(r"corrupt database file", re.I)
 _lock_wait = 5.0
 
 
@@ -216,6 +219,8 @@ def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.Duc
             return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as err:
             message = str(err)
+            if _CORRUPT.search(message):
+                raise DatabaseCorrupt(corrupt_message(path, message)) from err
             if "lock" not in message.lower():
                 raise DatabaseUnreadable(f"cannot open {path}: {message.splitlines()[0]}") from err
             if time.monotonic() >= deadline:
@@ -228,6 +233,14 @@ def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.Duc
             pause = min(pause * 2, 0.5)
         except duckdb.Error as err:  # not a database file, or one of another DuckDB version
             raise DatabaseUnreadable(f"cannot open {path}: {str(err).splitlines()[0]}") from err
+
+
+def corrupt_message(path: Path, message: str) -> str:
+    """What to say of a corrupt warehouse: which file, DuckDB's words, and how to recover."""
+    detail = message.splitlines()[0].removeprefix("IO Error: ")
+    return (f"{path} is corrupt ({detail}): move it aside (keep it) and restore a copy, or let claimflow start a new one "
+            "there: `claimflow land` pulls every annotation from Label Studio again, and `claimflow ingest` reads the "
+            "articles again")
 
 
 @contextmanager
