@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from annotation.config import PairControls, pair_controls
 from annotation.results import _texts, chosen, common_fields, result_values
-from annotation.tasks import context_html
+from annotation.tasks import context_html, link_html
 
 RELATION_NAMES = {
     "agree": "agree",
@@ -39,13 +39,12 @@ CUE_NAMES = {
 
 
 def source_html(title_source: str | None, published_at, url: str | None) -> str:
-    """The source, the date and the article's link (a real link), escaped."""
+    """The source, the date and the article's link (a real link only for http and https), escaped."""
     parts = [html.escape(title_source or "source unknown")]
     if published_at:
         parts.append(html.escape(str(published_at)[:10]))
     if url:
-        safe = html.escape(url, quote=True)
-        parts.append(f'<a href="{safe}" target="_blank" rel="noopener noreferrer">{safe}</a>')
+        parts.append(link_html(url))
     return " · ".join(parts)
 
 

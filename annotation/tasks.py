@@ -8,9 +8,8 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping
-from urllib.parse import urlsplit
-
 from annotation.config import ClaimControls, claim_controls
+from claims.normalize import web_url
 
 
 def _lines(text: str) -> str:
@@ -39,14 +38,16 @@ def source_line(row: Mapping) -> str:
 
 def source_html(row: Mapping) -> str:
     """Source and date, and the URL as a link that opens in a new tab (only http and https)."""
-    parts = [html.escape(p) for p in _source_parts(row)]
-    url = str(row.get("url") or "")
-    if urlsplit(url).scheme in ("http", "https"):
-        href = html.escape(url, quote=True)
-        parts.append(f'<a href="{href}" target="_blank" rel="noopener noreferrer">{html.escape(url)}</a>')
-    elif url:
-        parts.append(html.escape(url))
-    return " · ".join(parts)
+    return " · ".join([html.escape(p) for p in _source_parts(row)] + ([link_html(row["url"])] if row.get("url") else []))
+
+
+def link_html(url: str, text: str | None = None) -> str:
+    """``url`` as a link that opens in a new tab showing ``text`` (the URL itself by default), if it
+    is an http or https URL; else ``text`` or the URL as plain text. Everything escaped."""
+    shown = html.escape(text if text is not None else str(url))
+    if (href := web_url(url)) is None:
+        return shown
+    return f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
 
 
 REVIEW_FIELD = "review"
@@ -72,10 +73,9 @@ def checked_before_html(fact_checks: list[Mapping]) -> str:
     for f in fact_checks:
         rating = html.escape(f.get("rating") or "no rating")
         verdict = f" ({html.escape(f['verdict'].replace('_', ' '))})" if f.get("verdict") else ""
-        who = " · ".join(html.escape(str(x)) for x in (f.get("publisher") or "publisher unknown", str(f.get("reviewed_at") or "")[:10]) if x)
-        url = html.escape(f.get("url") or "", quote=True)
+        who = " · ".join(str(x) for x in (f.get("publisher") or "publisher unknown", str(f.get("reviewed_at") or "")[:10]) if x)
         items.append(f'<li><b>{rating}</b>{verdict}: “{html.escape(f.get("claim_reviewed") or "")}” — '
-                     f'<a href="{url}" target="_blank" rel="noopener noreferrer">{who}</a> (match {float(f.get("score") or 0):.2f})</li>')
+                     f'{link_html(f.get("url") or "", who)} (match {float(f.get("score") or 0):.2f})</li>')
     return "<p><b>Checked before:</b></p><ul>" + "".join(items) + "</ul>"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 # Characters that carry no text: zero-width spaces and joiners, BOM, soft hyphen, word joiner.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -76,3 +77,13 @@ def article_id(normalized_text: str) -> str:
 def claim_id(article: str, start: int, end: int) -> str:
     """The claim id: a hash of the article id and the claim's character offsets."""
     return hashlib.sha256(f"{article}:{start}:{end}".encode("ascii")).hexdigest()[:16]
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` if it is an http or https link, else None: the one check every link claimflow
+    writes (task pages, exports) goes through, so a ``javascript:`` or ``data:`` URL is never a
+    link. ``urlsplit`` reads the scheme as a browser does (leading spaces, tabs and newlines
+    ignored, any case)."""
+    if not url:
+        return None
+    return url if urlsplit(str(url)).scheme in ("http", "https") else None

@@ -2,5 +2,6 @@
 
 Plain Python over DuckDB; SQL lives in ``migrations/`` (applied once each, in order) and
 ``sql/`` in layers: ``staging/`` (loads and upserts), ``marts/`` (analyst views, one a file),
-``queries/`` (what the flows read) and ``report/``. Imports none of claimflow's other packages.
+``queries/`` (what the flows read) and ``report/``. Imports no other claimflow package but
+``claims.normalize`` (pure text and URL helpers).
 """

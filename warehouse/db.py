@@ -9,15 +9,20 @@ of ``marts/`` changed (their hash is kept in ``schema_views``).
 One writer process at a time: open a connection, write, close it. A file another process holds
 open is waited for (:func:`set_lock_wait`, a few seconds by default) before
 :class:`~warehouse.errors.DatabaseLocked` is raised.
+The warehouse holds annotators' e-mails and rationales: a folder it creates is 0700, a database
+file it creates 0600, and its write-ahead log (``.wal``, which DuckDB creates anew after each
+checkpoint) is created 0600 while claimflow writes.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from collections.abc import Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -25,10 +30,13 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.errors import DatabaseLocked, DatabaseUnreadable, MigrationError
+from warehouse.errors import DatabaseCorrupt, DatabaseLocked, DatabaseUnreadable, MigrationError, QueryRefused
 
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+# DuckDB's words for a block that fails its checksum ("Corrupt database file: computed checksum ...
+# in block at location N"): checked before the lock, whose test "lock" that message matches too.
+_CORRUPT = re.compile(r"corrupt database file", re.I)
 _lock_wait = 5.0
 
 
@@ -146,19 +154,57 @@ def _refresh_views(con: duckdb.DuckDBPyConnection, *, force: bool) -> None:
             con.execute("INSERT INTO schema_views VALUES (?)", [digest])
 
 
+_umask_lock = threading.Lock()
+_umask_users = 0
+_umask_before = 0
+
+
+@contextmanager
+def _private_files() -> Iterator[None]:
+    """Files this process creates inside the block are its owner's alone (umask 077): the .wal
+    DuckDB creates at a write. The umask is the process's, so nested and concurrent blocks share
+    one count and the last to leave restores it."""
+    global _umask_users, _umask_before
+    with _umask_lock:
+        if _umask_users == 0:
+            _umask_before = os.umask(0o077)
+            os.umask(_umask_before | 0o077)
+        _umask_users += 1
+    try:
+        yield
+    finally:
+        with _umask_lock:
+            _umask_users -= 1
+            if _umask_users == 0:
+                os.umask(_umask_before)
+
+
+def _make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and each missing folder above it 0700 (an existing one is left as it is)."""
+    missing = [f for f in (folder, *folder.parents) if not f.exists()]
+    for f in reversed(missing):
+        f.mkdir(mode=0o700, exist_ok=True)
+
+
 def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the database (creating it and its folder if need be) and bring its schema up to date.
+    """Open the database (creating it 0600, and its folder 0700, if need be) and bring its schema
+    up to date.
 
     A read-only connection is not migrated. A file another process holds open for writing is
     waited for; a file that is not a DuckDB database of this version is a named error too.
     """
     path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
-    if migrate_schema and not read_only:
+    if read_only:
+        return _open(path, read_only)
+    _make_private_folder(path.parent)
+    with _private_files():
+        new = not path.exists()
+        con = _open(path, read_only)
         try:
-            migrate(con)
+            if new:
+                os.chmod(path, 0o600)  # DuckDB created it with the umask's mode; nothing is written yet
+            if migrate_schema:
+                migrate(con)
         except BaseException:
             con.close()
             raise
@@ -173,6 +219,8 @@ def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.Duc
             return duckdb.connect(str(path), read_only=read_only, config=config or {})
         except duckdb.IOException as err:
             message = str(err)
+            if _CORRUPT.search(message):
+                raise DatabaseCorrupt(corrupt_message(path, message)) from err
             if "lock" not in message.lower():
                 raise DatabaseUnreadable(f"cannot open {path}: {message.splitlines()[0]}") from err
             if time.monotonic() >= deadline:
@@ -185,6 +233,14 @@ def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.Duc
             pause = min(pause * 2, 0.5)
         except duckdb.Error as err:  # not a database file, or one of another DuckDB version
             raise DatabaseUnreadable(f"cannot open {path}: {str(err).splitlines()[0]}") from err
+
+
+def corrupt_message(path: Path, message: str) -> str:
+    """What to say of a corrupt warehouse: which file, DuckDB's words, and how to recover."""
+    detail = message.splitlines()[0].removeprefix("IO Error: ")
+    return (f"{path} is corrupt ({detail}): move it aside (keep it) and restore a copy, or let claimflow start a new one "
+            "there: `claimflow land` pulls every annotation from Label Studio again, and `claimflow ingest` reads the "
+            "articles again")
 
 
 @contextmanager
@@ -213,12 +269,14 @@ def registered(con: duckdb.DuckDBPyConnection, **tables) -> Iterator[duckdb.Duck
 
 @contextmanager
 def connection(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection, closed on exit."""
-    con = connect(path, read_only=read_only)
-    try:
-        yield con
-    finally:
-        con.close()
+    """A short-lived connection, closed on exit. While a writable one is open, the files the
+    process creates are its owner's alone (the warehouse's .wal among them)."""
+    with nullcontext() if read_only else _private_files():
+        con = connect(path, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 @contextmanager
@@ -242,3 +300,39 @@ def query_connection(path: str | Path, *, writable_dir: str | Path | None = None
         yield con
     finally:
         con.close()
+
+
+# DuckDB's logging functions change the logging settings even when they are locked; file storage
+# outside the allowed folders then fails every later statement and aborts the process when the
+# connection closes.
+_LOGGING_FUNCTIONS = frozenset({"enable_logging", "disable_logging", "truncate_duckdb_logs"})
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.I)
+_PLAN_NAMES = re.compile(r'"(?:name|Function)":\s*"([^"]+)"')
+
+
+def _calls_logging(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> bool:
+    """Whether the statement runs one of DuckDB's logging functions, found in its plan (so that one
+    named inside ``query('...')`` or built from pieces is found too); a statement DuckDB cannot
+    explain is judged by its words."""
+    text = statement.query
+    if statement.type == duckdb.StatementType.EXPLAIN:
+        text = _EXPLAIN.sub("", text, count=1)
+    try:
+        plan = "".join(str(row[1]) for row in con.execute("EXPLAIN (FORMAT json) " + text).fetchall())
+    except duckdb.Error:
+        return any(name in text.lower() for name in _LOGGING_FUNCTIONS)
+    return any(name.lower() in _LOGGING_FUNCTIONS for name in _PLAN_NAMES.findall(plan))
+
+
+def run_query(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyConnection:
+    """Run people's own SQL (one or more statements) on a :func:`query_connection`, a statement at
+    a time, and return the connection holding the last one's result. A statement that calls
+    DuckDB's logging functions is refused (:class:`QueryRefused`) before anything runs."""
+    statements = con.extract_statements(query)
+    for statement in statements:
+        if _calls_logging(con, statement):
+            raise QueryRefused("DuckDB's logging (enable_logging, disable_logging, truncate_duckdb_logs) cannot be changed from claimflow sql")
+    result = con
+    for statement in statements:
+        result = con.execute(statement)
+    return result

@@ -15,3 +15,11 @@ class DatabaseLocked(WarehouseError):
 
 class DatabaseUnreadable(WarehouseError):
     """The file cannot be opened as a DuckDB database (not one, another version, no permission)."""
+
+
+class DatabaseCorrupt(DatabaseUnreadable):
+    """The file is a DuckDB database whose blocks fail their checksums; the message says how to recover."""
+
+
+class QueryRefused(WarehouseError):
+    """A query of ``claimflow sql`` would reach beyond the warehouse; the message says what it tried."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from claims.normalize import web_url
 from warehouse.db import sql
 
 FORMATS = {"parquet": "(FORMAT parquet)", "csv": "(FORMAT csv, HEADER true)"}
@@ -55,7 +56,8 @@ class Publisher:
     organization_url: str | None = None
 
     def author(self) -> dict:
-        return {"@type": "Organization", "name": self.organization} | ({"url": self.organization_url} if self.organization_url else {})
+        url = web_url(self.organization_url)
+        return {"@type": "Organization", "name": self.organization} | ({"url": url} if url else {})
 
 
 def _date(value: datetime | None) -> str | None:
@@ -66,7 +68,7 @@ def claim_review(row: dict, publisher: Publisher) -> dict:
     """One schema.org ClaimReview from a row of ``claim_reviews.sql``."""
     value, name = RATINGS[row["verdict"]]
     appearance = {"@type": "CreativeWork"}
-    appearance |= {k: v for k, v in (("url", row["article_url"]), ("headline", row["article_title"])) if v}
+    appearance |= {k: v for k, v in (("url", web_url(row["article_url"])), ("headline", row["article_title"])) if v}
     claim = {"@type": "Claim", "appearance": appearance}
     if row["article_published_at"] is not None:
         claim["datePublished"] = _date(row["article_published_at"])
@@ -86,9 +88,22 @@ def claim_review(row: dict, publisher: Publisher) -> dict:
     }
     if row.get("rationale"):
         review["reviewBody"] = row["rationale"]
-    if row.get("evidence_urls"):
-        review["isBasedOn"] = [{"@type": "CreativeWork", "url": url} for url in row["evidence_urls"]]
+    if based_on := [url for url in map(web_url, row.get("evidence_urls") or []) if url]:
+        review["isBasedOn"] = [{"@type": "CreativeWork", "url": url} for url in based_on]
     return review
+
+
+# JSON-LD is published inside <script type="application/ld+json">: a "</script>" or "<!--" in any
+# string would end or change that block, and "&" matters to an XHTML page. JSON has these
+# characters only inside strings, where their \u escapes read back the same.
+_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def json_ld(items) -> str:
+    """``items`` as JSON-LD text that is safe to paste into a ``<script type="application/ld+json">``
+    block: ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e`` and ``\\u0026``, still valid JSON
+    that parses back to the same strings."""
+    return json.dumps(items, ensure_ascii=False, indent=2).translate(_SCRIPT_SAFE)
 
 
 # The default of CLAIMFLOW_CLAIMREVIEW_BASE_URL: a placeholder no reader can open.
@@ -125,5 +140,5 @@ def write_claim_reviews(con: duckdb.DuckDBPyConnection, out: str | Path, publish
         path = path / "claimreview.jsonld"
     path.parent.mkdir(parents=True, exist_ok=True)
     items = claim_reviews(con, publisher)
-    path.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json_ld(items) + "\n", encoding="utf-8")
     return len(items), path

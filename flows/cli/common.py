@@ -53,11 +53,13 @@ def fail(message: str) -> NoReturn:
 # -- settings, warehouse, flows, Label Studio ------------------------------------------------------
 
 
-def load_settings(**overrides):
+def load_settings(*, open_warehouse: bool = False, **overrides):
     """The settings (environment, then ``overrides``), or one line naming the invalid one. The
-    log file is opened where they say; a command that runs flows points Prefect at the
-    configured server, or at the local one, started now (before prefect is imported: it reads
-    its settings at import). A server that cannot start is a named error: one line."""
+    log file is opened where they say; with ``open_warehouse`` the warehouse is opened once (and
+    created if need be), so that a corrupt or unreadable one fails now (one that another process
+    is writing is fine); a command that runs flows points Prefect at the configured server, or at
+    the local one, started now (before prefect is imported: it reads its settings at import). A
+    server that cannot start is a named error: one line."""
     from pydantic import ValidationError
 
     from flows.settings import get_settings
@@ -69,6 +71,15 @@ def load_settings(**overrides):
         message = first["msg"].removeprefix("Value error, ")
         fail(f"invalid setting: {first['loc'][0]}: {message}" if first["loc"] else f"invalid settings: {message}")
     logs.capture(settings.log_path)
+    if open_warehouse:
+        from warehouse.db import connection
+        from warehouse.errors import DatabaseLocked
+
+        try:
+            with connection(settings.db):
+                pass
+        except DatabaseLocked:
+            pass
     if _runs_flows.get():
         from flows.prefect_local import use_prefect
 

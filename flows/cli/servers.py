@@ -96,7 +96,8 @@ def serve(
     from flows.prefect_local import ui_url
     from flows.serve import DEPLOYMENTS, schedule_of, serve_all, webhook_url
 
-    settings = load_settings(db=db, inbox=inbox)
+    # A corrupt or unreadable warehouse fails here, in one line, not every scheduled run later.
+    settings = load_settings(db=db, inbox=inbox, open_warehouse=True)
     for entry in DEPLOYMENTS:
         value = getattr(settings, entry.schedule)
         when = schedule_of(value)

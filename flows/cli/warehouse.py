@@ -42,22 +42,25 @@ def sql(
 ) -> None:
     """Run a read-only SQL query over the warehouse and print the result, with its row count.
 
-    The query reaches the warehouse only: no other file, no network, no extension (COPY ... TO, read_text, ATTACH and INSTALL are refused), unless --out-dir names a folder it may write into. `claimflow export` writes the usual exports."""
+    The query reaches the warehouse only: no other file, no network, no extension (COPY ... TO, read_text, ATTACH, INSTALL and DuckDB's logging functions are refused), unless --out-dir names a folder it may write into. `claimflow export` writes the usual exports."""
     import duckdb
 
-    from warehouse.db import query_connection
+    from warehouse.db import query_connection, run_query
+    from warehouse.errors import QueryRefused
 
     settings = existing_warehouse(db)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     try:
         with query_connection(settings.db, writable_dir=out_dir) as con:
-            cursor = con.execute(query)
+            cursor = run_query(con, query)
             columns = [d[0] for d in cursor.description] if cursor.description else []
             rows = cursor.fetchall()
     except duckdb.PermissionException as exc:
         allowed = f"only files in {out_dir}" if out_dir else "no file but the warehouse"
         fail(f"{str(exc).splitlines()[0]}: claimflow sql reaches {allowed}; to write files pass --out-dir DIR and write into it")
+    except QueryRefused as exc:
+        fail(str(exc))
     except duckdb.Error as exc:
         fail(str(exc).splitlines()[0])
     if as_json:

@@ -145,6 +145,24 @@ def test_a_file_that_is_not_a_warehouse_is_one_line(env, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("command", [("sql", "SELECT 1"), ("migrate",), ("serve",)])
+def test_a_corrupt_warehouse_is_one_line_naming_it_corrupt_at_once_and_serve_stops_before_it_starts(env, tmp_path, command):
+    from tests.unit.test_warehouse_corrupt import corrupt_blocks
+
+    db = tmp_path / "w.duckdb"
+    claimflow(env, "migrate")
+    corrupt_blocks(db)
+    # A Prefect server nobody serves: a command that got past the warehouse would fail on it instead.
+    dead = env | {"PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api", "CLAIMFLOW_DB_LOCK_WAIT": "30"}
+    began = time.monotonic()
+    line = one_line(claimflow(dead, *command, timeout=120))
+    assert time.monotonic() - began < 20  # no lock wait
+    assert line.startswith(f"error: {db} is corrupt (Corrupt database file: ")
+    assert line.endswith("move it aside (keep it) and restore a copy, or let claimflow start a new one there: `claimflow land` "
+                         "pulls every annotation from Label Studio again, and `claimflow ingest` reads the articles again")
+
+
+@pytest.mark.slow
 def test_an_unexpected_failure_is_one_line_with_its_type_a_fix_and_where_the_traceback_is(env, tmp_path):
     # A Prefect server that does not answer: a failure of another program, not of claimflow's.
     api = f"http://127.0.0.1:{free_port()}/api"

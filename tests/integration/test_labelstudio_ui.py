@@ -6,7 +6,6 @@ keys, and the land attributes it to them. Letters and digits typed outside a tex
 answer of a submitted task, in claim and pair forms."""
 
 import re
-import shutil
 import string
 import xml.etree.ElementTree as ET
 
@@ -15,11 +14,6 @@ import pytest
 from warehouse.db import connection
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 
 
 def radio(alias: str) -> str:
@@ -40,19 +34,6 @@ def log_in(browser, url: str, email: str, password: str, size: tuple[int, int] =
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_url(lambda u: "/login" not in u)
     return page
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.fail("Debian's chromium is not installed; `make setup` installs it")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.slow

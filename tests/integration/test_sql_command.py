@@ -55,6 +55,32 @@ def test_a_query_cannot_reach_files_other_databases_or_extensions(warehouse, tmp
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CALL enable_logging(storage='file', storage_path='{tmp}/logs'); SELECT 1",
+        "SELECT * FROM enable_logging(storage='file', storage_path='{tmp}/logs')",
+        "FROM query('FROM enable_' || 'logging(storage=''file'', storage_path=''{tmp}/logs'')')",
+        "EXPLAIN ANALYZE CALL \"Enable_Logging\"(storage='stdout')",
+        "CALL enable_logging(storage='file', storage_path='{tmp}/out/logs.csv')",
+    ],
+)
+def test_duckdb_s_logging_is_refused_in_one_line_and_the_process_ends_cleanly(warehouse, tmp_path, query):
+    result = sql(warehouse, query.format(tmp=tmp_path), "--out-dir", tmp_path / "out")
+    assert result.returncode == 1, result.stderr  # not 134: DuckDB aborted the process at the connection's close
+    assert result.stderr.strip().splitlines() == [
+        "error: DuckDB's logging (enable_logging, disable_logging, truncate_duckdb_logs) cannot be changed from claimflow sql"
+    ]
+    assert not (tmp_path / "logs").exists() and list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_query_that_only_names_the_logging_functions_still_runs(warehouse):
+    result = sql(warehouse, "SELECT 'enable_logging' AS word, count(*) AS n FROM duckdb_functions() WHERE function_name = 'enable_logging'")
+    assert result.returncode == 0 and "enable_logging" in result.stdout and "(1 row)" in result.stdout
+
+
+@pytest.mark.slow
 def test_a_refused_file_access_says_how_to_write_files(warehouse, tmp_path):
     result = sql(warehouse, f"COPY articles TO '{tmp_path}/x.csv'")
     assert result.stderr.strip().endswith(

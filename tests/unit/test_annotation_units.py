@@ -185,3 +185,10 @@ def test_a_claim_checked_before_shows_the_fact_check_and_a_strong_match_pre_sele
     assert [r["from_name"] for r in weak["predictions"][0]["result"]] == ["checkworthy"] and "Checked before" in weak["data"]["matches_html"]
     unmapped = claim_task(ROW | {"fact_checks": [checked[1] | {"score": 0.95}]}, threshold=0.5)
     assert len(unmapped["predictions"][0]["result"]) == 1
+
+
+def test_a_fact_check_with_a_javascript_url_is_shown_without_a_link():
+    checked = [{"rank": 1, "score": 0.91, "method": "lookup-1", "claim_reviewed": "Bridge tolls rise.", "rating": "False", "verdict": "refuted",
+                "publisher": "Desk <i>", "reviewed_at": None, "url": "javascript:alert(1)"}]
+    html = claim_task(ROW | {"fact_checks": checked}, threshold=0.5)["data"]["matches_html"]
+    assert "href" not in html and "javascript" not in html and "— Desk &lt;i&gt; (match 0.91)" in html

@@ -160,3 +160,27 @@ def test_the_desk_s_verdicts_join_the_library_and_leave_it_when_they_are_no_long
         con.execute("UPDATE verdicts SET status = 'resolved', verdict = 'misleading' WHERE claim_id = 'c2'")
     look_up_fact_checks.fn(str(warehouse), settings, "run-3")
     assert desk() == {"c1": "supported", "c2": "misleading", "c5": None} and vectors() == 3
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,x", "ftp://x.example/a"])
+def test_a_claimreview_links_only_http_urls(url):
+    from warehouse.export import Publisher, claim_review
+
+    row = {"claim_id": "c1", "claim": "Claim", "verdict": "refuted", "reviewed_at": datetime(2026, 11, 1), "rationale": None,
+           "evidence_urls": [url, "https://stats.example/t"], "article_url": url, "article_title": "T", "article_source": None,
+           "article_published_at": None}
+    item = claim_review(row, Publisher("Desk", "https://desk.example/", organization_url=url))
+    assert item["itemReviewed"]["appearance"] == {"@type": "CreativeWork", "headline": "T"}
+    assert item["isBasedOn"] == [{"@type": "CreativeWork", "url": "https://stats.example/t"}]
+    assert item["author"] == {"@type": "Organization", "name": "Desk"}
+
+
+def test_the_claimreview_file_escapes_what_would_end_a_script_block_and_reads_back_the_same(warehouse, tmp_path):
+    hostile = "</script><script>alert(1)</script> & <!-- more"
+    with connection(warehouse) as con:
+        con.execute("UPDATE claims SET text = ? WHERE claim_id = 'c1'", [hostile])
+    out = tmp_path / "reviews.jsonld"
+    assert invoke("export", "--format", "claimreview", "--out", out, "--db", warehouse).exit_code == 0
+    text = out.read_text()
+    assert "\\u003c/script\\u003e" in text and "\\u0026" in text and not {"<", ">", "&"} & set(text)
+    assert {i["claimReviewed"] for i in json.loads(text)} >= {hostile}

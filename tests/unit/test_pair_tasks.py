@@ -92,3 +92,10 @@ def test_the_pair_labels_suite_fails_bad_relations_by_name():
             for n, r in enumerate(["agree", "maybe", None, "different_event"], start=1)]
     outcome = validate(PAIR_GATE.suite, label_frame(rows, PAIR_GATE.columns), now=datetime(2026, 12, 1))
     assert outcome.failures == {1: ["relation_allowed"], 2: ["relation_present"]}
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:alert(1)", "data:text/html,<b>x</b>"])
+def test_a_pair_task_links_only_http_sources_and_shows_any_other_url_as_text(url):
+    data = pair_task(ROW | {"a_url": url})["data"]
+    assert "<a " not in data["a_source_html"] and "href" not in data["a_source_html"]
+    assert data["a_source_html"].startswith("Wire A · 2024-02-18 · ") and "<b>" not in data["a_source_html"]
