@@ -45,3 +45,36 @@ def test_a_new_fact_check_names_the_claims_it_could_match(encoder):
     index = lexical_index(LIBRARY)
     hit = affected_claims(claims, encoder.encode(claims), vectors[[0]], np.array([0]), index, load_lookup(), min_score=0.5)
     assert hit.tolist() == [0]
+
+
+def test_the_re_ranker_reads_the_first_stage_s_best_few_and_keeps_scores_in_range(encoder):
+    from claims.lookup import load_reranker
+
+    model = load_lookup()
+    assert model.rerank is not None and model.rerank.top >= 5
+    claims = ["Cyclists can no longer ride over the harbour bridge after a council ban.",
+              "Sipping hot water every quarter of an hour will kill the flu virus, doctors say."]
+    matches = look_up(claims, encoder.encode(claims), encoder.encode(LIBRARY), lexical_index(LIBRARY), model, top=2,
+                      library_texts=LIBRARY, reranker=load_reranker(model))
+    best = {m.claim: m for m in matches if m.rank == 1}
+    assert [best[n].fact_check for n in range(2)] == [0, 1]
+    assert all(m.entailment is not None and 0 <= m.entailment <= 1 and 0 <= m.score <= 1 for m in matches)
+    # The fact-check that checks the claim is the one the re-ranker finds it entails.
+    assert all(best[n].entailment > max(m.entailment for m in matches if m.claim == n and m.rank > 1) for n in range(2))
+
+
+def test_a_new_fact_check_names_the_claims_whose_final_score_could_reach_the_minimum(encoder):
+    from dataclasses import replace
+
+    model = load_lookup()
+    claims = ["The harbour bridge is closed to bicycles."]
+    vectors, index = encoder.encode(LIBRARY), lexical_index(LIBRARY)
+    first = look_up(claims, encoder.encode(claims), vectors, index, model, top=1)[0].first
+    # A minimum just over the claim's first score: the re-ranker could still lift it there, so the
+    # claim is looked up again; without a second stage it could not, and it is not.
+    minimum = first + 0.01
+    assert model.first_floor(minimum) <= first < minimum
+    hit = affected_claims(claims, encoder.encode(claims), vectors[[0]], np.array([0]), index, model, min_score=minimum)
+    assert hit.tolist() == [0]
+    alone = replace(model, rerank=None)
+    assert affected_claims(claims, encoder.encode(claims), vectors[[0]], np.array([0]), index, alone, min_score=minimum).tolist() == []
