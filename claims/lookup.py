@@ -146,12 +146,20 @@ def candidate_rows(
                                       "lexical": lex[row, rows].astype(np.float64)}
 
 
+@dataclass(frozen=True)
+class Lookup:
+    matches: list[Match]
+    # Per claim, the first score of the last fact-check on its shortlist (NaN when the shortlist
+    # was not full): a new fact-check must beat it to change the claim's matches.
+    shortlist_floor: np.ndarray
+
+
 def look_up(
     claim_texts: Sequence[str], claim_vectors: np.ndarray, library_vectors: np.ndarray, index, model: LookupModel, *,
     candidates: int = 30, top: int = 5, min_score: float = 0.0, claim_keys: Sequence | None = None,
     library_keys: Sequence | None = None, passage_vectors: np.ndarray | None = None,
     library_texts: Sequence[str] | None = None, reranker=None,
-) -> list[Match]:
+) -> Lookup:
     """The ``top`` fact-checks of each claim with a score of at least ``min_score``, among its
     :func:`candidate_rows`, scored by ``model``: its first stage, then (given the ``reranker``
     and the ``library_texts`` it reads) the first stage's best ``model.rerank.top`` read by the
@@ -161,6 +169,7 @@ def look_up(
     keep = second.top if second else top
     floor = model.first_floor(min_score)
     shortlist: list[tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]]] = []
+    shortlist_floor = np.full(len(claim_texts), np.nan)
     for row, rows, values in candidate_rows(claim_texts, claim_vectors, library_vectors, index, k=candidates,
                                             passage_vectors=passage_vectors):
         if claim_keys is not None and library_keys is not None:
@@ -169,6 +178,8 @@ def look_up(
         first = model.score(values)
         best = np.argsort(-first, kind="stable")[:keep]
         best = best[first[best] >= floor]
+        if len(best) == keep:
+            shortlist_floor[row] = first[best[-1]]
         shortlist.append((row, rows[best], first[best], {n: v[best] for n, v in values.items()}))
     entailment = None
     if second:
@@ -186,16 +197,17 @@ def look_up(
                 break
             out.append(Match(row, int(rows[o]), float(scores[o]), rank, float(values["cosine"][o]), float(values["lexical"][o]),
                              float(first[o]), float(judged[o]) if judged is not None else None))
-    return out
+    return Lookup(out, shortlist_floor)
 
 
 def affected_claims(
     claim_texts: Sequence[str], claim_vectors: np.ndarray, new_vectors: np.ndarray, new_rows: np.ndarray, index,
-    model: LookupModel, *, min_score: float, chunk: int = 2048,
+    model: LookupModel, *, min_score: float, shortlist_floor: np.ndarray | None = None, chunk: int = 2048,
 ) -> np.ndarray:
     """The claims (rows) that a new fact-check (``new_vectors``, at rows ``new_rows`` of the
-    library the index was fitted on) could match at ``min_score`` or more: those must be looked
-    up again: those whose first score reaches the floor from which a final score can reach
+    library the index was fitted on) could match at ``min_score`` or more, which must be looked
+    up again: those for which its first score enters the claim's shortlist (beats the claim's
+    ``shortlist_floor``, NaN: any) and reaches the floor from which a final score can reach
     ``min_score``. The passages' vectors are not kept, so the claim's cosine stands in for its
     passage's here (the lookup itself reads both)."""
     vectorizer, matrix = index
@@ -209,5 +221,7 @@ def affected_claims(
             else np.zeros_like(cos)
         flat = cos.ravel().astype(np.float64)
         best = model.score({"cosine": flat, "passage_cosine": flat, "lexical": lex.ravel().astype(np.float64)}).reshape(cos.shape)
-        hit.append(start + np.nonzero(best.max(axis=1) >= model.first_floor(min_score))[0])
+        enter = np.ones(len(best), bool) if shortlist_floor is None else \
+            ~(best.max(axis=1) <= shortlist_floor[start : start + chunk])  # NaN compares False: enters
+        hit.append(start + np.nonzero((best.max(axis=1) >= model.first_floor(min_score)) & enter)[0])
     return np.concatenate(hit)

@@ -189,6 +189,7 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
     from warehouse import export, factchecks
 
     encoder_version = _encoder_version(settings)
+    model = load_lookup()
     publisher = export.Publisher(settings.claimreview_organization, settings.claimreview_base_url,
                                  settings.claimreview_organization_url)
     with connection(db) as con, transaction(con):
@@ -207,25 +208,25 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
                 embedded += factchecks.store_fact_check_embeddings(con, encoder_version, [i for i, _ in chunk], vectors)
     with connection(db, read_only=True) as con:
         library = factchecks.library(con, encoder_version)
-        queries = factchecks.claims_to_look_up(con, encoder_version)
+        queries = factchecks.claims_to_look_up(con, encoder_version, model.version)
     claim_ids, texts, vectors, new = queries.claim_ids, queries.contexts, queries.vectors, queries.new
     if not library.ids or not claim_ids or not (new.any() or library.new.any()):
         return embedded, 0, 0  # nothing new either way: no index to fit (32 s at 1M fact-checks)
-    model = load_lookup()
     index = lexical_index(library.texts)
     rows = set(np.nonzero(new)[0].tolist())
     fresh = np.nonzero(library.new)[0]
     old = np.array(sorted(set(range(len(claim_ids))) - rows), np.int64)
     if len(fresh) and len(old):
         hit = affected_claims([texts[r] for r in old], vectors[old], library.vectors[fresh], fresh, index, model,
-                              min_score=settings.factcheck_min_score)
+                              min_score=settings.factcheck_min_score, shortlist_floor=queries.shortlist_floor[old])
         rows |= set(old[hit].tolist())
     rows = np.array(sorted(rows), np.int64)
     passages = load_encoder(settings.encoder, settings.encoder_threads).encode([texts[r] for r in rows]) if len(rows) else None
-    matches = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model, passage_vectors=passages,
-                      candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score,
-                      claim_keys=[claim_ids[r] for r in rows], library_keys=library.claim_ids, library_texts=library.texts,
-                      reranker=load_reranker(model, settings.encoder_threads))
+    found = look_up([texts[r] for r in rows], vectors[rows], library.vectors, index, model, passage_vectors=passages,
+                    candidates=settings.factcheck_candidates, top=settings.factcheck_top, min_score=settings.factcheck_min_score,
+                    claim_keys=[claim_ids[r] for r in rows], library_keys=library.claim_ids, library_texts=library.texts,
+                    reranker=load_reranker(model, settings.encoder_threads))
+    matches = found.matches
     at = matching.now()
     stored = [{"claim_id": claim_ids[rows[m.claim]], "fact_check_id": library.ids[m.fact_check], "score": round(m.score, 6),
                "rank": m.rank, "features": json.dumps({"cosine": round(m.cosine, 4), "lexical": round(m.lexical, 4), "first": round(m.first, 4),
@@ -233,7 +234,7 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
                "method": model.version, "matched_at": at, "run_id": run_id} for m in matches]
     with connection(db) as con, transaction(con):
         factchecks.store_claim_fact_checks(con, [claim_ids[r] for r in rows], stored)
-        factchecks.mark_looked_up(con, "claim", [claim_ids[r] for r in rows], model.version)
+        factchecks.mark_looked_up(con, "claim", [claim_ids[r] for r in rows], model.version, found.shortlist_floor.tolist())
         factchecks.mark_looked_up(con, "fact_check", [library.ids[f] for f in fresh], model.version)
     return embedded, len(rows), len(stored)
 

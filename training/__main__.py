@@ -91,7 +91,8 @@ def lookup(args: argparse.Namespace) -> dict:
     from claims.pipeline import load_pipeline
     from training.lookup import train
 
-    return train(args.data, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder), rerank=args.rerank)
+    return train(args.data, args.out, nlp=load_pipeline(args.spacy_model), encoder=load_encoder(args.encoder), rerank=args.rerank,
+                 rerank_top=args.rerank_top)
 
 
 def lookup_pairs(args: argparse.Namespace) -> dict:
@@ -164,6 +165,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_argument("--data", type=Path, required=True, help="the factcheck-retrieval benchmark folder")
     sub.add_argument("--out", type=Path, required=True, help="the lookup.json to write")
     sub.add_argument("--rerank", type=Path, help="the re-ranker's model folder (nli trained on lookup-pairs), copied beside --out")
+    sub.add_argument("--rerank-top", type=int, default=10, help="how many of the first stage's best it reads [default: 10]")
     sub.add_argument("--spacy-model", default=DEFAULT_MODEL, help=f"spaCy pipeline [default: {DEFAULT_MODEL}]")
     sub.add_argument("--encoder", default=DEFAULT_ENCODER, help=f"sentence encoder [default: {DEFAULT_ENCODER}]")
     sub = command("lookup-pairs", lookup_pairs,

@@ -101,7 +101,7 @@ def train(folder: Path, out: Path = DEFAULT_LOOKUP, *, nlp, encoder, k: int = 30
         mine = np.array([tweet_half(q_ids[o]) == 1 for o in owner])
         rows = np.nonzero(mine)[0]
         matches = look_up([contexts[r] for r in rows], vectors[rows], library_vectors, index, first, top=rerank_top,
-                          passage_vectors=passage_vectors[rows])
+                          passage_vectors=passage_vectors[rows]).matches
         entailment = load_nli(str(rerank)).probabilities([contexts[rows[m.claim]] for m in matches],
                                                          [texts[m.fact_check] for m in matches])[:, 0]
         Z = np.stack([logit(np.array([m.first for m in matches])), logit(entailment.astype(np.float64))], axis=1)
@@ -148,7 +148,7 @@ def rerank_pairs(folder: Path, out: Path, *, nlp, encoder, n: int = 10, half: in
         q_ids, q_texts = map(list, zip(*[(q, t) for q, t in zip(q_ids, q_texts) if tweet_half(q) == half]))
     query_texts, contexts, owner = query_claims(q_texts, nlp)
     matches = look_up(contexts, encoder.encode(query_texts), encoder.encode(claims), lexical_index(texts), load_lookup(), top=n,
-                      passage_vectors=encoder.encode(contexts))
+                      passage_vectors=encoder.encode(contexts)).matches
     labels = [{position[v] for v in relevant.get(q_ids[o], ()) if v in position} for o in owner]
     positives = 0
     out.parent.mkdir(parents=True, exist_ok=True)

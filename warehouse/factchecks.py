@@ -117,13 +117,15 @@ class Queries:
     claim_ids: list[str]
     contexts: list[str]     # each claim's passage: its words are what the lexical side reads
     vectors: np.ndarray
-    new: np.ndarray         # bool: not looked up yet
+    new: np.ndarray         # bool: not looked up yet (or by another lookup model)
+    shortlist_floor: np.ndarray  # the first score a new fact-check must beat to be read (NaN: any)
 
 
-def claims_to_look_up(con: duckdb.DuckDBPyConnection, encoder: str) -> Queries:
-    table = con.execute(sql("fact_check_claims"), {"encoder": encoder}).fetch_arrow_table()
+def claims_to_look_up(con: duckdb.DuckDBPyConnection, encoder: str, method: str) -> Queries:
+    table = con.execute(sql("fact_check_claims"), {"encoder": encoder, "method": method}).fetch_arrow_table()
     return Queries(table.column("claim_id").to_pylist(), table.column("context").to_pylist(), _vectors(table.column("embedding")),
-                   np.array(table.column("new").to_pylist(), dtype=bool))
+                   np.array(table.column("new").to_pylist(), dtype=bool),
+                   np.array([np.nan if f is None else f for f in table.column("shortlist_floor").to_pylist()], dtype=np.float64))
 
 
 def store_claim_fact_checks(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[str], rows: list[dict]) -> int:
@@ -134,12 +136,17 @@ def store_claim_fact_checks(con: duckdb.DuckDBPyConnection, claim_ids: Sequence[
     return len(rows)
 
 
-def mark_looked_up(con: duckdb.DuckDBPyConnection, kind: str, ids: Sequence[str], method: str) -> None:
+def mark_looked_up(con: duckdb.DuckDBPyConnection, kind: str, ids: Sequence[str], method: str,
+                   shortlist_floors: Sequence[float] | None = None) -> None:
+    """Record these claims or fact-checks as looked up by ``method`` now (a claim with the first
+    score a new fact-check must beat to enter its shortlist; NaN: any)."""
     if not len(ids):
         return
     at = now()
+    floors = [None] * len(ids) if shortlist_floors is None else [None if np.isnan(f) else float(f) for f in shortlist_floors]
     batch = pa.table({"kind": pa.array([kind] * len(ids), pa.string()), "id": pa.array(list(ids), pa.string()),
-                      "method": pa.array([method] * len(ids), pa.string()), "looked_at": pa.array([at] * len(ids), pa.timestamp("us"))})
+                      "method": pa.array([method] * len(ids), pa.string()), "looked_at": pa.array([at] * len(ids), pa.timestamp("us")),
+                      "shortlist_floor": pa.array(floors, pa.float64())})
     with registered(con, batch=batch):
         con.execute(sql("mark_looked_up"))
 
