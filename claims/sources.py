@@ -23,7 +23,7 @@ from pathlib import Path
 from claims.blocks import split_blocks, title_of
 from claims.errors import SourceError
 from claims.language import UNDETERMINED, detect_language
-from claims.normalize import article_id, normalize_text
+from claims.normalize import article_id, normalize_text, strip_controls
 from claims.paths import Skipped, iter_inputs as _iter_inputs
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -167,7 +167,11 @@ def make_article(
     published_at: str | datetime | None = None,
     page_chars: int | None = None,
 ) -> Article:
-    """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left."""
+    """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left.
+    Control characters (NUL among them) go from every field alike."""
+    url, source = (strip_controls(v) if v else v for v in (url, source))
+    if isinstance(published_at, str):
+        published_at = strip_controls(published_at)
     normalized = normalize_text(text)
     if not normalized.strip():
         if line is not None:

@@ -176,3 +176,16 @@ def test_an_article_of_exactly_the_limit_is_read(tmp_path):
     path.write_text("\n\n".join(f"Aid up {i}." for i in range(100)))
     (article,) = read_articles([path], 2 * MB, max_lines=100)
     assert not isinstance(article, SourceError) and article.text.count("\n\n") == 99
+
+
+def test_nul_and_other_control_characters_go_from_every_field_of_a_jsonl_article(tmp_path):
+    """One rule for every field: a NUL written as \\u0000 in JSON is dropped from the URL, the source
+    and the date as it is from the text and the title."""
+    path = tmp_path / "nul.jsonl"
+    row = {"text": "NATO has 32\u0000 members.", "title": "NA\u0000TO", "url": "https://example.org/\u0000a\u0007b",
+           "source": "Wire\u0000", "published_at": "2025-02-14\u0000"}
+    path.write_text(json.dumps(row) + "\n")
+    (article,) = read_articles([path], MB)
+    assert not isinstance(article, SourceError), article
+    assert (article.text, article.title, article.url, article.source) == ("NATO has 32 members.", "NATO", "https://example.org/ab", "Wire")
+    assert article.published_at == datetime(2025, 2, 14)
