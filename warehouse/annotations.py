@@ -31,7 +31,7 @@ LABEL_SCHEMA = pa.schema(
      ("confidence", pa.int32()), ("rationale", pa.string()), ("evidence_urls", pa.list_(pa.string())),
      ("lead_time", pa.float64()), ("created_at", pa.timestamp("us")), ("updated_at", pa.timestamp("us")),
      ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")), ("run_id", pa.string()),
-     ("updated_by_id", pa.int32()), ("updated_by", pa.string()), ("check_worthy", pa.bool_())]
+     ("updated_by_id", pa.int32()), ("updated_by", pa.string()), ("check_worthy", pa.bool_()), ("evidence_note", pa.string())]
 )
 PAIR_LABEL_SCHEMA = pa.schema(
     [("ls_url", pa.string()), ("annotation_id", pa.int32()), ("project_id", pa.int32()), ("task_id", pa.int32()),
