@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from annotation.config import PairControls, pair_controls
 from annotation.results import _texts, chosen, common_fields, result_values
-from annotation.tasks import context_html, link_html
+from annotation.tasks import QUARANTINE_FIELD, context_html, link_html
 
 RELATION_NAMES = {
     "agree": "agree",
@@ -73,7 +73,7 @@ def pair_task(row: Mapping, *, controls: PairControls | None = None) -> dict:
     data = {"pair_id": row["pair_id"], "similarity": round(float(row["similarity"]), 4),
             "contradiction": round(float(row["contradiction"]), 4),
             "reasons_html": reasons_html(reasons, float(row["similarity"]), float(row["contradiction"])),
-            REVIEW_FIELD: ""}
+            REVIEW_FIELD: "", QUARANTINE_FIELD: ""}
     for side in ("a", "b"):
         data[f"claim_id_{side}"] = row[f"{side}_claim_id"]
         data[f"claim_{side}"] = row[f"{side}_claim"]

@@ -6,7 +6,8 @@ functions; the raw JSON is never modified.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 
 from annotation.config import ClaimControls, claim_controls
@@ -17,7 +18,7 @@ _MAPPING = (dict, Mapping)
 
 LABEL_FIELDS = (
     "annotation_id", "task_id", "project_id", "claim_id", "annotator_id", "annotator", "verdict",
-    "confidence", "rationale", "evidence_urls", "lead_time", "created_at", "updated_at", "was_cancelled",
+    "confidence", "rationale", "evidence_urls", "evidence_note", "lead_time", "created_at", "updated_at", "was_cancelled",
     "updated_by_id", "updated_by", "edited_by_id", "check_worthy",
 )
 
@@ -110,8 +111,7 @@ def flatten(
     verdict = by_name.get(controls.verdict.name)
     confidence = by_name.get(controls.confidence.name)
     rationale = "\n".join(_texts(by_name.get(controls.rationale.name), "text")).strip()
-    # Links split at whitespace and commas (str.split() and regex \s agree on whitespace).
-    evidence_urls = " ".join(_texts(by_name.get(controls.evidence.name), "text")).replace(",", " ").split()
+    evidence_urls, evidence_note = read_evidence(_texts(by_name.get(controls.evidence.name), "text"))
     return common_fields(annotation, users=users, task_id=task_id, project_id=project_id) | {
         "claim_id": claim_id,
         # Kept as given: the expectation suite, not this function, decides what is a valid verdict.
@@ -119,8 +119,39 @@ def flatten(
         "confidence": confidence.get("rating") if confidence is not None else None,
         "rationale": rationale or None,
         "evidence_urls": evidence_urls,
+        "evidence_note": evidence_note,
         "check_worthy": _check_worthy(by_name.get(controls.checkworthy.name), controls),
     }
+
+
+# A word written as a link: a scheme and "//", "www.", or a scheme a browser would run or open
+# (javascript:, data:, ...). Such words are evidence links, checked as links by the suite.
+_LINKISH = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.|(?:javascript|data|vbscript|file|mailto):)", re.IGNORECASE)
+# Punctuation a sentence puts after a link, not part of it ("see https://a.org/x.").
+_AFTER_LINK = ".,;:!?'\"\u201d\u2019"
+
+
+def read_evidence(texts: Iterable[str]) -> tuple[list[str], str | None]:
+    """The evidence field as its annotator meant it: (links, note). Every word written as a link
+    (see :data:`_LINKISH`; words split at whitespace and commas) is a link, ``www.`` ones given
+    ``https://``, with the punctuation or brackets around it left out; every line with anything
+    else is free text ("see the Kiel aid tracker"), kept whole, one note of those lines."""
+    links, notes = [], []
+    for line in "\n".join(texts).splitlines():
+        words = line.replace(",", " ").split()
+        linkish = [w for w in words if _LINKISH.match(w.lstrip("<(["))]
+        links += [_as_link(w) for w in linkish]
+        if len(linkish) < len(words):
+            notes.append(" ".join(line.split()))
+    return links, "\n".join(notes) or None
+
+
+def _as_link(word: str) -> str:
+    link = word.lstrip("<([").rstrip(_AFTER_LINK)
+    for close, open_ in ((">", "<"), (")", "("), ("]", "[")):
+        while link.endswith(close) and link.count(close) > link.count(open_):
+            link = link[:-1].rstrip(_AFTER_LINK)
+    return "https://" + link if link[:4].lower() == "www." else link
 
 
 def result_values(annotation: Mapping) -> dict[str, Mapping]:

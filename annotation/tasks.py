@@ -51,6 +51,35 @@ def link_html(url: str, text: str | None = None) -> str:
 
 
 REVIEW_FIELD = "review"
+# The notice of the task's quarantined answers (quarantine_html), shown at the top of the form.
+QUARANTINE_FIELD = "quarantine_html"
+# What an annotator can do about each check of the land their answer failed.
+ADVICE = {
+    "verdict_present": "choose a verdict",
+    "verdict_allowed": "choose one of the verdicts of the form",
+    "relation_present": "choose how the claims relate",
+    "relation_allowed": "choose one of the relations of the form",
+    "confidence_is_integer": "give a confidence of 1 to 5 stars",
+    "confidence_in_range": "give a confidence of 1 to 5 stars",
+    "evidence_urls_well_formed": "write evidence links as web addresses (https://...), one per line; anything else in words",
+    "rationale_within_limit": "shorten the rationale",
+    "evidence_within_limit": "shorten the evidence",
+    "one_label_per_claim_and_annotator": "you answered this task twice: delete one of your answers",
+    "one_label_per_pair_and_annotator": "you answered this task twice: delete one of your answers",
+    "edited_only_by_author": "someone else changed this answer: open it and submit it again yourself",
+    "check_worthy_allowed": "answer \"worth checking?\" with one of its two choices",
+}
+
+
+def quarantine_html(answers: list[tuple[str | None, list[str]]]) -> str:
+    """The notice of a task's quarantined answers, escaped HTML in a highlighted box: for each
+    (annotator, what to fix) what the annotator can do, then Update. Empty without any."""
+    if not answers:
+        return ""
+    items = "".join(f"<li><b>{html.escape(who or 'an answer')}</b>: {html.escape('; '.join(todo))}.</li>" for who, todo in answers)
+    return ('<div style="background:#fff1f0;border:1px solid #ffa39e;border-radius:6px;padding:0.3em 0.9em;margin:0.3em 0">'
+            "<b>Not recorded yet:</b> an answer of this task was set aside by the quality checks. "
+            f"Fix it and press Update; this notice goes at the next land.<ul>{items}</ul></div>")
 # A match at or above this contradiction is shown as one that may contradict the claim.
 MAY_CONTRADICT = 0.5
 # Data fields the Data Manager's table does not show (see hidden_columns): ids for machines, and
@@ -165,6 +194,7 @@ def claim_task(
             # Set by the resolve step ("needs_review" on ties and low agreement): a reviewer
             # filters on it in the Data Manager. Present from import so the column exists.
             REVIEW_FIELD: "",
+            QUARANTINE_FIELD: "",
         },
         "predictions": [{"model_version": model_version, "score": round(float(row["score"]), 4), "result": result}],
     }

@@ -69,10 +69,15 @@ class Extraction:
 
 @dataclass(frozen=True, slots=True)
 class _Sentence:
+    """A sentence as offsets into the article, with what a claim needs from spaCy read at once
+    (its features and entities), so that no Doc outlives its block: an article of 200,000 short
+    lines held every one of its Docs until the article was finished (2 GB)."""
+
     start: int
     end: int
-    kind: str  # claim | question | lead_in | fragment
-    span: object
+    kind: str  # claim:<block kind> | question | lead_in | fragment
+    features: Features | None = None  # claims only
+    entities: tuple[dict, ...] = ()  # claims only, offsets into the article
 
 
 def extract(
@@ -261,8 +266,13 @@ def _sentences(doc, offset: int, block_kind: str, min_words: int) -> Iterator[_S
         elif sum(1 for t in sent if t.is_alpha) < min_words:
             kind = "fragment"
         else:
-            kind = "claim"
-        yield _Sentence(start, end, kind if kind != "claim" else f"claim:{block_kind}", sent)
+            yield _Sentence(
+                start, end, f"claim:{block_kind}", sentence_features(sent),
+                tuple({"text": e.text, "label": e.label_, "start": offset + e.start_char, "end": offset + e.end_char}
+                      for e in sent.ents),
+            )
+            continue
+        yield _Sentence(start, end, kind)
 
 
 class ScorerFallbackWarning(UserWarning):
@@ -292,15 +302,11 @@ def scoring(scorer: str = MODEL) -> ScoreClaims:
 def _finish(article: Article, sentences: list[_Sentence], label: str, context: int, score_claims: ScoreClaims) -> Extraction:
     result = Extraction(article, sentences=len(sentences))
     try:
-        found = []
-        for i, s in enumerate(sentences):
-            if s.kind.startswith("claim:"):
-                found.append((i, s, sentence_features(s.span)))
+        found = [(i, s, s.features) for i, s in enumerate(sentences) if s.kind.startswith("claim:")]
         scores, scorer = score_claims([article.text[s.start : s.end] for _, s, _ in found], [f for _, _, f in found])
         for (i, s, feats), value in zip(found, scores):
             lo = sentences[max(0, i - context)]
             hi = sentences[min(len(sentences) - 1, i + context)]
-            offset = s.start - s.span.start_char - (len(s.span.text) - len(s.span.text.lstrip()))
             result.claims.append(
                 Claim(
                     claim_id=claim_id(article.article_id, s.start, s.end),
@@ -312,10 +318,7 @@ def _finish(article: Article, sentences: list[_Sentence], label: str, context: i
                     block_kind=s.kind.split(":", 1)[1],
                     score=value,
                     claim_type=claim_type(feats),
-                    entities=[
-                        {"text": e.text, "label": e.label_, "start": offset + e.start_char, "end": offset + e.end_char}
-                        for e in s.span.ents
-                    ],
+                    entities=list(s.entities),
                     context_start=lo.start,
                     context_end=hi.end,
                     features=feats.as_dict() | {"rules_score": score(feats)},

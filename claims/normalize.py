@@ -69,6 +69,13 @@ def normalize_text(text: str) -> str:
     return text.strip("\n")
 
 
+def strip_controls(value: str) -> str:
+    """``value`` without the control characters :func:`normalize_text` drops (NUL and the rest,
+    newline and tab kept): the one rule for every field of an article, its URL, source and date
+    as much as its text and title."""
+    return _CONTROL.sub("", value)
+
+
 def article_id(normalized_text: str) -> str:
     """The article id: the first 16 hex digits of the SHA-256 of the normalised text."""
     return hashlib.sha256(normalized_text.encode("utf-8")).hexdigest()[:16]

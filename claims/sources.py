@@ -3,6 +3,11 @@
 Every problem becomes a :class:`~claims.errors.SourceError` naming the file (and the line of a
 .jsonl file); reading goes on with the next file or line, so one broken input never stops the
 others.
+
+What one article may cost is bounded twice: its size in bytes (``max_bytes``) and its lines
+(``max_lines``). Each non-empty line is a block that spaCy reads as a text of its own, so an
+article of many short lines costs far more than its size says (200,000 lines of 2 MB took
+minutes and, before sentences stopped holding their Docs, 2 GB).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 from claims.blocks import split_blocks, title_of
 from claims.errors import SourceError
 from claims.language import UNDETERMINED, detect_language
-from claims.normalize import article_id, normalize_text
+from claims.normalize import article_id, normalize_text, strip_controls
 from claims.paths import Skipped, iter_inputs as _iter_inputs
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -26,6 +31,8 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 META_FIELDS = ("title", "url", "source", "published_at")
+# A news article has tens of lines, a long report a few thousand.
+MAX_LINES = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +76,12 @@ def iter_inputs(args: Iterable[str | os.PathLike]) -> Iterator[Path | SourceErro
     return _iter_inputs(args, SUPPORTED)
 
 
-def read_articles(paths: Iterable[Path], max_bytes: int) -> Iterator[Article | SourceError]:
-    """Yield an :class:`Article` for every article in the files, or a :class:`SourceError`."""
+def read_articles(paths: Iterable[Path], max_bytes: int, max_lines: int = MAX_LINES) -> Iterator[Article | SourceError]:
+    """Yield an :class:`Article` for every article in the files, or a :class:`SourceError`
+    (an article over ``max_bytes`` bytes or ``max_lines`` non-empty lines among them)."""
     for path in paths:
         try:
-            yield from _read_file(path, max_bytes)
+            yield from _read_file(path, max_bytes, max_lines)
         except SourceError as err:
             yield err
         except OSError as err:
@@ -82,7 +90,7 @@ def read_articles(paths: Iterable[Path], max_bytes: int) -> Iterator[Article | S
             yield SourceError(str(path), f"cannot read: {type(err).__name__}: {err}")
 
 
-def _read_file(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
+def _read_file(path: Path, max_bytes: int, max_lines: int) -> Iterator[Article | SourceError]:
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if size == 0:
@@ -92,12 +100,24 @@ def _read_file(path: Path, max_bytes: int) -> Iterator[Article | SourceError]:
     raw = path.read_bytes()
     text = _decode(path, raw)
     if suffix in JSONL_SUFFIXES:
-        yield from _jsonl_articles(path, text, max_bytes)
+        yield from _jsonl_articles(path, text, max_bytes, max_lines)
     elif suffix in HTML_SUFFIXES:
-        yield _html_article(path, text)
+        yield _within_lines(_html_article(path, text), max_lines)
     else:
         meta, body = _front_matter(text)
-        yield make_article(body, path=str(path), fmt="markdown" if suffix != ".txt" else "text", **meta)
+        yield _within_lines(make_article(body, path=str(path), fmt="markdown" if suffix != ".txt" else "text", **meta), max_lines)
+
+
+def _within_lines(article: Article, max_lines: int) -> Article:
+    """The article, or a :class:`SourceError` naming it when it has more than ``max_lines``
+    non-empty lines (normalised text has no blank line that is not empty)."""
+    lines = article.text.count("\n") + 1 - article.text.count("\n\n")
+    if lines > max_lines:
+        raise SourceError(
+            article.source_path, f"article has {lines:,} lines, over the {max_lines:,} limit (CLAIMFLOW_MAX_ARTICLE_LINES): "
+            "split it into several articles, or raise the limit", article.source_line,
+        )
+    return article
 
 
 # Byte order marks of the encodings a text file is most often saved in besides UTF-8 (UTF-32
@@ -147,7 +167,11 @@ def make_article(
     published_at: str | datetime | None = None,
     page_chars: int | None = None,
 ) -> Article:
-    """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left."""
+    """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left.
+    Control characters (NUL among them) go from every field alike."""
+    url, source = (strip_controls(v) if v else v for v in (url, source))
+    if isinstance(published_at, str):
+        published_at = strip_controls(published_at)
     normalized = normalize_text(text)
     if not normalized.strip():
         if line is not None:
@@ -173,7 +197,7 @@ def make_article(
     )
 
 
-def _jsonl_articles(path: Path, text: str, max_bytes: int) -> Iterator[Article | SourceError]:
+def _jsonl_articles(path: Path, text: str, max_bytes: int, max_lines: int) -> Iterator[Article | SourceError]:
     seen_any = False
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -198,7 +222,7 @@ def _jsonl_articles(path: Path, text: str, max_bytes: int) -> Iterator[Article |
                 if value is not None and not isinstance(value, str):
                     raise SourceError(str(path), f"field {field!r} must be a string", number)
                 meta[field] = value
-            yield make_article(body, path=str(path), fmt="jsonl", line=number, **meta)
+            yield _within_lines(make_article(body, path=str(path), fmt="jsonl", line=number, **meta), max_lines)
         except SourceError as err:
             yield err
     if not seen_any:

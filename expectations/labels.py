@@ -153,6 +153,9 @@ def label_frame(labels: Sequence[dict], columns: Sequence[str] = FRAME_COLUMNS) 
     if "verdict" in columns:
         # Links joined by single spaces (whitespace inside a link splits it, and the part fails).
         data["evidence"] = _column([" ".join(" ".join(_urls(row.get("evidence_urls"))).split()) or None for row in labels], _TEXT)
+        data["evidence_chars"] = pd.Series([evidence_chars(row) for row in labels], dtype="int64")
+    # Lengths, not the texts: the suite bounds them, and the frame stays small whatever was typed.
+    data["rationale_chars"] = pd.Series([_chars(row.get("rationale")) for row in labels], dtype="int64")
     frame = pd.DataFrame(data)
     for column in ("created_at", "updated_at"):
         frame[column] = pd.to_datetime(frame[column])
@@ -166,6 +169,15 @@ def label_frame(labels: Sequence[dict], columns: Sequence[str] = FRAME_COLUMNS) 
             frame[f"{column}_value"] = frame[column].astype("float64")
     frame["was_cancelled"] = frame["was_cancelled"].fillna(False).astype(bool)
     return frame
+
+
+def _chars(value) -> int:
+    return len(value) if isinstance(value, str) else 0
+
+
+def evidence_chars(row: dict) -> int:
+    """Characters of a label row's evidence: its links' and its note's."""
+    return sum(map(len, _urls(row.get("evidence_urls")))) + _chars(row.get("evidence_note"))
 
 
 def _text_or_none(value):
@@ -222,7 +234,18 @@ _REFERENTIAL_FIELDS = {
     "one_label_per_claim_and_annotator": "annotator", "one_label_per_pair_and_annotator": "annotator",
 }
 # Frame columns derived from a label row's field (label_frame, with_epochs) -> that field.
-_DERIVED = {"evidence": "evidence_urls", "confidence_value": "confidence", "lead_time_value": "lead_time"}
+_DERIVED = {"evidence": "evidence_urls", "confidence_value": "confidence", "lead_time_value": "lead_time",
+            "rationale_chars": "rationale", "evidence_chars": "evidence"}
+# Checks of a text's length: a failure names the length and the limit, never the text.
+_LENGTHS = {"rationale_within_limit": lambda row: _chars(row.get("rationale")), "evidence_within_limit": evidence_chars}
+
+
+@lru_cache(maxsize=8)
+def length_limit(check: str, suite: str = SUITE) -> int:
+    """The most characters a length check (rationale_within_limit, ...) of the suite allows."""
+    from expectations.gate import suite_json
+
+    return next(int(e["kwargs"]["max_value"]) for e in suite_json(suite)["expectations"] if e["meta"]["name"] == check)
 
 
 @lru_cache(maxsize=4)
@@ -254,6 +277,9 @@ def describe_failure(row: dict, reasons: Sequence[str], *, task_id=None, gate: L
             author = row.get("annotator") or f"user {row.get('annotator_id')}"
             parts.append(f"last changed by {editor} (user {row.get('edited_by_id')}), not by its author {author} "
                          f"(user {row.get('annotator_id')}): fails {reason}")
+        elif reason in _LENGTHS:
+            limit = length_limit(reason, (gate or CLAIM_GATE).suite)
+            parts.append(f"{fields[reason]} of {_LENGTHS[reason](row):,} characters, over the {limit:,} limit: fails {reason}")
         elif reason == "payload_shape":
             parts.append(f"{row.get('payload_shape', 'not an annotation')}: fails {reason}")
         elif reason in fields:

@@ -82,7 +82,7 @@ def nlp_processes(settings: Settings, articles: int) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], list[dict], list[dict]]:
+def read_inputs(paths: list[str], max_bytes: int, max_lines: int) -> tuple[int, list[Article], list[dict], list[dict]]:
     """Expand the paths and read every article as its file is found; return (files, articles,
     failures, passed over)."""
     logger = get_run_logger()
@@ -104,7 +104,7 @@ def read_inputs(paths: list[str], max_bytes: int) -> tuple[int, list[Article], l
                 failures.append(_failure(item))
                 logger.warning("failed %s", item)
 
-    for item in read_articles(found(), max_bytes):
+    for item in read_articles(found(), max_bytes, max_lines):
         if isinstance(item, SourceError):
             failures.append(_failure(item))
             logger.warning("failed %s", item)
@@ -291,7 +291,9 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
     settings = run.settings
     report = IngestReport(run_id=run.id, db=run.db)
     with run.recorded(report, {"paths": paths, "spacy_model": settings.spacy_model}):
-        report.files, articles, read_failures, report.passed_over = read_inputs(paths, settings.max_article_bytes)
+        report.files, articles, read_failures, report.passed_over = read_inputs(
+            paths, settings.max_article_bytes, settings.max_article_lines
+        )
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
         articles, without_claims, report.skipped = route_languages(quote(articles), settings)

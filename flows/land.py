@@ -60,6 +60,7 @@ class LandReport:
     validated: int = 0
     quarantined: int = 0
     quarantine_resolved: int = 0
+    notices_changed: int = 0  # tasks whose notice of quarantined answers was written or cleared
     failed_expectations: dict = field(default_factory=dict)
     # One line per row newly quarantined: task, annotation, and each failed field with its value.
     quarantine_details: list = field(default_factory=list)
@@ -286,7 +287,48 @@ def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -
         with connection(db) as con:
             report.labels_deleted += annotation_store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables)
     recover_missing(target, settings, kind, report)
+    report.notices_changed = with_retries(notify_annotators, settings)(target, db, project_id, kind)
     return report
+
+
+def _todo(reason: str, row: dict, gate) -> str:
+    """What an annotator can do about one failed check, in words (the check's name where none is written)."""
+    from annotation.tasks import ADVICE
+    from expectations.labels import evidence_chars, length_limit
+
+    todo = ADVICE.get(reason, f"the answer fails the check {reason}")
+    if reason == "rationale_within_limit":
+        todo += f" to at most {length_limit(reason, gate.suite):,} characters (it has {len(row.get('rationale') or ''):,})"
+    elif reason == "evidence_within_limit":
+        todo += f" to at most {length_limit(reason, gate.suite):,} characters (it has {evidence_chars(row):,})"
+    elif reason == "evidence_urls_well_formed":
+        bad = [u for u in row.get("evidence_urls") or [] if not str(u).lower().startswith(("http://", "https://"))]
+        todo += f" (not a web address: {', '.join(bad[:3])})" if bad else ""
+    return todo
+
+
+@task(cache_policy=NO_CACHE)
+def notify_annotators(target: Target, db: str, project_id: int, kind: TaskKind = CLAIM) -> int:
+    """Tell the annotators in the task itself (data.quarantine_html, shown at the top of the form)
+    which of its answers were quarantined and what to fix, and clear the notice once every such
+    answer, or a later answer of its annotator, has landed. Only notices that change are written;
+    returns how many were."""
+    from annotation.tasks import QUARANTINE_FIELD, quarantine_html
+
+    with connection(db) as con:
+        rows = annotation_store.quarantine_notices(con, target.url, project_id, kind.tables)
+    wanted = {}
+    for task_id, current, answers in rows:
+        notice = quarantine_html([(a["annotator"], [_todo(r, a["label_row"], kind.gate) for r in a["reasons"]]) for a in answers])
+        if notice != current:
+            wanted[task_id] = notice
+    if not wanted:
+        return 0
+    with target.client() as client:
+        outcome = client.set_task_field(project_id, QUARANTINE_FIELD, wanted)
+    with connection(db) as con:
+        annotation_store.record_quarantine_notices(con, target.url, project_id, wanted, kind.tables)
+    return sum(1 for o in outcome.values() if o == "changed")
 
 
 @task(cache_policy=NO_CACHE)

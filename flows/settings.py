@@ -31,6 +31,9 @@ class Settings(BaseSettings):
         0, ge=0, description="Processes for nlp.pipe; 0 picks one for small inputs and every core for large ones."
     )
     max_article_bytes: int = Field(2_000_000, ge=1, description="Larger articles are refused with a message.")
+    max_article_lines: int = Field(
+        20_000, ge=1, description="Articles with more non-empty lines are refused with a message (each line is a text for spaCy)."
+    )
     min_claim_words: int = Field(4, ge=1, description="Sentences with fewer words are not claims.")
     context_sentences: int = Field(1, ge=0, description="Sentences on each side kept as a claim's context.")
     scorer: str = Field(

@@ -31,7 +31,7 @@ LABEL_SCHEMA = pa.schema(
      ("confidence", pa.int32()), ("rationale", pa.string()), ("evidence_urls", pa.list_(pa.string())),
      ("lead_time", pa.float64()), ("created_at", pa.timestamp("us")), ("updated_at", pa.timestamp("us")),
      ("was_cancelled", pa.bool_()), ("landed_at", pa.timestamp("us")), ("run_id", pa.string()),
-     ("updated_by_id", pa.int32()), ("updated_by", pa.string()), ("check_worthy", pa.bool_())]
+     ("updated_by_id", pa.int32()), ("updated_by", pa.string()), ("check_worthy", pa.bool_()), ("evidence_note", pa.string())]
 )
 PAIR_LABEL_SCHEMA = pa.schema(
     [("ls_url", pa.string()), ("annotation_id", pa.int32()), ("project_id", pa.int32()), ("task_id", pa.int32()),
@@ -347,3 +347,24 @@ def quarantine_id(ls_url: str, row: dict) -> str:
     """Stable id of a quarantined payload: the same bad annotation pulled again is the same row."""
     key = f"{ls_url}\n{row.get('task_id')}\n{row.get('occurrence', 0)}\n{_json(row['payload'])}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def quarantine_notices(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, tables: Tables = CLAIMS
+) -> list[tuple[int, str, list[dict]]]:
+    """(task id, notice written last, open quarantined answers) of the project's tasks whose
+    notice may have to change: those with open answers, and those whose notice is not cleared
+    yet (with none). An answer is open until it, or a later answer of its annotator, lands."""
+    rows = con.execute(tables.sql("quarantine_notices"), {"ls_url": ls_url, "project_id": project_id}).fetchall()
+    return [(task_id, current, [a | {"label_row": json.loads(a["label_row"]) if a["label_row"] else {}} for a in answers or []])
+            for task_id, current, answers in rows]
+
+
+def record_quarantine_notices(
+    con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, notices: dict[int, str], tables: Tables = CLAIMS
+) -> None:
+    """Record the notices as written to the tasks in Label Studio."""
+    con.executemany(
+        f"UPDATE {tables.tasks} SET quarantine_notice = ? WHERE ls_url = ? AND project_id = ? AND task_id = ?",
+        [[notice, ls_url, project_id, task_id] for task_id, notice in notices.items()],
+    )

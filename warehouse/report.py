@@ -35,6 +35,24 @@ class ReportData:
     generated_at: datetime
 
 
+# The cards above the tables: (label, the claim statuses counted). "pushed" counts every claim
+# with a task, the tables' "pushed" (article_summary, source_summary): one meaning in the report.
+CARDS = [
+    ("claims", ("not_pushed", "pushed", "open", "resolved", "needs_review")),
+    ("not pushed", ("not_pushed",)),
+    ("pushed", ("pushed", "open", "resolved", "needs_review")),
+    ("no answer yet", ("pushed",)),
+    ("open", ("open",)),
+    ("resolved", ("resolved",)),
+    ("needs review", ("needs_review",)),
+]
+
+
+def status_cards(status: dict[str, int]) -> list[tuple[str, int]]:
+    """The cards' (label, count) from the claims per status (report_status)."""
+    return [(label, sum(int(status.get(s, 0)) for s in statuses)) for label, statuses in CARDS]
+
+
 def report_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     return ReportData({name: con.execute(sql(f"report_{name}")).df() for name in SECTIONS}, datetime.now(timezone.utc))
 
@@ -163,6 +181,8 @@ def html_table(frame: pd.DataFrame) -> str:
             f'<a href="{html.escape(str(u), quote=True)}">{c}</a>' if isinstance(u, str) and u.startswith(("http://", "https://")) else c
             for c, u in zip(cells["task_id"], urls)
         ]
+    # Column names break at their underscores, so a header is never wider than its figures.
+    cells.columns = [html.escape(str(c)).replace("_", "_<wbr>") for c in cells.columns]
     return cells.to_html(index=False, classes="data", border=0, escape=False)
 
 
@@ -189,7 +209,7 @@ def render(data: ReportData, *, data_docs: dict[str, str] | None = None) -> str:
     }
     return env.from_string(template).render(
         generated_at=data.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
-        status=dict(zip(f["status"]["status"], f["status"]["claims"])),
+        cards=status_cards(dict(zip(f["status"]["status"], f["status"]["claims"]))),
         tables={name: table(frame) for name, frame in f.items()},
         charts={k: Markup(v) if v else None for k, v in charts.items()},
         data_docs=data_docs,

@@ -23,8 +23,8 @@ def test_the_project_gets_the_instructions_the_config_and_a_tab_without_raw_html
     views = ls_client._get("api/dm/views", {"project": project}, "list tabs").json()
     (tab,) = [v for v in views if v["data"]["title"] == CLAIM.view]
     hidden = tab["data"]["hiddenColumns"]
-    assert hidden["explore"] == hidden["labeling"] == ["tasks:data.article_id", "tasks:data.source_html", "tasks:data.context_html",
-                                                       "tasks:data.matches_html"]
+    assert hidden["explore"] == hidden["labeling"] == ["tasks:data.article_id", "tasks:data.quarantine_html", "tasks:data.source_html",
+                                                       "tasks:data.context_html", "tasks:data.matches_html"]
     # Opened again, nothing changes; an older project gets the current config and instructions.
     assert open_project.fn(target, settings.ls_project, settings.overlap) == project
     assert ls_client.sync_project(project, **project_settings()) == []

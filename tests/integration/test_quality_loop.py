@@ -96,7 +96,7 @@ def test_too_much_bad_input_fails_the_land_keeps_every_row_and_a_fix_lands_later
     dora = dora_herself.sdk.users.whoami().id
     ls_client.annotate(good_task, annotation_result(verdict="supported", confidence=4), user=dora)
     bad = ls_client.annotate(bad_task, annotation_result(verdict="probably_true", confidence=4), user=dora)
-    worse = ls_client.annotate(worse_task, annotation_result(verdict="refuted", confidence=9, evidence=["see my notes"]), user=dora)
+    worse = ls_client.annotate(worse_task, annotation_result(verdict="refuted", confidence=9, evidence=["javascript:notes()"]), user=dora)
 
     monkeypatch.setenv("CLAIMFLOW_MAX_QUARANTINE_SHARE", "0.5")
     monkeypatch.setenv("CLAIMFLOW_QUARANTINE_MIN_ROWS", "2")  # two bad rows are enough here

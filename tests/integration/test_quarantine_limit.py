@@ -1,5 +1,5 @@
-"""A land of one annotation whose evidence is a sentence, against the real Label Studio: it
-succeeds, and names the row it quarantined."""
+"""A land of one annotation whose evidence is a link of another scheme, against the real Label
+Studio: it succeeds, and names the row it quarantined."""
 
 import re
 
@@ -9,7 +9,7 @@ from warehouse.db import connection
 
 
 @pytest.mark.usefixtures("prefect_server")
-def test_a_land_of_one_annotation_with_a_sentence_as_evidence_succeeds_and_names_it(ingested, ls_client, db_path):
+def test_a_land_of_one_annotation_with_an_ftp_link_as_evidence_succeeds_and_names_it(ingested, ls_client, db_path):
     from typer.testing import CliRunner
 
     from annotation.results import annotation_result
@@ -21,12 +21,12 @@ def test_a_land_of_one_annotation_with_a_sentence_as_evidence_succeeds_and_names
         (task_id,) = con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 1").fetchone()
     dee = ls_client.ensure_user("dee.limit@desk.example")
     annotation = ls_client.annotate(
-        task_id, annotation_result(verdict="supported", confidence=4, evidence=["I read it in the paper"]), user=dee)
+        task_id, annotation_result(verdict="supported", confidence=4, evidence=["ftp://example.org/paper"]), user=dee)
 
     result = CliRunner().invoke(app, ["land"])
     assert result.exit_code == 0, result.output
-    expected = (f"quarantined: task {task_id}, annotation {annotation}: evidence_urls ['I', 'read', 'it', 'in', 'the', "
-                "'paper'] fails evidence_urls_well_formed")
+    expected = (f"quarantined: task {task_id}, annotation {annotation}: evidence_urls ['ftp://example.org/paper'] "
+                "fails evidence_urls_well_formed")
     assert expected in " ".join(result.output.split())
     assert re.search(r"quarantined\s+│\s+1\s", result.output)
     with connection(db_path, read_only=True) as con:

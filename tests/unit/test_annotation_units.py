@@ -192,3 +192,18 @@ def test_a_fact_check_with_a_javascript_url_is_shown_without_a_link():
                 "publisher": "Desk <i>", "reviewed_at": None, "url": "javascript:alert(1)"}]
     html = claim_task(ROW | {"fact_checks": checked}, threshold=0.5)["data"]["matches_html"]
     assert "href" not in html and "javascript" not in html and "— Desk &lt;i&gt; (match 0.91)" in html
+
+
+@pytest.mark.parametrize(("written", "links", "note"), [
+    (["see the Kiel aid tracker"], [], "see the Kiel aid tracker"),
+    (["https://a.org/1\nhttps://b.org/2"], ["https://a.org/1", "https://b.org/2"], None),
+    (["https://a.org/1, https://b.org/2"], ["https://a.org/1", "https://b.org/2"], None),
+    (["Kiel tracker: www.ifw-kiel.de/tracker.", "(https://a.org/x_(y))"],
+     ["https://www.ifw-kiel.de/tracker", "https://a.org/x_(y)"], "Kiel tracker: www.ifw-kiel.de/tracker."),
+    (["<https://a.org/z>", "javascript:alert(1)"], ["https://a.org/z", "javascript:alert(1)"], None),
+    (["p. 4 of  the report,\n\n  2024 edition"], [], "p. 4 of the report,\n2024 edition"),
+])
+def test_evidence_is_read_as_meant_links_as_links_and_free_text_as_one_note(written, links, note):
+    """Free text is one note, not one "link" per word; a word written as a link is a link."""
+    row = flatten({"id": 1, "completed_by": 2, "result": annotation_result(verdict="supported", evidence=written)}, claim_id="c1")
+    assert (row["evidence_urls"], row["evidence_note"]) == (links, note)

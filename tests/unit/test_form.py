@@ -83,6 +83,8 @@ def test_the_data_manager_hides_html_fields_and_ids():
     from annotation.config import data_fields
     from annotation.tasks import hidden_columns
 
-    assert data_fields() == ["article_title", "source_html", "claim", "context_html", "matches_html"]
+    # quarantine_html: the notice of quarantined answers at the top of the form, written by the land.
+    assert data_fields() == ["quarantine_html", "article_title", "source_html", "claim", "context_html", "matches_html"]
     assert hidden_columns(["article_id", *data_fields(), "claim_id"]) == [
-        "tasks:data.article_id", "tasks:data.source_html", "tasks:data.context_html", "tasks:data.matches_html"]
+        "tasks:data.article_id", "tasks:data.quarantine_html", "tasks:data.source_html", "tasks:data.context_html",
+        "tasks:data.matches_html"]

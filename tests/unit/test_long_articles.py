@@ -76,3 +76,41 @@ def test_blocks_follow_a_pipeline_whose_max_length_is_lower():
     nlp = _failing_pipeline(nlp_max_length=2_000)
     (result,) = extract(nlp, [make_article(SENTENCE * 100, path="long.txt", fmt="text")], scorer="rules-v1")
     assert result.error is None and len(result.claims) == 100
+
+
+def _counting_pipeline():
+    """A sentencizer pipeline that records, at every Doc it makes, how many of its Docs are alive."""
+    import gc
+    import weakref
+
+    import spacy
+    from spacy.language import Language
+
+    alive: weakref.WeakSet = weakref.WeakSet()
+    peaks: list[int] = []
+    if "claimflow_test_counts_docs" not in Language.factories:
+        @Language.factory("claimflow_test_counts_docs", default_config={})
+        def counts_docs(nlp, name):
+            def component(doc):
+                if len(nlp.claimflow_alive) % 500 == 0:
+                    gc.collect()
+                nlp.claimflow_alive.add(doc)
+                nlp.claimflow_peaks.append(len(nlp.claimflow_alive))
+                return doc
+            return component
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.claimflow_alive, nlp.claimflow_peaks = alive, peaks
+    nlp.add_pipe("claimflow_test_counts_docs")
+    return nlp, peaks
+
+
+def test_an_article_of_many_short_lines_holds_no_doc_past_its_batch():
+    """Each line is a Doc; a finished sentence keeps its features and entities, not its Doc, so an
+    article of 200,000 short lines no longer holds 200,000 Docs (2 GB) until it is done."""
+    nlp, peaks = _counting_pipeline()
+    text = "\n".join(f"Aid to Kyiv rose {i % 10} percent in 2024, officials said." for i in range(3_000))
+    (result,) = extract(nlp, [make_article(text, path="lines.txt", fmt="text")], batch_size=64, scorer="rules-v1")
+    assert result.error is None and len(result.claims) == 3_000
+    assert len(peaks) == 3_000 and max(peaks) < 600  # a batch or a few, never the article

@@ -54,7 +54,7 @@ BAD = {
     2: ["verdict_allowed"],                      # an unknown verdict
     3: ["verdict_present"],                      # no verdict
     4: ["confidence_in_range"],                  # confidence out of range
-    5: ["evidence_urls_well_formed"],            # not a URL
+    5: ["evidence_urls_well_formed"],            # a link, but not an http(s) one
     6: ["annotation_id_unique"],                 # the same annotation id twice (both rows)
     8: ["task_known"],                           # a task the warehouse does not know
     10: ["confidence_is_integer"],               # "high" is not a rating
@@ -70,7 +70,7 @@ def mixed_batch():
             annotation(2, user=2, verdict="probably_true"),
             annotation(3, user=3, verdict=None),
             annotation(4, user=4, confidence=9),
-            annotation(5, user=5, evidence=["not a url"]),
+            annotation(5, user=5, evidence=["ftp://example.org/report"]),
             annotation(11, user=6, verdict="refuted", evidence=["https://example.org/report"]),
         ]),
         task(102, [annotation(6, user=1), annotation(6, user=2), annotation(9, user=3, verdict="misleading"), bad_confidence]),
@@ -344,3 +344,43 @@ def test_a_task_redone_after_a_delete_lands_and_a_stuck_row_is_validated_again(w
                     [URL, PROJECT])
     counts = land(warehouse, [unknown_task([annotation(50, user=1), annotation(51, user=2)], "2026-11-20T14:00:00Z")], "run-4")
     assert (counts["labels_new"], counts["quarantine_resolved"], counts["raw"]) == (2, 1, 1)
+
+
+def test_free_text_evidence_lands_as_a_note_and_links_of_other_schemes_still_fail():
+    from annotation.results import annotation_result, flatten
+    from expectations.gate import validate
+    from expectations.labels import label_frame
+
+    def row(aid, evidence):
+        payload = {"id": aid, "completed_by": 1, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+                   "result": annotation_result(verdict="supported", confidence=3, evidence=evidence)}
+        return flatten(payload, claim_id=f"c{aid}", task_id=1, project_id=7)
+
+    batch = [row(1, ["see the Kiel aid tracker"]), row(2, ["see https://ifw-kiel.de/tracker"]), row(3, ["ftp://a.org/x"]),
+             row(4, ["see the tracker javascript:alert(1)"])]
+    result = validate("labels", label_frame(batch), now=datetime(2026, 11, 21))
+    assert result.failures == {2: ["evidence_urls_well_formed"], 3: ["evidence_urls_well_formed"]}
+
+
+@pytest.mark.parametrize("suite", ["labels", "pair_labels"])
+def test_a_rationale_over_the_limit_fails_and_its_message_gives_its_length_not_its_text(suite):
+    from expectations.gate import validate
+    from expectations.labels import CLAIM_GATE, PAIR_GATE, describe_failure, label_frame
+
+    gate = CLAIM_GATE if suite == "labels" else PAIR_GATE
+    base = _label(1) if suite == "labels" else {k: v for k, v in _label(1).items() if k not in ("claim_id", "verdict", "confidence", "evidence_urls")} | {"pair_id": "p1", "relation": "contradict"}
+    batch = [base | {"annotation_id": 1, "rationale": "x" * 10_000}, base | {"annotation_id": 2, "rationale": "Because. " * 125_000}]
+    result = validate(suite, label_frame(batch, gate.columns), now=datetime(2026, 11, 21))
+    assert result.failures == {1: ["rationale_within_limit"]}
+    line = describe_failure(batch[1], result.failures[1], gate=gate)
+    assert line == "task 1, annotation 2: rationale of 1,125,000 characters, over the 10,000 limit: fails rationale_within_limit"
+
+
+def test_evidence_over_the_limit_fails_counting_links_and_note():
+    from expectations.gate import validate
+    from expectations.labels import describe_failure, label_frame
+
+    batch = [_label(1, evidence_note="n" * 4_000), _label(2, evidence_urls=["https://a.org/" + "p" * 3_000], evidence_note="n" * 2_000)]
+    result = validate("labels", label_frame(batch), now=datetime(2026, 11, 21))
+    assert result.failures == {1: ["evidence_within_limit"]}
+    assert describe_failure(batch[1], result.failures[1]).endswith("evidence of 5,014 characters, over the 5,000 limit: fails evidence_within_limit")

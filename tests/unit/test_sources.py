@@ -154,3 +154,38 @@ def test_a_utf16_or_utf32_file_is_named_by_its_encoding_not_called_binary(tmp_pa
     articles, (error,) = read_all(path)
     assert articles == []
     assert error.reason == f"{name} text; expected UTF-8: re-save it as UTF-8"
+
+
+def test_an_article_of_more_lines_than_the_limit_is_refused_naming_it_and_the_others_are_read(tmp_path):
+    many = tmp_path / "many.txt"
+    many.write_text("\n".join(f"Aid up {i % 10}." for i in range(101)))  # 101 lines, blank ones not counted
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"text": "Line one.\n\nLine two."}) + "\n" + json.dumps({"text": "x.\n" * 101}) + "\n")
+    (tmp_path / "ok.txt").write_text("NATO has 32 members.\n\n\nIt said so.")
+    found = list(read_articles([many, rows, tmp_path / "ok.txt"], 2 * MB, max_lines=100))
+    errors = [str(f) for f in found if isinstance(f, SourceError)]
+    assert errors == [
+        f"{many}: article has 101 lines, over the 100 limit (CLAIMFLOW_MAX_ARTICLE_LINES): split it into several articles, or raise the limit",
+        f"{rows}:2: article has 101 lines, over the 100 limit (CLAIMFLOW_MAX_ARTICLE_LINES): split it into several articles, or raise the limit",
+    ]
+    assert [a.source_path for a in found if not isinstance(a, SourceError)] == [str(rows), str(tmp_path / "ok.txt")]
+
+
+def test_an_article_of_exactly_the_limit_is_read(tmp_path):
+    path = tmp_path / "edge.txt"
+    path.write_text("\n\n".join(f"Aid up {i}." for i in range(100)))
+    (article,) = read_articles([path], 2 * MB, max_lines=100)
+    assert not isinstance(article, SourceError) and article.text.count("\n\n") == 99
+
+
+def test_nul_and_other_control_characters_go_from_every_field_of_a_jsonl_article(tmp_path):
+    """One rule for every field: a NUL written as \\u0000 in JSON is dropped from the URL, the source
+    and the date as it is from the text and the title."""
+    path = tmp_path / "nul.jsonl"
+    row = {"text": "NATO has 32\u0000 members.", "title": "NA\u0000TO", "url": "https://example.org/\u0000a\u0007b",
+           "source": "Wire\u0000", "published_at": "2025-02-14\u0000"}
+    path.write_text(json.dumps(row) + "\n")
+    (article,) = read_articles([path], MB)
+    assert not isinstance(article, SourceError), article
+    assert (article.text, article.title, article.url, article.source) == ("NATO has 32 members.", "NATO", "https://example.org/ab", "Wire")
+    assert article.published_at == datetime(2025, 2, 14)
