@@ -33,3 +33,21 @@ def test_the_project_gets_the_instructions_the_config_and_a_tab_without_raw_html
     assert ls_client.sdk.projects.get(id=project).expert_instruction == instructions_html().strip()
     assert len(ls_client._get("api/dm/views", {"project": project}, "list tabs").json()) == len(views)
     assert "context_html" in data_fields()
+
+
+def test_an_older_project_whose_tasks_lack_a_newer_field_gets_the_current_config(ls_env, ls_client):
+    from flows.labelstudio import resolve_target
+    from flows.push import open_project
+    from flows.settings import get_settings
+
+    settings = get_settings()
+    target = resolve_target(settings, start=False)
+    older = config_text().replace('  <HyperText name="quarantine" value="$quarantine_html" inline="true"/>\n', "")
+    assert "quarantine_html" not in older
+    project = ls_client.create_project(settings.ls_project, older)
+    task = {"article_title": "Notes", "source_line": "a desk", "source_html": "a desk", "claim": "Pushed by an older claimflow.",
+            "context_html": "Pushed by an older claimflow.", "matches_html": "", "claim_type": "statement", "score": 1.0,
+            "review": "", "article_id": "a1"}
+    ls_client.sdk.projects.import_tasks(id=project, request=[{"data": task}])
+    assert open_project.fn(target, settings.ls_project, settings.overlap) == project
+    assert ls_client.sdk.projects.get(id=project).label_config == config_text().strip()

@@ -144,7 +144,7 @@ def test_an_edited_annotation_relands_and_a_deleted_one_is_marked_deleted(ingest
     # A task deleted in Label Studio: its labels are marked deleted too, even when a task added
     # by hand to the same project keeps the project's task count as it was.
     by_hand = {"article_title": "Notes", "source_line": "a desk", "source_html": "a desk", "claim": "Added by hand.",
-               "context_html": "Added by hand.", "matches_html": "",
+               "context_html": "Added by hand.", "matches_html": "", "quarantine_html": "",
                "claim_type": "statement", "score": 1.0, "review": ""}
     ls_client.import_tasks(project, [{"data": by_hand}])
     ls_client.sdk.tasks.delete(id=str(task_id))

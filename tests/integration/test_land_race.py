@@ -73,7 +73,7 @@ def test_annotations_saved_while_the_first_land_exports_all_land(ingested, ls_en
     project = push_flow().project_id
     with connection(db_path, read_only=True) as con:
         task_ids = [t for (t,) in con.execute("SELECT task_id FROM tasks ORDER BY task_id").fetchall()]
-    filler = {"claim": "Filler.", "article_title": "", "source_html": "", "context_html": "x" * 400, "matches_html": ""}
+    filler = {"claim": "Filler.", "article_title": "", "source_html": "", "context_html": "x" * 400, "matches_html": "", "quarantine_html": ""}
     for start in range(0, FILLER_TASKS, 2000):
         ls_client.import_tasks(project, [{"data": filler} for _ in range(2000)])
 
