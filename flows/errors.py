@@ -13,3 +13,7 @@ class QuarantineLimitExceeded(FlowError, RuntimeError):
 
 class WriterBusy(FlowError, RuntimeError):
     """Another flow kept the warehouse's writer slot for longer than CLAIMFLOW_WRITER_TIMEOUT."""
+
+
+class ServeRunning(FlowError, RuntimeError):
+    """Another `claimflow serve` runs: one at a time serves the deployments."""

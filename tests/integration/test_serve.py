@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -139,3 +140,92 @@ def test_serve_runs_the_scheduled_flows_on_files_dropped_in_the_inbox(prefect_en
     assert all(served[name]["paused"] for name in ("ingest-inbox", "push", "land")), "stopping serve pauses the schedules"
     hooks = [h for h in ls_client.sdk.webhooks.list() if h.url.endswith("/webhook")]
     assert not [h for h in hooks if str(env["CLAIMFLOW_WEBHOOK_PORT"]) in h.url], "the webhook is removed on stop"
+
+
+def deployment_id(env, deployment: str) -> str | None:
+    found = httpx.post(f"{api(env)}/deployments/filter", json={"deployments": {"name": {"any_": [deployment]}}}).raise_for_status().json()
+    return found[0]["id"] if found else None
+
+
+def deployment_runs(env, deployment: str, *, states=None) -> list[dict]:
+    """The flow runs of one of serve's deployments (by its name), newest first."""
+    if (found := deployment_id(env, deployment)) is None:
+        return []
+    query = {"flow_runs": {"deployment_id": {"any_": [found]}}, "sort": "EXPECTED_START_TIME_DESC"}
+    if states:
+        query["flow_runs"]["state"] = {"type": {"any_": states}}
+    return httpx.post(f"{api(env)}/flow_runs/filter", json=query).raise_for_status().json()
+
+
+def submitted(env, deployment: str, *, running_in: int | None = None):
+    """A run of the deployment as Prefect's runner submits it: created, then proposed Pending, which
+    takes the deployment's one concurrency slot; with ``running_in``, then Running, in the process
+    of that pid (recorded as the flows record it)."""
+    import socket
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Pending, Running
+
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(deployment_id(env, deployment))
+        assert client.set_flow_run_state(run.id, Pending()).state.type.value == "PENDING", "the slot was free"
+        if running_in is not None:
+            assert client.set_flow_run_state(run.id, Running()).state.type.value == "RUNNING"
+            client.update_flow_run(run.id, infrastructure_pid=f"{socket.gethostname()}:{running_in}")
+        return str(run.id)
+
+
+def state_of(env, run_id: str) -> str:
+    return httpx.get(f"{api(env)}/flow_runs/{run_id}").raise_for_status().json()["state_type"]
+
+
+def dead_pid() -> int:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    return gone.pid
+
+
+def stop(serve: subprocess.Popen) -> None:
+    serve.send_signal(signal.SIGTERM)
+    try:
+        serve.wait(120)
+    finally:
+        serve.kill()
+
+
+@pytest.mark.slow
+def test_runs_a_stopped_or_killed_serve_left_pending_or_running_do_not_block_the_next_serve(prefect_env, prefect_server, tmp_path):
+    inbox = tmp_path / "inbox"
+    yearly = "0 0 1 1 *"  # a deployment that serve registers but does not run during the test
+    env = prefect_env | {
+        "CLAIMFLOW_DB": str(tmp_path / "w.duckdb"), "CLAIMFLOW_INBOX": str(inbox), "CLAIMFLOW_INBOX_SETTLE_SECONDS": "0",
+        "CLAIMFLOW_SCHEDULE_INGEST": "3", "CLAIMFLOW_SCHEDULE_MATCH": yearly, "CLAIMFLOW_SCHEDULE_PUSH": "off",
+        "CLAIMFLOW_SCHEDULE_LAND": "off", "CLAIMFLOW_SCHEDULE_MORNING": "off",
+    }
+    first = subprocess.Popen([str(EXE), "serve", "--no-webhooks"], env=env, stdout=open(tmp_path / "first.log", "w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: deployment_runs(env, "ingest-inbox", states=["COMPLETED"]), 300, "the first serve to run the inbox")
+        # Stopped while its runner submits a run: the run is Pending, holding the deployment's slot.
+        in_submission = submitted(env, "match")
+        again = claimflow("serve", "--no-webhooks", env=env, check=False, timeout=120)
+        assert again.returncode == 1 and f"claimflow serve already runs (pid {first.pid}" in again.stderr, again.stderr
+    finally:
+        stop(first)
+    assert state_of(env, in_submission) == "CRASHED", "a clean stop frees what it was submitting"
+
+    # Then killed: one run left Pending mid-submission, one Running in a process that is gone.
+    pending, running = submitted(env, "ingest-inbox"), submitted(env, "match", running_in=dead_pid())
+    env |= {"CLAIMFLOW_SCHEDULE_MATCH": "3"}
+    started = time.time()
+    second = subprocess.Popen([str(EXE), "serve", "--no-webhooks"], env=env, stdout=open(tmp_path / "second.log", "w"), stderr=subprocess.STDOUT)
+    try:
+        # Well within Prefect's lease (300 s), after which the slots would have been freed anyway.
+        for deployment in ("ingest-inbox", "match"):
+            wait_for(lambda: [r for r in deployment_runs(env, deployment, states=["COMPLETED"])
+                              if r["start_time"] and datetime.fromisoformat(r["start_time"]).timestamp() > started],
+                     150, f"the next serve to run {deployment}")
+    finally:
+        stop(second)
+    assert (state_of(env, pending), state_of(env, running)) == ("CRASHED", "CRASHED")
+    assert not deployment_runs(env, "ingest-inbox", states=["PENDING", "RUNNING"])
+    assert not deployment_runs(env, "match", states=["PENDING", "RUNNING"])
