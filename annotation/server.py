@@ -50,7 +50,8 @@ class LocalServer(LocalServerBase):
     poll_interval = 1.0
     still_starting = "Label Studio (pid {pid}) does not answer {server.url}/health; see {server.log_file}"
     not_installed = "no Label Studio server at {server.executable}; run `make setup` (or set CLAIMFLOW_LS_VENV)"
-    port_taken = "port {server.port} on {server.host} is in use by another program; set CLAIMFLOW_LS_PORT to a free port"
+    port_taken = "port {server.port} on {server.host} is taken by another process (not started by claimflow); set CLAIMFLOW_LS_PORT to a free port"
+    port_setting = "CLAIMFLOW_LS_PORT"
     never_healthy = "Label Studio did not become healthy at {server.url} within {timeout:.0f} s; see {server.log_file}"
 
     def __init__(self, *, data_dir: Path, venv: Path, port: int, host: str = "127.0.0.1"):

@@ -32,9 +32,10 @@ class LocalPrefect(LocalServerBase):
     still_starting = "the local Prefect server (pid {pid}) does not answer {server.api_url}/health; see {server.log_file}"
     not_installed = "no Prefect at {server.executable}; run `make setup`"
     port_taken = (
-        "port {server.port} on {server.host} is in use by another program; set CLAIMFLOW_PREFECT_PORT to a free port "
-        "(or PREFECT_API_URL={server.api_url} if that is a Prefect server you want to use)"
+        "port {server.port} on {server.host} is taken by another process (not started by claimflow); set CLAIMFLOW_PREFECT_PORT "
+        "to a free port (or PREFECT_API_URL={server.api_url} if that is a Prefect server you want to use)"
     )
+    port_setting = "CLAIMFLOW_PREFECT_PORT"
     never_healthy = "the local Prefect server did not answer at {server.api_url} within {timeout:.0f} s; see {server.log_file}"
 
     def __init__(self, *, data_dir: Path, port: int, host: str = HOST, executable: Path | None = None):

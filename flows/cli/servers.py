@@ -16,9 +16,11 @@ prefect = group("prefect", "The local Prefect server (the embedded default) that
 
 
 def _print_status(status) -> None:
-    """A local server's state, address and log; exit status 1 if it does not run."""
+    """A local server's state, address and log, and why it does not run there (another process on
+    the port, or the server on another port); exit status 1 if it does not run."""
     state = "running" if status.running else "not running"
-    out.print(f"{state}: {status.url}{f' (pid {status.pid})' if status.pid else ''}; log {status.log_file}", highlight=False)
+    note = f"; {status.note}" if status.note else ""
+    out.print(f"{state}: {status.url}{f' (pid {status.pid})' if status.pid else ''}{note}; log {status.log_file}", highlight=False)
     if not status.running:
         raise typer.Exit(1)
 
