@@ -23,6 +23,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class LocalServerBase:
     not_installed = "no server at {server.executable}"
     port_taken = "port {server.port} on {server.host} is taken by another process (not started by claimflow)"
     port_setting = "the port setting"  # what to set to choose another port
+    starting = "starting the server at {server.url}"  # said before a start; ``first``: its database is new
+    first_starting = "starting the server at {server.url} (the first start sets up its database)"
     never_healthy = "the server did not answer at {server.url} within {timeout:.0f} s; see {server.log_file}"
 
     def __init__(self, *, data_dir: Path, port: int, host: str = "127.0.0.1"):
@@ -176,11 +179,18 @@ class LocalServerBase:
                 return False
         return True
 
-    def start(self, *, timeout: float | None = None) -> tuple[ServerStatus, bool]:
+    @property
+    def database(self) -> Path:
+        """The server's own database, created by its first start."""
+        raise NotImplementedError
+
+    def start(self, *, timeout: float | None = None, announce: Callable[[str], None] | None = None) -> tuple[ServerStatus, bool]:
         """Start the server, or reuse the one already running; return (status, started_now).
 
         Waits for the health check (``start_timeout`` seconds by default). A server alive but
-        not answering yet is still starting and is waited for, not started twice."""
+        not answering yet is still starting and is waited for, not started twice. ``announce`` is
+        given one line saying what is being started (how long a first start takes) before a
+        start: a person waiting for the command hears why."""
         timeout = self.start_timeout if timeout is None else timeout
         current = self.status()
         if current.running:
@@ -195,6 +205,8 @@ class LocalServerBase:
             raise ServerStartError(self.message(self.not_installed))
         if not self.port_free():
             raise ServerStartError(self.message(self.port_taken))
+        if announce is not None:
+            announce(self.message(self.starting if self.database.exists() else self.first_starting))
         self.prepare_data_dir()
         env = self.environment()
         log_fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

@@ -113,3 +113,37 @@ def test_status_names_the_process_on_the_port_in_one_line(servers, tmp_path, mon
         f"not running: http://127.0.0.1:{port}; port {port} is taken by another process (not started by claimflow)"
     ), result.output
     assert "(pid" not in result.output
+
+
+FAKE_PREFECT = """#!{python}
+import http.server, sys
+port = int(sys.argv[sys.argv.index("--port") + 1])
+class Ok(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"{{}}")
+    def log_message(self, *args): pass
+open("prefect.db", "a").close()  # as the real one creates its database in its folder
+http.server.HTTPServer(("127.0.0.1", port), Ok).serve_forever()
+"""
+
+
+def test_a_start_is_announced_before_the_wait_and_recorded_with_its_port(tmp_path):
+    executable = tmp_path / "bin" / "prefect"  # a stand-in for `prefect server start`: answers its health check
+    executable.parent.mkdir()
+    executable.write_text(FAKE_PREFECT.format(python=sys.executable))
+    executable.chmod(0o755)
+    port = free_port()
+    server = LocalPrefect(data_dir=tmp_path / "data", port=port, executable=executable)
+    heard = []
+    try:
+        status, started = server.start(timeout=30, announce=heard.append)
+        assert started and status.running
+        assert heard == [f"starting the local Prefect server at http://127.0.0.1:{port} "
+                         "(the first start sets up its database: up to a minute)"]
+        assert server.pid_file.read_text().split() == [str(status.pid), str(port)]
+        assert server.start(timeout=30, announce=heard.append) == (status, False) and len(heard) == 1  # reused: nothing said
+        server.stop()
+        server.start(timeout=30, announce=heard.append)
+        assert heard[1] == f"starting the local Prefect server at http://127.0.0.1:{port} (a few seconds)"
+    finally:
+        server.stop()
