@@ -30,13 +30,14 @@ import secrets
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from annotation.local_server import process_alive
-from flows.errors import ServeRunning
+from flows.errors import PrefectUnavailable, ServeRunning
 from flows.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,26 +149,40 @@ def webhooks(settings: Settings) -> Iterator[object | None]:
 
 
 def serve_all(settings: Settings, *, with_webhooks: bool = True) -> None:
-    """Serve the deployments (and the webhook receiver) until stopped."""
+    """Serve the deployments (and the webhook receiver) until stopped; :class:`PrefectUnavailable`
+    if the Prefect server stopped answering meanwhile."""
     from prefect import serve
 
+    from flows import logs
+
+    logs.capture()  # again, now that Prefect has set up its console logging (see flows/logs.py)
     found = deployments(settings)
     if not found and not with_webhooks:
         raise ValueError("every schedule is off and webhooks are off: nothing to serve")
+    watch = PrefectWatch()
     with the_one_serve(settings), webhooks(settings) if with_webhooks else nullcontext():
         release_orphaned_runs()
+        watch.start()
         if found:
             try:
                 serve(*found, limit=len(found))  # until Ctrl-C or SIGTERM, which Prefect handles
+            except SystemExit:  # Prefect's answer to SIGTERM; the watch's SIGTERM is reported below
+                if watch.down is None:
+                    raise
             finally:
-                pause(found)
-                release_orphaned_runs()
+                watch.stop()
+                if watch.down is None:  # with Prefect gone, nothing to pause or clean up: the next serve does it
+                    pause(found)
+                    release_orphaned_runs()
         else:
             signal.signal(signal.SIGTERM, _interrupt)
             try:
                 threading.Event().wait()
             except KeyboardInterrupt:
                 pass
+            watch.stop()
+    if watch.down is not None:
+        raise PrefectUnavailable(watch.down)
 
 
 def pause(found: list) -> None:
@@ -181,6 +196,50 @@ def pause(found: list) -> None:
                 client.pause_deployment(client.read_deployment_by_name(f"{deployment.flow_name}/{deployment.name}").id)
             except Exception as exc:  # the Prefect server gone: nothing runs them anyway
                 log.warning("could not pause deployment %s: %s", deployment.name, exc)
+
+
+class PrefectWatch:
+    """Checks that the Prefect server answers while serve runs; when nothing has listened at its
+    address for ``patience`` seconds (or it has not answered at all for ``slow_patience``: a busy
+    server is slow, not gone), stops serve as Ctrl-C would (SIGTERM to this process) and keeps in
+    :attr:`down` the one line to say, naming Prefect and its URL. Without it, Prefect's runner
+    prints a page of tracebacks of connection errors that never name Prefect, then stops."""
+
+    def __init__(self, *, interval: float = 1.0, patience: float = 3.0, slow_patience: float = 120.0):
+        self.interval, self.patience, self.slow_patience = interval, patience, slow_patience
+        self.down: str | None = None
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="prefect-watch", daemon=True)
+
+    def start(self) -> None:
+        from prefect.settings import get_current_settings
+
+        self.api = (get_current_settings().api.url or "").rstrip("/")
+        if self.api:  # a temporary server lives in this process: nothing to watch
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _watch(self) -> None:
+        import httpx
+
+        answered = time.monotonic()
+        while not self._stopped.wait(self.interval):
+            try:
+                httpx.get(f"{self.api}/health", timeout=10.0).raise_for_status()
+                answered = time.monotonic()
+                continue
+            except httpx.HTTPError as exc:
+                error = str(exc) or type(exc).__name__
+                patience = self.patience if isinstance(exc, httpx.ConnectError) else self.slow_patience
+            if time.monotonic() - answered >= patience:
+                self.down = (
+                    f"the Prefect server at {self.api} stopped answering ({error}); serve stopped: start it again "
+                    "(`claimflow prefect start` for the local one, or check PREFECT_API_URL) and run `claimflow serve` again"
+                )
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
 
 
 # The states a run holds its deployment's concurrency slot in.
