@@ -50,7 +50,10 @@ class LocalServer(LocalServerBase):
     poll_interval = 1.0
     still_starting = "Label Studio (pid {pid}) does not answer {server.url}/health; see {server.log_file}"
     not_installed = "no Label Studio server at {server.executable}; run `make setup` (or set CLAIMFLOW_LS_VENV)"
-    port_taken = "port {server.port} on {server.host} is in use by another program; set CLAIMFLOW_LS_PORT to a free port"
+    port_taken = "port {server.port} on {server.host} is taken by another process (not started by claimflow); set CLAIMFLOW_LS_PORT to a free port"
+    port_setting = "CLAIMFLOW_LS_PORT"
+    starting = "starting the local Label Studio at {server.url} (up to a minute)"
+    first_starting = "starting the local Label Studio at {server.url} (the first start sets up its database: about a minute)"
     never_healthy = "Label Studio did not become healthy at {server.url} within {timeout:.0f} s; see {server.log_file}"
 
     def __init__(self, *, data_dir: Path, venv: Path, port: int, host: str = "127.0.0.1"):
@@ -74,6 +77,10 @@ class LocalServer(LocalServerBase):
         """Label Studio's own database: it holds the API token in plain text."""
         return self.data_dir / "label_studio.sqlite3"
 
+    @property
+    def database(self) -> Path:
+        return self.database_file
+
     def prepare_data_dir(self) -> None:
         """Create the data folder as the owner's alone (0700), or make an existing one so, with
         the files Label Studio keeps the token in (0600)."""
@@ -96,13 +103,13 @@ class LocalServer(LocalServerBase):
         return creds
 
     # the process ------------------------------------------------------------------------------
-    def start(self, *, timeout: float | None = None) -> tuple[ServerStatus, bool]:
+    def start(self, *, timeout: float | None = None, announce=None) -> tuple[ServerStatus, bool]:
         """Start the server, or reuse the one already running; return (status, started_now).
 
         The data folder is made the owner's alone first, a running server's too (one started
         before claimflow did so)."""
         self.prepare_data_dir()
-        return super().start(timeout=timeout)
+        return super().start(timeout=timeout, announce=announce)
 
     def command(self) -> list[str]:
         return [str(self.executable), "start", "--no-browser", "--internal-host", self.host, "--port", str(self.port)]

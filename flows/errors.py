@@ -13,3 +13,11 @@ class QuarantineLimitExceeded(FlowError, RuntimeError):
 
 class WriterBusy(FlowError, RuntimeError):
     """Another flow kept the warehouse's writer slot for longer than CLAIMFLOW_WRITER_TIMEOUT."""
+
+
+class PrefectUnavailable(FlowError, RuntimeError):
+    """The Prefect server stopped answering under `claimflow serve`."""
+
+
+class ServeRunning(FlowError, RuntimeError):
+    """Another `claimflow serve` runs: one at a time serves the deployments."""

@@ -23,6 +23,7 @@ from prefect.runtime import flow_run
 
 from claims.sources import expand_paths
 from flows.ingest import IngestReport, ingest_flow
+from flows.runs import own_this_run
 from flows.settings import get_settings
 from flows.writer import one_writer
 from warehouse import inbox as memory
@@ -72,6 +73,7 @@ def _versions(folder: Path, settle: float) -> tuple[list[tuple[str, int, int]], 
 @flow(name="ingest-inbox")
 def inbox_flow(inbox: str | None = None, db: str | None = None) -> InboxReport:
     """Ingest the files of the inbox folder not read before; report the broken ones."""
+    own_this_run()
     settings = get_settings(db=db, inbox=inbox)
     folder = Path(settings.inbox).resolve()
     folder.mkdir(parents=True, exist_ok=True)

@@ -47,14 +47,14 @@ def local_server(settings: Settings) -> LocalServer:
     return LocalServer(data_dir=settings.ls_data_dir, venv=settings.ls_venv, port=settings.ls_port)
 
 
-def resolve_target(settings: Settings, *, start: bool = True) -> Target:
+def resolve_target(settings: Settings, *, start: bool = True, announce=None) -> Target:
     """The external server when LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set, else the local
-    one (started, or reused if it runs, when ``start``)."""
+    one (started, or reused if it runs, when ``start``; ``announce`` is told of a start)."""
     if not settings.uses_local_label_studio:
         return Target(settings.ls_url.rstrip("/"), settings.ls_api_key, local=False)
     server = local_server(settings)
     if start:
-        server.start(timeout=settings.ls_start_timeout)
+        server.start(timeout=settings.ls_start_timeout, announce=announce)
     elif not server.status().running:
         raise LabelStudioUnavailable(
             f"the local Label Studio at {server.url} is not running; start it with `claimflow labelstudio start`"

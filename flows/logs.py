@@ -1,7 +1,9 @@
 """Where a command's logs go: everything, tracebacks included, to the log file
-(CLAIMFLOW_LOG_FILE, claimflow.log beside the warehouse by default); to the console, Prefect's
-progress lines, but without tracebacks and without the failure messages of flow and task runs
-(the command prints the failure as one line), unless ``--verbose``.
+(CLAIMFLOW_LOG_FILE, claimflow.log beside the warehouse by default); to the console, the flows'
+own lines and every warning, but not Prefect's own progress lines (a flow run beginning, each
+task run created and finished: some fifty before a command's report), no tracebacks and not the
+failure messages of flow and task runs (the command prints the failure as one line), unless
+``--verbose``.
 
 Prefect sets up logging when it is imported (its console handler on the root logger), so
 :func:`capture` runs again after a flow module is imported.
@@ -38,14 +40,29 @@ class _LogFile(logging.handlers.RotatingFileHandler):
 
 
 class QuietConsole(logging.Filter):
-    """Keeps tracebacks and the failure echoes of Prefect's flow and task runs off the console."""
+    """Keeps tracebacks, Prefect's own lines below warnings, and the failure echoes of Prefect's
+    flow and task runs off the console. The flows' own lines (their run loggers are Prefect's,
+    but the lines are logged from claimflow's code) stay."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info or record.exc_text or record.stack_info:
             return False
+        if record.levelno < logging.WARNING and _in_prefect(record.pathname):
+            return False
         if not record.name.startswith(("prefect.flow_runs", "prefect.task_runs")):
             return True
         return record.levelno < logging.ERROR and not str(record.msg).startswith(_FAILED_STATES)
+
+
+def _in_prefect(path: str) -> bool:
+    """Whether a log record comes from Prefect's own code."""
+    if "prefect" not in _state:
+        import importlib.util
+
+        spec = importlib.util.find_spec("prefect")  # the package's folder, without importing it
+        folders = list(spec.submodule_search_locations or ()) if spec else []
+        _state["prefect"] = tuple({os.path.join(f, "") for f in folders} | {os.path.join(os.path.realpath(f), "") for f in folders})
+    return bool(_state["prefect"]) and path.startswith(_state["prefect"])
 
 
 _FAILED_STATES = ("Finished in state Failed", "Finished in state Crashed")

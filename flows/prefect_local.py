@@ -32,9 +32,12 @@ class LocalPrefect(LocalServerBase):
     still_starting = "the local Prefect server (pid {pid}) does not answer {server.api_url}/health; see {server.log_file}"
     not_installed = "no Prefect at {server.executable}; run `make setup`"
     port_taken = (
-        "port {server.port} on {server.host} is in use by another program; set CLAIMFLOW_PREFECT_PORT to a free port "
-        "(or PREFECT_API_URL={server.api_url} if that is a Prefect server you want to use)"
+        "port {server.port} on {server.host} is taken by another process (not started by claimflow); set CLAIMFLOW_PREFECT_PORT "
+        "to a free port (or PREFECT_API_URL={server.api_url} if that is a Prefect server you want to use)"
     )
+    port_setting = "CLAIMFLOW_PREFECT_PORT"
+    starting = "starting the local Prefect server at {server.url} (a few seconds)"
+    first_starting = "starting the local Prefect server at {server.url} (the first start sets up its database: up to a minute)"
     never_healthy = "the local Prefect server did not answer at {server.api_url} within {timeout:.0f} s; see {server.log_file}"
 
     def __init__(self, *, data_dir: Path, port: int, host: str = HOST, executable: Path | None = None):
@@ -99,9 +102,10 @@ def configured_api_url() -> str | None:
     return (data.get("profiles", {}).get(active) or {}).get("PREFECT_API_URL") or None
 
 
-def use_prefect(settings) -> str:
+def use_prefect(settings, announce=None) -> str:
     """The Prefect API this process uses, made the process's PREFECT_API_URL: the one configured,
-    else the local server, started now if it does not run. Returns the API URL.
+    else the local server, started now if it does not run (``announce`` told so first, see
+    :meth:`LocalPrefect.start`). Returns the API URL.
 
     In a process that has imported prefect already (the tests' own server, a program calling
     the CLI), prefect's current settings decide, and a local URL is applied to them as well."""
@@ -113,7 +117,7 @@ def use_prefect(settings) -> str:
             return current
     elif configured := configured_api_url():
         return configured
-    status, _ = local_prefect(settings).start(timeout=settings.prefect_start_timeout)
+    status, _ = local_prefect(settings).start(timeout=settings.prefect_start_timeout, announce=announce)
     api = f"{status.url}/api"
     os.environ["PREFECT_API_URL"] = api
     if "prefect.context" in sys.modules:

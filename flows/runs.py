@@ -12,6 +12,8 @@ process that ran it)."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -92,6 +94,23 @@ class FlowRun:
 
 def this_run(flow: str, **overrides) -> FlowRun:
     """The current flow run as ``flow``, with the settings and these overrides (``db=...``); a
-    local id when called outside a Prefect flow run."""
+    local id when called outside a Prefect flow run. The run is recorded as this process's
+    (:func:`own_this_run`)."""
+    own_this_run()
     run_id = str(flow_run.id or datetime.now(timezone.utc).strftime("local-%Y%m%dT%H%M%S%f"))
     return FlowRun(flow, run_id, get_settings(**overrides))
+
+
+def own_this_run() -> None:
+    """Record this process as the owner of the current flow run, as Prefect's workers do: its
+    ``infrastructure_pid`` "host:pid". `claimflow serve` leaves a run alone while that process runs
+    and sets it to Crashed once the process has ended (flows/serve.py). Nothing outside a flow run."""
+    if flow_run.id is None:
+        return
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(flow_run.id, infrastructure_pid=f"{socket.gethostname()}:{os.getpid()}")
+    except Exception as exc:  # the run goes on; only its clean-up after a kill is lost
+        logging.getLogger("claimflow").warning("could not record this process as the owner of flow run %s: %s", flow_run.id, exc)

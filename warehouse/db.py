@@ -224,15 +224,17 @@ def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.Duc
             if "lock" not in message.lower():
                 raise DatabaseUnreadable(f"cannot open {path}: {message.splitlines()[0]}") from err
             if time.monotonic() >= deadline:
-                holder = _LOCK_HOLDER.search(message)
-                raise DatabaseLocked(
-                    f"{path} is open for writing in another process{f' (pid {holder.group(1)})' if holder else ''}; "
-                    f"waited {_lock_wait:g} s (CLAIMFLOW_DB_LOCK_WAIT): run this again when that process has finished"
-                ) from err
+                raise DatabaseLocked(_locked_message(path, message)) from err
             time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
             pause = min(pause * 2, 0.5)
         except duckdb.Error as err:  # not a database file, or one of another DuckDB version
             raise DatabaseUnreadable(f"cannot open {path}: {str(err).splitlines()[0]}") from err
+
+
+def _locked_message(path: Path, message: str) -> str:
+    holder = _LOCK_HOLDER.search(message)
+    return (f"{path} is open for writing in another process{f' (pid {holder.group(1)})' if holder else ''}; "
+            f"waited {_lock_wait:g} s (CLAIMFLOW_DB_LOCK_WAIT): run this again when that process has finished")
 
 
 def corrupt_message(path: Path, message: str) -> str:
@@ -279,13 +281,66 @@ def connection(path: str | Path, *, read_only: bool = False) -> Iterator[duckdb.
             con.close()
 
 
+def snapshot_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path.with_name(path.name + ".snapshot")
+
+
+def snapshot(path: str | Path) -> Path:
+    """The warehouse as people's own queries read it: a copy beside it (``<file>.snapshot``, the
+    owner's alone), made again when the warehouse changed since the last one. A long query holds
+    the copy open, never the warehouse, so no land or ingest waits on a reader; the warehouse is
+    held (read-only) only while the copy is made, and only when it changed."""
+    path = Path(path)
+    target = snapshot_path(path)
+    wal = path.with_name(path.name + ".wal")
+
+    def changed() -> int:
+        return max(path.stat().st_mtime_ns, wal.stat().st_mtime_ns if wal.exists() else 0)
+
+    if target.exists() and target.stat().st_mtime_ns > changed():
+        return target
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    staging.unlink(missing_ok=True)
+    deadline = time.monotonic() + _lock_wait
+    con = duckdb.connect()
+    try:
+        while True:  # the warehouse attached read-only waits for a writer as a connection does
+            try:
+                con.execute(f"ATTACH {_literal(path)} AS warehouse (READ_ONLY)")
+                break
+            except duckdb.IOException as err:
+                if _CORRUPT.search(str(err)) or "lock" not in str(err).lower():
+                    _open(path, read_only=True).close()  # fails at once, with the usual named error
+                    raise
+                if time.monotonic() >= deadline:
+                    raise DatabaseLocked(_locked_message(path, str(err))) from err
+                time.sleep(0.2)
+        if target.exists() and target.stat().st_mtime_ns > changed():
+            return target
+        with _private_files():
+            con.execute(f"ATTACH {_literal(staging)} AS snapshot")
+            con.execute("COPY FROM DATABASE warehouse TO snapshot")
+            con.execute("DETACH snapshot")
+        os.replace(staging, target)
+    finally:
+        con.close()
+        staging.unlink(missing_ok=True)
+    return target
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 @contextmanager
 def query_connection(path: str | Path, *, writable_dir: str | Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection for people's own SQL, contained to the warehouse: no other file,
-    no network, no extension installed or loaded, and settings locked so that a query cannot
-    lift that. With ``writable_dir``, files inside that folder (only) can be written and read,
-    for ``COPY ... TO 'DIR/file.parquet'``."""
-    con = _open(Path(path), read_only=True)
+    """A read-only connection for people's own SQL, on the warehouse's :func:`snapshot` (so a
+    long query never keeps a writer waiting), contained to it: no other file, no network, no
+    extension installed or loaded, and settings locked so that a query cannot lift that. With
+    ``writable_dir``, files inside that folder (only) can be written and read, for ``COPY ... TO
+    'DIR/file.parquet'``."""
+    con = _open(snapshot(path), read_only=True)
     try:
         if writable_dir is not None:
             folder = str(Path(writable_dir).resolve()).replace("'", "''")

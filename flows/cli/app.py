@@ -79,7 +79,7 @@ app = typer.Typer(
 
 @app.callback()
 def _main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print tracebacks and Prefect's failure messages too (they always go to the log file).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print tracebacks, Prefect's own progress lines and its failure messages too (they always go to the log file).")] = False,
 ) -> None:
     logs.capture(verbose=verbose)
 

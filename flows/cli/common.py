@@ -83,7 +83,7 @@ def load_settings(*, open_warehouse: bool = False, **overrides):
     if _runs_flows.get():
         from flows.prefect_local import use_prefect
 
-        use_prefect(settings)
+        use_prefect(settings, announce=announce)
     return settings
 
 
@@ -116,7 +116,12 @@ def label_studio(settings):
     once), or one line saying what to fix."""
     from flows.labelstudio import check_target, resolve_target
 
-    return check_target(resolve_target(settings, start=True), settings)
+    return check_target(resolve_target(settings, start=True, announce=announce), settings)
+
+
+def announce(line: str) -> None:
+    """A server being started, said before the wait (on stderr: stdout stays the command's output)."""
+    err.print(f"{escape(line)} ...", highlight=False)
 
 
 # -- output ---------------------------------------------------------------------------------------

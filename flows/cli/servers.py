@@ -9,16 +9,18 @@ from typing import Annotated, Optional
 import typer
 
 from flows.cli.app import command, group
-from flows.cli.common import DbOption, err, fail, label_studio, load_settings, out, print_login
+from flows.cli.common import DbOption, announce, err, fail, label_studio, load_settings, out, print_login
 
 labelstudio = group("labelstudio", "The local Label Studio server (the embedded default).")
 prefect = group("prefect", "The local Prefect server (the embedded default) that every command uses.")
 
 
 def _print_status(status) -> None:
-    """A local server's state, address and log; exit status 1 if it does not run."""
+    """A local server's state, address and log, and why it does not run there (another process on
+    the port, or the server on another port); exit status 1 if it does not run."""
     state = "running" if status.running else "not running"
-    out.print(f"{state}: {status.url}{f' (pid {status.pid})' if status.pid else ''}; log {status.log_file}", highlight=False)
+    note = f"; {status.note}" if status.note else ""
+    out.print(f"{state}: {status.url}{f' (pid {status.pid})' if status.pid else ''}{note}; log {status.log_file}", highlight=False)
     if not status.running:
         raise typer.Exit(1)
 
@@ -31,7 +33,7 @@ def labelstudio_start() -> None:
         fail(f"LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set: claimflow uses {settings.ls_url}, not a local server")
     from flows.labelstudio import local_server
 
-    status, started = local_server(settings).start(timeout=settings.ls_start_timeout)
+    status, started = local_server(settings).start(timeout=settings.ls_start_timeout, announce=announce)
     out.print(f"Label Studio {'started' if started else 'already running'} at {status.url} (pid {status.pid})", highlight=False)
     print_login(label_studio(settings))
 
@@ -64,7 +66,7 @@ def prefect_start() -> None:
     settings = load_settings()
     if configured := configured_api_url():
         err.print(f"note: PREFECT_API_URL={configured} is set, so commands use that server, not this one", highlight=False)
-    status, started = local_prefect(settings).start(timeout=settings.prefect_start_timeout)
+    status, started = local_prefect(settings).start(timeout=settings.prefect_start_timeout, announce=announce)
     out.print(f"Prefect {'started' if started else 'already running'} at {status.url} (pid {status.pid}); log {status.log_file}", highlight=False)
 
 
@@ -102,6 +104,12 @@ def serve(
         value = getattr(settings, entry.schedule)
         when = schedule_of(value)
         shown = "off" if when is None else (f"every {value} s" if "interval" in when else f"cron {value}")
+        if entry.name == "ingest-inbox" and when is not None:
+            try:
+                settings.inbox.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                fail(f"cannot create the inbox folder {settings.inbox} ({exc.strerror or exc}); set CLAIMFLOW_INBOX or --inbox")
+            shown += f", new article files in {settings.inbox.resolve()}"
         out.print(f"{entry.name}: {shown}", highlight=False)
     if webhooks and webhook_url(settings):
         out.print(f"webhooks: {webhook_url(settings)} (land after each burst of annotation changes)", highlight=False)

@@ -142,3 +142,33 @@ def test_json_lines_stay_plain_rows(warehouse):
     result = sql(warehouse, "SELECT article_id, n_words FROM articles ORDER BY 1", "--json")
     assert [json.loads(line) for line in result.stdout.splitlines()] == [
         {"article_id": "a1", "n_words": 8}, {"article_id": "a2", "n_words": 8}]
+
+
+def test_a_long_query_keeps_no_writer_waiting_and_the_next_query_sees_what_was_written(warehouse):
+    import time
+
+    from warehouse.db import connection, set_lock_wait, snapshot_path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")} | {"CLAIMFLOW_DB": str(warehouse)}
+    reader = subprocess.Popen([CLAIMFLOW, "sql", "SELECT count(*) AS n FROM articles, range(3000000000)"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not snapshot_path(warehouse).exists():  # the reader has made its copy and runs on it
+            assert reader.poll() is None and time.monotonic() < deadline, reader.communicate()
+            time.sleep(0.1)
+        time.sleep(1)
+        assert reader.poll() is None  # still reading
+        set_lock_wait(1)
+        try:
+            with connection(warehouse) as con:  # as a land would: not kept waiting by the reader
+                con.execute("INSERT INTO articles (article_id, title, text, n_chars, n_words, ingested_at)"
+                            " VALUES ('a3', 'Later', 'Written while a query ran.', 26, 5, now())")
+        finally:
+            set_lock_wait(5)
+    finally:
+        reader.kill()
+        reader.wait()
+    later = sql(warehouse, "SELECT count(*) AS n FROM articles", "--json")
+    assert later.returncode == 0 and json.loads(later.stdout) == {"n": 3}
+    assert oct(snapshot_path(warehouse).stat().st_mode & 0o777) == "0o600"
