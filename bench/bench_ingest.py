@@ -80,7 +80,8 @@ def peak_rss_mb() -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1000)
-    parser.add_argument("--processes", type=int, default=0, help="processes for the extraction, the flow and the baseline (0: as the flow picks)")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="processes for the extraction, the flow and the baseline (0: as the flow picks)")
     parser.add_argument("--model", default=None)
     parser.add_argument("--skip-flow", action="store_true", help="only compare extraction with plain spaCy split")
     parser.add_argument("--scorer", default=None, help="check-worthiness scorer: 'model', 'tfidf', 'rules-v1' or a folder")
