@@ -14,8 +14,14 @@
    anywhere, one word of every other sentence dropped (wire copies are edited); story sizes
    follow a long tail (1 to 60 articles), so big stories are there. `claimflow ingest` builds the
    warehouse once (kept in bench/out/); each run matches a fresh copy of it, in a process of its
-   own: wall seconds (embedding included), its peak memory, article pairs related, claim pairs the
-   NLI model read and per claim.
+   own: wall seconds (embedding included), that process's own peak memory (os.wait4's rusage of
+   that one child, so sizes never share a peak), article pairs related, claim pairs the NLI model
+   read and per claim.
+3. The phases, timed directly: a second fresh copy is matched by the same command run inside a
+   process of its own (`--timed DB`) that wraps timers around the functions the flow calls
+   (Encoder.encode, PairModel.probabilities, claims.match.match, the warehouse's reads and
+   writes of flows/match.py, the commit of its transactions), so each phase's seconds come from
+   one run, not from subtracting separately timed runs. The product code is not changed.
 
 Figures go in bench/README.md by hand.
 """
@@ -23,14 +29,15 @@ Figures go in bench/README.md by hand.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -111,13 +118,104 @@ def corpus(n_claims: int, seed: int = 0) -> list[dict]:
     return articles
 
 
-def claimflow(args: list[str], db: Path) -> tuple[float, str]:
+def run_alone(cmd: list[str]) -> tuple[float, float, str]:
+    """Run ``cmd`` in a process of its own: (wall seconds, that process's peak MB, its stdout).
+    The peak is os.wait4's rusage of this one child (its largest waited-for descendant included),
+    never the caller's or an earlier child's."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd[:4])} failed:\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, stdout
+
+
+def claimflow(args: list[str], db: Path) -> tuple[float, float, str]:
+    return run_alone([sys.executable, "-m", "flows.cli", *args, "--db", str(db)])
+
+
+class Timers:
+    """Seconds and calls per name, accumulated by wrappers around the functions the flow calls."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        self.calls[name] = self.calls.get(name, 0) + 1
+
+    def wrap(self, owner, attribute: str, name: str) -> None:
+        inner = getattr(owner, attribute)
+
+        @functools.wraps(inner)  # Prefect binds a task's parameters by its function's signature
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.add(name, time.perf_counter() - started)
+
+        setattr(owner, attribute, timed)
+
+    def wrap_commit(self, owner, attribute: str, name: str) -> None:
+        """Time the end of a transaction's ``with`` block (its COMMIT), not the block."""
+        inner = getattr(owner, attribute)
+        timers = self
+
+        class Timed:
+            def __init__(self, *args, **kwargs):
+                self.context = inner(*args, **kwargs)
+
+            def __enter__(self):
+                return self.context.__enter__()
+
+            def __exit__(self, *exc):
+                started = time.perf_counter()
+                try:
+                    return self.context.__exit__(*exc)
+                finally:
+                    timers.add(name, time.perf_counter() - started)
+
+        setattr(owner, attribute, Timed)
+
+
+def timed_match(db: str, report: str) -> None:
+    """`claimflow match --db DB` in this process, with timers around its phases; the timings are
+    written to ``report`` as JSON."""
+    import claims.match
+    import flows.match
+    from claims.encoder import Encoder
+    from claims.nli import PairModel
+    from warehouse import factchecks, matching
+
+    timers = Timers()
+    timers.wrap(Encoder, "encode", "embedding (Encoder.encode)")
+    timers.wrap(PairModel, "probabilities", "NLI scoring (PairModel.probabilities)")
+    timers.wrap(claims.match, "match", "pairing and scoring (claims.match.match, its writes included)")
+    for name in ("claims_to_embed", "articles_to_embed", "unmatched_count", "match_inputs", "match_articles", "stale_pairs"):
+        timers.wrap(matching, name, "DuckDB reads")
+    for name in ("store_claim_embeddings", "store_article_embeddings", "store_pairs", "store_article_pairs",
+                 "forget_matches", "mark_matched"):
+        timers.wrap(matching, name, f"DuckDB writes: {name}")
+    for name in ("store_fact_checks", "store_fact_check_embeddings", "store_claim_fact_checks", "mark_looked_up"):
+        timers.wrap(factchecks, name, "DuckDB writes: fact-check lookup")
+    timers.wrap_commit(flows.match, "transaction", "DuckDB writes: commits")
+    for task in ("embed", "pair_claims", "look_up_fact_checks"):
+        timers.wrap(getattr(flows.match, task), "fn", f"task {task}")
+    from flows.cli import app
+
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "flows.cli", *args, "--db", str(db)], env=env, capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"claimflow {args[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return time.perf_counter() - started, done.stdout
+    app(["match", "--db", db], standalone_mode=False)
+    timers.add("whole command in process (imports before it not included)", time.perf_counter() - started)
+    Path(report).write_text(json.dumps({"seconds": {k: round(v, 2) for k, v in timers.seconds.items()}, "calls": timers.calls}))
 
 
 def bench_matching(n: int) -> dict:
@@ -132,8 +230,13 @@ def bench_matching(n: int) -> dict:
     db = OUT / f"match_{n}.matched.duckdb"
     db.unlink(missing_ok=True)
     shutil.copyfile(ingested, db)
-    seconds, printed = claimflow(["match"], db)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    seconds, peak, printed = claimflow(["match"], db)
+    timed_db = OUT / f"match_{n}.timed.duckdb"
+    timed_db.unlink(missing_ok=True)
+    shutil.copyfile(ingested, timed_db)
+    report = OUT / f"match_{n}.phases.json"
+    timed_seconds, timed_peak, _ = run_alone([sys.executable, __file__, "--timed", str(timed_db), str(report)])
+    phases = json.loads(report.read_text())
     counts = {k.strip(): v.strip() for k, v in re.findall(r"│ ([a-z ]+?)\s+│ ([\d.]+)\s+│", printed)}
     con = duckdb.connect(str(db), read_only=True)
     claims = con.execute("SELECT count(*) FROM claims").fetchone()[0]
@@ -142,7 +245,8 @@ def bench_matching(n: int) -> dict:
     scored = int(counts.get("pairs scored", 0))
     return {"claims": claims, "articles": articles, "match_seconds": round(seconds, 1), "peak_mb": round(peak),
             "article_pairs_related": int(counts.get("article pairs related", 0)), "pairs_scored": scored,
-            "pairs_scored_per_claim": round(2 * scored / max(claims, 1), 2), "pairs_kept": int(counts.get("pairs kept", 0))}
+            "pairs_scored_per_claim": round(2 * scored / max(claims, 1), 2), "pairs_kept": int(counts.get("pairs kept", 0)),
+            "timed_run": {"wall_seconds": round(timed_seconds, 1), "peak_mb": round(timed_peak), **phases}}
 
 
 def main() -> None:
@@ -151,17 +255,19 @@ def main() -> None:
     parser.add_argument("--nli-pairs", type=int, default=2000)
     parser.add_argument("--skip-nli", action="store_true")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a single size, in this process
+    parser.add_argument("--timed", nargs=2, help=argparse.SUPPRESS)  # DB REPORT: the match with its phases timed
     args = parser.parse_args()
+    if args.timed:
+        timed_match(*args.timed)
+        return
     if args.one:
         print(json.dumps(bench_matching(args.one)))
         return
     if not args.skip_nli:
         print("nli:", json.dumps(bench_nli(args.nli_pairs)), flush=True)
     for n in args.sizes:
-        result = subprocess.run([sys.executable, __file__, "--one", str(n)], capture_output=True, text=True)
-        if result.returncode:
-            sys.exit(result.stderr[-3000:])
-        print(f"matching {n}:", result.stdout.strip().splitlines()[-1], flush=True)
+        _, _, printed = run_alone([sys.executable, __file__, "--one", str(n)])
+        print(f"matching {n}:", printed.strip().splitlines()[-1], flush=True)
 
 
 if __name__ == "__main__":
