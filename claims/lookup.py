@@ -22,18 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import special
 
 DEFAULT_LOOKUP = Path(__file__).resolve().parent / "models" / "lookup" / "lookup.json"
 FEATURES = ("cosine", "passage_cosine", "lexical")
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
-
-
 def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
+    """scipy's logit, kept finite: probabilities are clipped to [1e-6, 1 - 1e-6]."""
+    return special.logit(np.clip(p, 1e-6, 1 - 1e-6))
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class Rerank:
     weights: dict[str, float]
 
     def score(self, first: np.ndarray, entailment: np.ndarray) -> np.ndarray:
-        return _sigmoid(self.bias + self.weights["first"] * logit(first) + self.weights["rerank"] * logit(entailment))
+        return special.expit(self.bias + self.weights["first"] * logit(first) + self.weights["rerank"] * logit(entailment))
 
     def first_floor(self, min_score: float) -> float:
         """The lowest first score that can end at ``min_score`` or more (with the re-ranker as
@@ -57,7 +54,7 @@ class Rerank:
         if self.weights["first"] <= 0:
             return 0.0
         z = (logit(np.array(min_score)) - self.bias - max(0.0, self.weights["rerank"]) * logit(np.array(1.0))) / self.weights["first"]
-        return float(_sigmoid(z))
+        return float(special.expit(z))
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,7 @@ class LookupModel:
     def score(self, values: dict[str, np.ndarray]) -> np.ndarray:
         """The first stage's score of each candidate."""
         z = self.bias + sum((self.weights[n] * values[n] for n in FEATURES), np.zeros(len(values[FEATURES[0]])))
-        return _sigmoid(z)
+        return special.expit(z)
 
     def first_floor(self, min_score: float) -> float:
         return self.rerank.first_floor(min_score) if self.rerank else min_score

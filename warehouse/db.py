@@ -23,10 +23,11 @@ import re
 import threading
 import time
 from contextlib import contextmanager, nullcontext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -37,6 +38,7 @@ _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 # DuckDB's words for a block that fails its checksum ("Corrupt database file: computed checksum ...
 # in block at location N"): checked before the lock, whose test "lock" that message matches too.
 _CORRUPT = re.compile(r"corrupt database file", re.I)
+T = TypeVar("T")
 _lock_wait = 5.0
 
 
@@ -212,11 +214,18 @@ def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool =
 
 
 def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    return _waiting(path, lambda: duckdb.connect(str(path), read_only=read_only, config=config or {}))
+
+
+def _waiting(path: Path, attempt: Callable[[], T]) -> T:
+    """``attempt()`` (opening or attaching the warehouse at ``path``), tried again while another
+    process holds its lock, for at most the lock wait; DuckDB's errors become claimflow's named
+    ones (corrupt, unreadable, locked)."""
     deadline = time.monotonic() + _lock_wait
     pause = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config or {})
+            return attempt()
         except duckdb.IOException as err:
             message = str(err)
             if _CORRUPT.search(message):
@@ -302,20 +311,9 @@ def snapshot(path: str | Path) -> Path:
         return target
     staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     staging.unlink(missing_ok=True)
-    deadline = time.monotonic() + _lock_wait
     con = duckdb.connect()
     try:
-        while True:  # the warehouse attached read-only waits for a writer as a connection does
-            try:
-                con.execute(f"ATTACH {_literal(path)} AS warehouse (READ_ONLY)")
-                break
-            except duckdb.IOException as err:
-                if _CORRUPT.search(str(err)) or "lock" not in str(err).lower():
-                    _open(path, read_only=True).close()  # fails at once, with the usual named error
-                    raise
-                if time.monotonic() >= deadline:
-                    raise DatabaseLocked(_locked_message(path, str(err))) from err
-                time.sleep(0.2)
+        _waiting(path, lambda: con.execute(f"ATTACH {_literal(path)} AS warehouse (READ_ONLY)"))
         if target.exists() and target.stat().st_mtime_ns > changed():
             return target
         with _private_files():
@@ -329,7 +327,7 @@ def snapshot(path: str | Path) -> Path:
     return target
 
 
-def _literal(path: Path) -> str:
+def _literal(path: str | Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
@@ -343,8 +341,7 @@ def query_connection(path: str | Path, *, writable_dir: str | Path | None = None
     con = _open(snapshot(path), read_only=True)
     try:
         if writable_dir is not None:
-            folder = str(Path(writable_dir).resolve()).replace("'", "''")
-            con.execute(f"SET allowed_directories = ['{folder}/']")
+            con.execute(f"SET allowed_directories = [{_literal(str(Path(writable_dir).resolve()) + '/')}]")
         for statement in (
             "SET autoinstall_known_extensions = false",
             "SET autoload_known_extensions = false",
