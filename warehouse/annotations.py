@@ -286,11 +286,7 @@ def land_labels(
                    present=present_table)
     _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, tables=tables, changed=changed_table)
     if seen_until is not None:
-        con.execute(
-            "INSERT INTO land_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (ls_url, project_id) DO UPDATE"
-            " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
-            [ls_url, project_id, seen_until, at],
-        )
+        con.execute(sql("advance_land_watermark"), [ls_url, project_id, seen_until, at])
     return {
         "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted),
         "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined), "quarantine_resolved": len(resolved),

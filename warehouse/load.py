@@ -91,8 +91,7 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, parameters
     `running` by processes of this host that have ended are recorded as failed first."""
     fail_abandoned_runs(con)
     con.execute(
-        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status, parameters, pid, host)"
-        " VALUES (?, ?, ?, 'running', ?, ?, ?)",
+        sql("record_run_start"),
         [run_id, flow, _now(), json.dumps(parameters, default=str), os.getpid(), socket.gethostname()],
     )
 

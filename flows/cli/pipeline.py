@@ -85,7 +85,7 @@ def _print_warehouse_summary(settings) -> None:
         rows = con.execute(sql("run_articles")).fetchall()
         labels = con.execute(sql("live_label_count")).fetchone()[0]
         pairs, candidates = con.execute(sql("pair_counts"), {"threshold": settings.pair_push_threshold}).fetchone()
-    table = Table(title=f"articles in {settings.db}", title_justify="left")
+    table = Table(title=f"articles in {settings.db_name}", title_justify="left")
     for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
         table.add_column(col)
     for title, n, mean, pushed, resolved, review in rows:

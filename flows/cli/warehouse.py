@@ -27,7 +27,7 @@ def migrate(db: DbOption = None) -> None:
         version = con.execute(query("schema_version")).fetchone()[0]
     finally:
         con.close()
-    out.print(f"{settings.db}: schema version {version}{' (applied ' + ', '.join(applied) + ')' if applied else ''}")
+    out.print(f"{settings.db_name}: schema version {version}{' (applied ' + ', '.join(applied) + ')' if applied else ''}")
 
 
 @command(runs_flows=False)
