@@ -370,4 +370,8 @@ def lake_env(postgres, tmp_path, monkeypatch) -> dict:
            "CLAIMFLOW_DUCKLAKE_DATA_PATH": str(tmp_path / "lake-data")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return env
+    from warehouse.db import set_data_path
+
+    set_data_path(env["CLAIMFLOW_DUCKLAKE_DATA_PATH"])  # for connections opened in this process without settings
+    yield env
+    set_data_path(None)

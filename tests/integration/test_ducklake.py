@@ -1,0 +1,118 @@
+"""The warehouse on DuckLake with a PostgreSQL catalog (the session's own PostgreSQL): the commands
+as a user runs them, two writers at once, the bad-input lines, a newer schema refused."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+
+CLAIMFLOW = str(Path(sys.executable).with_name("claimflow"))
+ARTICLES = sorted(SAMPLES.iterdir())[:2]
+
+
+def command_env(lake: dict, prefect: dict, tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_") and k != "PREFECT_API_URL"}
+    return env | prefect | lake | {"PREFECT_HOME": str(tmp_path / "prefect"), "CLAIMFLOW_LOG_FILE": str(tmp_path / "claimflow.log")}
+
+
+def claimflow(env: dict, *args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([CLAIMFLOW, *map(str, args)], env=env, capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def rows(env: dict, query: str) -> list[dict]:
+    result = claimflow(env, "sql", query, "--json")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.mark.slow
+def test_two_ingests_at_once_then_match_and_sql_store_every_claim_once(lake_env, local_prefect, tmp_path):
+    env = command_env(lake_env, local_prefect, tmp_path)
+    started = [subprocess.Popen([CLAIMFLOW, "ingest", str(article)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=tmp_path) for article in ARTICLES]
+    for proc in started:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+    matched = claimflow(env, "match", cwd=tmp_path)
+    assert matched.returncode == 0, matched.stderr[-3000:]
+
+    # The same articles in a DuckDB file, one after the other: the same claims.
+    file_env = command_env({"CLAIMFLOW_DB": str(tmp_path / "file.duckdb")}, local_prefect, tmp_path)
+    assert claimflow(file_env, "ingest", *ARTICLES, cwd=tmp_path).returncode == 0
+    claims = "SELECT claim_id, article_id, text FROM claims ORDER BY claim_id"
+    in_lake, in_file = rows(env, claims), rows(file_env, claims)
+    assert in_lake == in_file and len(in_lake) > 10
+    assert len({r["claim_id"] for r in in_lake}) == len(in_lake)
+    assert rows(env, "SELECT count(*) AS n FROM articles") == [{"n": 2}]
+    runs = rows(env, "SELECT flow, status FROM runs ORDER BY flow")
+    assert runs == [{"flow": "ingest", "status": "completed"}] * 2 + [{"flow": "match", "status": "completed"}]
+    assert rows(env, "SELECT count(*) AS n FROM claim_overview") == [{"n": len(in_lake)}]  # the views are there
+    # The data files are in the folder standing in for object storage, not in a DuckDB file.
+    assert not list(tmp_path.glob("**/*.duckdb")) or all(p.name == "file.duckdb" for p in tmp_path.glob("**/*.duckdb"))
+    log = (tmp_path / "claimflow.log").read_text()
+    password = lake_env["CLAIMFLOW_DB"].rsplit("password=", 1)[1]
+    assert password not in log
+
+
+def test_sql_on_ducklake_reads_the_catalog_and_refuses_writes_and_the_connection_string(lake_env, tmp_path):
+    from warehouse.db import connection
+
+    with connection(lake_env["CLAIMFLOW_DB"]) as con:
+        con.execute("INSERT INTO articles (article_id, title, text, n_chars, n_words, ingested_at)"
+                    " VALUES ('a1', 'NATO at 76', 'NATO has 32 members.', 20, 4, now())")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")} | lake_env
+    assert rows(env, "SELECT article_id, title FROM articles") == [{"article_id": "a1", "title": "NATO at 76"}]
+    password = lake_env["CLAIMFLOW_DB"].rsplit("password=", 1)[1]
+    for query in ("DELETE FROM articles", "CREATE TABLE x (a INT)", "SELECT * FROM duckdb_databases()", "PRAGMA database_list",
+                  "SELECT * FROM read_text('/etc/hostname')", "CALL enable_logging(storage = 'file', storage_path = '/tmp')"):
+        result = claimflow(env, "sql", query)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), (query, result.stderr)
+        assert password not in result.stdout + result.stderr
+    assert rows(env, "SELECT count(*) AS n FROM articles") == [{"n": 1}]
+    assert not list(tmp_path.glob("**/*.snapshot"))
+
+
+@pytest.mark.parametrize("bad", ["password", "port"])
+def test_an_unreachable_catalog_or_a_wrong_password_is_one_line_naming_the_setting(postgres, tmp_path, bad):
+    from tests.conftest import free_port
+
+    database = postgres.create_database()
+    db = postgres.ducklake(database, password="Wr0ngPassw0rd") if bad == "password" else postgres.ducklake(database, port=free_port())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")} | {
+        "CLAIMFLOW_DB": db, "CLAIMFLOW_DUCKLAKE_DATA_PATH": str(tmp_path / "data"), "CLAIMFLOW_LOG_FILE": str(tmp_path / "log")}
+    result = claimflow(env, "migrate")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1, result.stderr
+    assert "CLAIMFLOW_DB" in lines[0] and "password=***" in lines[0]
+    assert ("password authentication failed" if bad == "password" else "Connection refused") in lines[0]
+    secret = db.rsplit("password=", 1)[1]
+    assert secret not in result.stdout + result.stderr + (tmp_path / "log").read_text(errors="replace")
+
+
+@pytest.mark.parametrize("kind", ["ducklake", "file"])
+def test_a_warehouse_of_a_newer_schema_is_refused_and_left_as_it_is(kind, request, tmp_path):
+    from warehouse.db import connection, migrations
+    from warehouse.errors import SchemaTooNew
+
+    db = request.getfixturevalue("lake_env")["CLAIMFLOW_DB"] if kind == "ducklake" else str(tmp_path / "w.duckdb")
+    newer = migrations()[-1][0] + 1
+    with connection(db) as con:
+        con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, 'from_the_future')", [newer])
+        con.execute("CREATE OR REPLACE VIEW claim_overview AS SELECT 'changed by the newer claimflow' AS note")
+        before = con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
+    from warehouse import db as warehouse_db
+
+    warehouse_db._migrated.clear()  # as a new process: it checks the schema again
+    with pytest.raises(SchemaTooNew) as caught:
+        with connection(db):
+            pass
+    assert f"version {newer}" in str(caught.value) and "password=***" in str(caught.value) if kind == "ducklake" else True
+    with connection(db, read_only=True) as con:
+        assert con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == before
+        assert con.execute("SELECT note FROM claim_overview").fetchall() == [("changed by the newer claimflow",)]
