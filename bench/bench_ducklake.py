@@ -1,0 +1,140 @@
+"""The warehouse on DuckLake (PostgreSQL catalog, Parquet files in a folder) against a DuckDB file:
+the ingest's and the land's warehouse work, and two writers at once against one after the other.
+
+    .venv/bin/python bench/bench_ducklake.py --db 'ducklake:postgres:dbname=D host=127.0.0.1 port=P user=U password=W' \
+        --articles 200 --tasks 2000
+
+``--db`` names an empty PostgreSQL database (the bench creates the catalog in it, its data files in
+a temporary folder). What is timed is what each step does in the warehouse, with the same inputs on
+both: the ingest's store (articles and claims of ``--articles`` articles, extracted once beforehand
+with a sentencizer: extraction itself does not touch the warehouse) and the land's (``--tasks``
+annotated Label Studio tasks, one annotation each, built from tests/fixtures: appended raw, gated
+by the expectation suites, upserted). A first connection (attaching the catalog, migrations) is
+made before the clocks start, as a running claimflow process has it.
+
+Two writers: two processes, each storing its own half of the articles and landing its own half of
+the tasks on the catalog, started at once, against the same two run one after the other (wall
+time; below 1.0 the two overlap). A DuckDB file cannot be written by two processes at once, so this
+is measured on DuckLake only. Prints JSON; figures go in bench/README.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import multiprocessing
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def extractions(n: int, offset: int = 0) -> list:
+    """The claims of ``n`` varied articles (bench_ingest's), split by a sentencizer."""
+    from bench_ingest import varied_articles
+
+    from claims.extract import extract
+    from claims.pipeline import load_pipeline
+    from claims.sources import make_article
+
+    rows = varied_articles(n + offset)[offset:]
+    articles = [make_article(r["text"], path=f"bench-{offset + i}.txt", fmt="text", title=r["title"], source=r["source"])
+                for i, r in enumerate(rows)]
+    return list(extract(load_pipeline("blank:en"), articles))
+
+
+def annotated_tasks(claim_ids: list[str], first_id: int) -> list[dict]:
+    """A Label Studio task per claim, as the export gives them, one submitted annotation each."""
+    template = json.loads((ROOT / "tests" / "fixtures" / "ls_task_with_annotation.json").read_text())
+    tasks = []
+    for i, claim_id in enumerate(claim_ids):
+        task = copy.deepcopy(template)
+        task["id"] = first_id + i
+        task["data"]["claim_id"] = claim_id
+        annotation = task["annotations"][0]
+        annotation.update(id=first_id + i, task=first_id + i, updated_by=annotation["completed_by"])
+        tasks.append(task)
+    return tasks
+
+
+def store(db: str, data_path: str | None, extracted: list, n_tasks: int, first_task: int, run: str) -> dict:
+    """The ingest's and the land's warehouse work on ``db`` (the land's of ``n_tasks`` tasks of
+    the first claims, mapped to tasks first, untimed, as a push leaves them); seconds of each."""
+    from flows.ingest import store_articles
+    from flows.land import land_annotations
+    from flows.settings import get_settings
+    from warehouse.db import connection
+
+    get_settings(db=db, ducklake_data_path=data_path)
+    with connection(db):  # attach and migrate before the clock, as a running process has done
+        pass
+    started = time.perf_counter()
+    store_articles.fn(db, run, extracted, [])
+    ingest = time.perf_counter() - started
+    claim_ids = [c.claim_id for e in extracted for c in e.claims][:n_tasks]
+    tasks = annotated_tasks(claim_ids, first_task)
+    with connection(db) as con:
+        con.executemany("INSERT INTO tasks (ls_url, project_id, claim_id, task_id, pushed_at) VALUES ('http://bench', 1, ?, ?, now())",
+                        [[t["data"]["claim_id"], t["id"]] for t in tasks])
+    started = time.perf_counter()
+    counts = land_annotations.fn("http://bench", db, 1, tasks, {3: "ann2@example.com"}, None, run)
+    land = time.perf_counter() - started
+    assert counts["labels_new"] == len(tasks), counts
+    return {"ingest_store": ingest, "land_store": land, "tasks": len(tasks)}
+
+
+def _worker(args) -> dict:
+    db, data_path, n_articles, offset, n_tasks, first_task, run = args
+    return store(db, data_path, extractions(n_articles, offset), n_tasks, first_task, run)
+
+
+def two_writers(db: str, data_path: str, articles: int, tasks: int, at_once: bool) -> float:
+    """Wall time of two processes each storing half the articles and landing half the tasks."""
+    base = 1_000_000 if at_once else 2_000_000  # the two runs write articles and tasks of their own
+    jobs = [(db, data_path, articles // 2, base // 1000 + k * articles // 2, tasks // 2, base + k * tasks, f"w{k}-{at_once}")
+            for k in (0, 1)]
+    ctx = multiprocessing.get_context("spawn")
+    started = time.perf_counter()
+    if at_once:
+        with ctx.Pool(2) as pool:
+            pool.map(_worker, jobs)
+    else:
+        for job in jobs:
+            with ctx.Pool(1) as pool:
+                pool.map(_worker, [job])
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="ducklake:postgres:... naming an empty PostgreSQL database")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--tasks", type=int, default=2000)
+    args = parser.parse_args()
+    from warehouse.masking import mask
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-ducklake-"))
+    extracted = extractions(args.articles)
+    claims = sum(len(e.claims) for e in extracted)
+    file_times = store(str(folder / "bench.duckdb"), None, extracted, args.tasks, 1, "file")
+    lake_times = store(args.db, str(folder / "lake"), extracted, args.tasks, 1, "lake")
+    # The two-writer runs write new articles and tasks of their own (offsets past the first ones).
+    sequential = two_writers(args.db, str(folder / "lake"), args.articles, args.tasks, at_once=False)
+    at_once = two_writers(args.db, str(folder / "lake"), args.articles, args.tasks, at_once=True)
+    print(json.dumps({
+        "catalog": mask(args.db), "articles": args.articles, "claims": claims, "tasks": args.tasks,
+        "tasks_landed": lake_times.pop("tasks"), "file_seconds": {k: round(v, 3) for k, v in file_times.items() if k != "tasks"},
+        "ducklake_seconds": {k: round(v, 3) for k, v in lake_times.items()},
+        "speed_ratio_ducklake_to_file": {k: round(file_times[k] / lake_times[k], 3) for k in lake_times},
+        "two_writers_sequential_seconds": round(sequential, 2), "two_writers_at_once_seconds": round(at_once, 2),
+        "wall_time_ratio_at_once_to_sequential": round(at_once / sequential, 3),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
