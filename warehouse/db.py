@@ -103,6 +103,26 @@ def sql(name: str, **names: str) -> str:
     return text
 
 
+def run(con: duckdb.DuckDBPyConnection, text: str, params: dict | list | None = None) -> list[tuple]:
+    """Run the statements of ``text`` (a file of ``sql/``) in order; return the rows of the first.
+
+    Named parameters go to each statement that uses them. A write that reports what it writes
+    starts with a SELECT of those rows, since DuckLake has no ``RETURNING``: run in the caller's
+    transaction, it reads the snapshot the write then changes.
+    """
+    statements = con.extract_statements(text)
+    rows: list[tuple] | None = None
+    for statement in statements:
+        if isinstance(params, dict):
+            bound = {k: v for k, v in params.items() if k in statement.named_parameters}
+            result = con.execute(statement, bound or None)
+        else:
+            result = con.execute(statement, params)
+        if rows is None:
+            rows = result.fetchall() if result.description else []
+    return rows or []
+
+
 def marts() -> list[tuple[str, str]]:
     """The analysts' views as (name, CREATE VIEW statement), in the order they are created (the
     number of their file: a view comes after the views it reads)."""

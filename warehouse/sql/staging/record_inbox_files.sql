@@ -1,6 +1,7 @@
--- The inbox files of `batch` seen by a run: one row per (path, size, mtime_ns), the latest sighting.
-MERGE INTO inbox_files
-USING batch
-ON inbox_files.path = batch.path AND inbox_files.size = batch.size AND inbox_files.mtime_ns = batch.mtime_ns
-WHEN MATCHED THEN UPDATE SET run_id = batch.run_id, status = batch.status, reason = batch.reason, seen_at = batch.seen_at
+-- Remember the file versions of `batch` with their status (a version seen again gets the new one).
+MERGE INTO inbox_files USING (
+    SELECT * FROM batch QUALIFY row_number() OVER (PARTITION BY path, size, mtime_ns) = 1
+) AS new
+ON inbox_files.path = new.path AND inbox_files.size = new.size AND inbox_files.mtime_ns = new.mtime_ns
+WHEN MATCHED THEN UPDATE BY NAME
 WHEN NOT MATCHED THEN INSERT BY NAME;
