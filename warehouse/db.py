@@ -185,9 +185,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
             con.execute("COMMIT")
         except duckdb.Error as err:
-            con.execute("ROLLBACK")
-            if lake.is_conflict(err):  # another process migrated the catalog at the same moment
+            if lake.is_conflict(err):  # another process migrated the catalog at the same moment: its COMMIT ended the transaction
                 raise
+            con.execute("ROLLBACK")
             raise MigrationError(f"migration {version:04d}_{name}.sql failed: {mask(str(err))}") from err
         applied.append(f"{version:04d}_{name}")
     _refresh_views(con, force=bool(applied))

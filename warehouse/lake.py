@@ -122,14 +122,20 @@ def attach(db: str, *, read_only: bool = False, config: dict | None = None) -> d
     if read_only:
         options.append("READ_ONLY")
     statement = f"ATTACH {_literal(db)} AS {CATALOG}" + (f" ({', '.join(options)})" if options else "")
-    con = offline_connection(config)
-    try:
-        con.execute(statement)
-        con.execute(f"USE {CATALOG}")
-    except duckdb.Error as err:
-        con.close()
-        raise DatabaseUnreadable(attach_message(db, str(err))) from None  # DuckDB's text holds the password
-    return con
+    for attempt in range(5):
+        con = offline_connection(config)
+        try:
+            con.execute(statement)
+            con.execute(f"USE {CATALOG}")
+            return con
+        except duckdb.Error as err:
+            con.close()
+            # Two processes creating the catalog at the same moment: one wins, the other attaches what it made.
+            if "Failed to initialize DuckLake" in str(err) and attempt < 4:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise DatabaseUnreadable(attach_message(db, str(err))) from None  # DuckDB's text holds the password
+    raise AssertionError("unreachable")
 
 
 _shared: dict[tuple, duckdb.DuckDBPyConnection] = {}
