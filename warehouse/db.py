@@ -180,6 +180,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         if version in done:
             continue
         con.execute("BEGIN")
+        if con.execute("SELECT 1 FROM schema_migrations WHERE version = ?", [version]).fetchone():
+            con.execute("COMMIT")  # another process applied it since (a DuckLake catalog has several writers)
+            continue
         try:
             con.execute(ddl(text))
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
