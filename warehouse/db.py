@@ -287,6 +287,11 @@ def _connect_lake(db: str, *, read_only: bool, migrate_schema: bool, dedicated: 
             if migrate_schema and not read_only and (os.getpid(), db) not in _migrated:
                 migrate(con)
                 _migrated.add((os.getpid(), db))
+        except duckdb.Error as err:
+            con.close()
+            if lake.is_conflict(err) and not dedicated:
+                lake.forget_shared()  # its catalog cache may be older than the other writer's commit: attach anew
+            raise
         except SchemaTooNew as err:
             con.close()
             raise SchemaTooNew(f"the DuckLake catalog of CLAIMFLOW_DB ({mask(db)}): {err}") from None
