@@ -1,11 +1,12 @@
 """The warehouse on DuckLake (PostgreSQL catalog, Parquet files in a folder) against a DuckDB file:
 the ingest's and the land's warehouse work, and two writers at once against one after the other.
 
-    .venv/bin/python bench/bench_ducklake.py --db 'ducklake:postgres:dbname=D host=127.0.0.1 port=P user=U password=W' \
-        --articles 200 --tasks 2000
+    .venv/bin/python bench/bench_ducklake.py --articles 100 --tasks 1000
+    .venv/bin/python bench/bench_ducklake.py --db 'ducklake:postgres:dbname=D host=127.0.0.1 port=P user=U password=W'
 
-``--db`` names an empty PostgreSQL database (the bench creates the catalog in it, its data files in
-a temporary folder). What is timed is what each step does in the warehouse, with the same inputs on
+Without ``--db`` the bench starts a private PostgreSQL (the machine's initdb and pg_ctl, on a free
+loopback port, as the postgres user when run as root) and stops it at the end; ``--db`` names an
+empty PostgreSQL database instead. The catalog's data files go to a temporary folder. What is timed is what each step does in the warehouse, with the same inputs on
 both: the ingest's store (articles and claims of ``--articles`` articles, extracted once beforehand
 with a sentencizer: extraction itself does not touch the warehouse) and the land's (``--tasks``
 annotated Label Studio tasks, one annotation each, built from tests/fixtures: appended raw, gated
@@ -24,9 +25,13 @@ import argparse
 import copy
 import json
 import multiprocessing
+import os
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +73,9 @@ def store(db: str, data_path: str | None, extracted: list, n_tasks: int, first_t
     from flows.ingest import store_articles
     from flows.land import land_annotations
     from flows.settings import get_settings
-    from warehouse.db import connection
+    import pyarrow as pa
+
+    from warehouse.db import connection, registered, writing
 
     get_settings(db=db, ducklake_data_path=data_path)
     with connection(db):  # attach and migrate before the clock, as a running process has done
@@ -78,9 +85,14 @@ def store(db: str, data_path: str | None, extracted: list, n_tasks: int, first_t
     ingest = time.perf_counter() - started
     claim_ids = [c.claim_id for e in extracted for c in e.claims][:n_tasks]
     tasks = annotated_tasks(claim_ids, first_task)
-    with connection(db) as con:
-        con.executemany("INSERT INTO tasks (ls_url, project_id, claim_id, task_id, pushed_at) VALUES ('http://bench', 1, ?, ?, now())",
-                        [[t["data"]["claim_id"], t["id"]] for t in tasks])
+    mapping = pa.table({"claim_id": [t["data"]["claim_id"] for t in tasks], "task_id": [t["id"] for t in tasks]})
+
+    def map_tasks(con) -> None:
+        with registered(con, mapping=mapping):
+            con.execute("INSERT INTO tasks (ls_url, project_id, claim_id, task_id, pushed_at)"
+                        " SELECT 'http://bench', 1, claim_id, task_id, now() FROM mapping")
+
+    writing(db, map_tasks, "mapping the tasks")
     started = time.perf_counter()
     counts = land_annotations.fn("http://bench", db, 1, tasks, {3: "ann2@example.com"}, None, run)
     land = time.perf_counter() - started
@@ -124,25 +136,67 @@ def two_writers(db: str, data_path: str, articles: int, tasks: int, at_once: boo
     return sum(end - start for start, end in spans)
 
 
+@contextmanager
+def private_postgres() -> Iterator[str]:
+    """A PostgreSQL cluster of the bench's own with an empty database: the DuckLake CLAIMFLOW_DB string."""
+    import secrets
+    import shutil
+    import socket
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    password = secrets.token_urlsafe(16)
+    (folder / "pw").write_text(password + "\n")
+    run_as = []
+    if os.geteuid() == 0:  # initdb refuses root
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        for path in (folder, folder / "pw"):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    os.chmod(folder, 0o700)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = folder / "data"
+    subprocess.run([*run_as, "initdb", "-D", str(data), "-A", "scram-sha-256", f"--pwfile={folder / 'pw'}", "-U", "bench",
+                    "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*run_as, "pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start"], check=True, capture_output=True)
+    try:
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "bench", "-d", "postgres", "-qc", "CREATE DATABASE lake"],
+                       env=os.environ | {"PGPASSWORD": password}, check=True, capture_output=True)
+        yield f"ducklake:postgres:dbname=lake host=127.0.0.1 port={port} user=bench password={password}"
+    finally:
+        subprocess.run([*run_as, "pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="ducklake:postgres:... naming an empty PostgreSQL database")
+    parser.add_argument("--db", help="ducklake:postgres:... naming an empty PostgreSQL database (default: a private PostgreSQL)")
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--tasks", type=int, default=2000)
     args = parser.parse_args()
+    with nullcontext(args.db) if args.db else private_postgres() as db:
+        measure(db, args.articles, args.tasks)
+
+
+def measure(db: str, articles: int, tasks: int) -> None:
+    """Run the measures on the empty catalog ``db`` and print them."""
     from warehouse.masking import mask
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ducklake-"))
-    extracted = extractions(args.articles)
+    extracted = extractions(articles)
     warm_up()
     claims = sum(len(e.claims) for e in extracted)
-    file_times = store(str(folder / "bench.duckdb"), None, extracted, args.tasks, 1, "file")
-    lake_times = store(args.db, str(folder / "lake"), extracted, args.tasks, 1, "lake")
+    file_times = store(str(folder / "bench.duckdb"), None, extracted, tasks, 1, "file")
+    lake_times = store(db, str(folder / "lake"), extracted, tasks, 1, "lake")
     # The two-writer runs write new articles and tasks of their own (offsets past the first ones).
-    sequential = two_writers(args.db, str(folder / "lake"), args.articles, args.tasks, at_once=False)
-    at_once = two_writers(args.db, str(folder / "lake"), args.articles, args.tasks, at_once=True)
+    sequential = two_writers(db, str(folder / "lake"), articles, tasks, at_once=False)
+    at_once = two_writers(db, str(folder / "lake"), articles, tasks, at_once=True)
     print(json.dumps({
-        "catalog": mask(args.db), "articles": args.articles, "claims": claims, "tasks": args.tasks,
+        "catalog": mask(db), "articles": articles, "claims": claims, "tasks": tasks,
         "tasks_landed": lake_times.pop("tasks"), "file_seconds": {k: round(v, 3) for k, v in file_times.items() if k != "tasks"},
         "ducklake_seconds": {k: round(v, 3) for k, v in lake_times.items()},
         "speed_ratio_ducklake_to_file": {k: round(file_times[k] / lake_times[k], 3) for k in lake_times},

@@ -210,8 +210,10 @@ def _strip_inline_checks(code: str) -> str:
 
 
 def is_conflict(err: BaseException) -> bool:
-    """Whether ``err`` is DuckLake refusing a commit for a conflict with another writer."""
-    return isinstance(err, duckdb.TransactionException) and "conflict" in str(err).lower()
+    """Whether ``err`` is DuckLake refusing a commit for a conflict with another writer (or giving
+    up its own retries of a commit that raced another for the next snapshot id)."""
+    text = str(err).lower()
+    return isinstance(err, duckdb.TransactionException) and ("conflict" in text or "maximum retry count" in text)
 
 
 def retry_conflicts(work: Callable[[], T], what: str = "this write") -> T:

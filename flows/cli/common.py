@@ -23,7 +23,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     Optional[str], typer.Option(
-        "--db", help="DuckDB file, or DuckLake catalog 'ducklake:postgres:...' [env CLAIMFLOW_DB, default data/claimflow.duckdb]."
+        "--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb], or a DuckLake catalog 'ducklake:postgres:...'."
     )
 ]
 ModelOption = Annotated[
