@@ -107,20 +107,25 @@ def warm_up() -> None:
         store(str(Path(folder) / "warm.duckdb"), None, extractions(2, 10_000), 5, 1, "warm")
 
 
-def _worker(args) -> tuple[float, float]:
-    """One writer: warmed up, then its store timed; (start, end) on the wall clock."""
+def _worker(args) -> tuple[float, float, int]:
+    """One writer: warmed up, then its store timed; (start, end) on the wall clock, and the
+    writes it ran again after a conflict."""
     db, data_path, n_articles, offset, n_tasks, first_task, run = args
     extracted = extractions(n_articles, offset)
     warm_up()
+    from warehouse.lake import conflicts_retried
+
+    before = conflicts_retried()
     started = time.time()
     store(db, data_path, extracted, n_tasks, first_task, run)
-    return started, time.time()
+    return started, time.time(), conflicts_retried() - before
 
 
-def two_writers(db: str, data_path: str, articles: int, tasks: int, at_once: bool) -> float:
+def two_writers(db: str, data_path: str, articles: int, tasks: int, at_once: bool) -> tuple[float, int]:
     """Wall time of two processes each storing half the articles and landing half the tasks:
     from the first one's start to the last one's end at once, the sum of the two one after the
-    other (each process's start-up, extraction and warm-up are not timed)."""
+    other (each process's start-up, extraction and warm-up are not timed); and the writes run
+    again after a conflict."""
     base = 1_000_000 if at_once else 2_000_000  # the two runs write articles and tasks of their own
     jobs = [(db, data_path, articles // 2, base // 1000 + k * articles // 2, tasks // 2, base + k * tasks, f"w{k}-{at_once}")
             for k in (0, 1)]
@@ -128,12 +133,12 @@ def two_writers(db: str, data_path: str, articles: int, tasks: int, at_once: boo
     if at_once:
         with ctx.Pool(2) as pool:
             spans = pool.map(_worker, jobs)
-        return max(end for _, end in spans) - min(start for start, _ in spans)
+        return max(end for _, end, _ in spans) - min(start for start, _, _ in spans), sum(n for _, _, n in spans)
     spans = []
     for job in jobs:
         with ctx.Pool(1) as pool:
             spans += pool.map(_worker, [job])
-    return sum(end - start for start, end in spans)
+    return sum(end - start for start, end, _ in spans), sum(n for _, _, n in spans)
 
 
 @contextmanager
@@ -193,15 +198,15 @@ def measure(db: str, articles: int, tasks: int) -> None:
     file_times = store(str(folder / "bench.duckdb"), None, extracted, tasks, 1, "file")
     lake_times = store(db, str(folder / "lake"), extracted, tasks, 1, "lake")
     # The two-writer runs write new articles and tasks of their own (offsets past the first ones).
-    sequential = two_writers(db, str(folder / "lake"), articles, tasks, at_once=False)
-    at_once = two_writers(db, str(folder / "lake"), articles, tasks, at_once=True)
+    sequential, _ = two_writers(db, str(folder / "lake"), articles, tasks, at_once=False)
+    at_once, retried = two_writers(db, str(folder / "lake"), articles, tasks, at_once=True)
     print(json.dumps({
         "catalog": mask(db), "articles": articles, "claims": claims, "tasks": tasks,
         "tasks_landed": lake_times.pop("tasks"), "file_seconds": {k: round(v, 3) for k, v in file_times.items() if k != "tasks"},
         "ducklake_seconds": {k: round(v, 3) for k, v in lake_times.items()},
         "speed_ratio_ducklake_to_file": {k: round(file_times[k] / lake_times[k], 3) for k in lake_times},
         "two_writers_sequential_seconds": round(sequential, 2), "two_writers_at_once_seconds": round(at_once, 2),
-        "wall_time_ratio_at_once_to_sequential": round(at_once / sequential, 3),
+        "wall_time_ratio_at_once_to_sequential": round(at_once / sequential, 3), "writes_retried_at_once": retried,
     }, indent=2))
 
 

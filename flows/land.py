@@ -375,7 +375,7 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         if report.pairs is not None:
             _check_quarantine_share(report.pairs, settings, "pair")
     if resolve and not up_to_date(settings):  # nothing changed since the last resolve: nothing to redo
-        report.verdicts = resolve_flow(db=run.db)
+        report.verdicts = resolve_flow(db=run.settings.db_parameter)
     return report
 
 

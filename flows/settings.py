@@ -184,6 +184,13 @@ class Settings(BaseSettings):
         return mask(str(self.db))
 
     @property
+    def db_parameter(self) -> str | None:
+        """``db`` as a flow's parameter: Prefect records flow parameters (and shows them), so a
+        DuckLake catalog, whose string holds a password, is passed as None and read from
+        CLAIMFLOW_DB in the environment instead."""
+        return None if self.db_is_lake else str(self.db)
+
+    @property
     def data_dir(self) -> Path:
         """The folder of the warehouse file (for a DuckLake warehouse, data/): the command log's default place."""
         return Path("data") if self.db_is_lake else Path(self.db).parent

@@ -280,7 +280,11 @@ _migrated: set[tuple[int, str]] = set()
 def _connect_lake(db: str, *, read_only: bool, migrate_schema: bool, dedicated: bool = False) -> duckdb.DuckDBPyConnection:
     """A cursor on the process's shared attachment of the catalog (:func:`warehouse.lake.shared`),
     or with ``dedicated`` an attachment of its own; the schema is brought up to date by the
-    first writable connection of the process."""
+    first writable connection of the process. A data folder it creates is 0700 (the data files,
+    written inside :func:`connection`, are 0600 like the DuckDB file)."""
+    if not read_only and (folder := lake.data_path()) is not None and not folder.exists():
+        _make_private_folder(folder)
+
     def attempt() -> duckdb.DuckDBPyConnection:
         con = lake.attach(db, read_only=True) if dedicated else lake.shared(db)[0]
         try:

@@ -42,11 +42,17 @@ T = TypeVar("T")
 _data_path: Path | None = None
 _conflict_tries = 6
 _conflict_pause = 0.1
+_retried = 0  # writes this process ran again after a conflict
 
 
 def is_lake(db: str | Path) -> bool:
     """Whether ``db`` names a DuckLake catalog rather than a DuckDB file."""
     return str(db).startswith(PREFIX)
+
+
+def data_path() -> Path | None:
+    """The data files' folder set by :func:`set_data_path` (None: the one the catalog records)."""
+    return _data_path
 
 
 def set_data_path(folder: str | Path | None) -> None:
@@ -216,10 +222,16 @@ def is_conflict(err: BaseException) -> bool:
     return isinstance(err, duckdb.TransactionException) and ("conflict" in text or "maximum retry count" in text)
 
 
+def conflicts_retried() -> int:
+    """How many times this process ran a write again after a conflict (for benchmarks and logs)."""
+    return _retried
+
+
 def retry_conflicts(work: Callable[[], T], what: str = "this write") -> T:
     """``work()`` (a whole write: its own connection and transaction), run again when DuckLake
     refuses its commit for a conflict with another writer, up to the configured tries with a
     growing pause; then :class:`WriteConflict`, one line."""
+    global _retried
     pause = _conflict_pause
     for attempt in range(1, _conflict_tries + 1):
         try:
@@ -232,6 +244,7 @@ def retry_conflicts(work: Callable[[], T], what: str = "this write") -> T:
                     f"{what} conflicted with other writers of the DuckLake catalog {_conflict_tries} times in a row "
                     f"({mask(str(err)).splitlines()[-1].strip()}): run it again"
                 ) from None
+        _retried += 1
         time.sleep(pause * (1 + random.random()))
         pause *= 2
     raise AssertionError("unreachable")

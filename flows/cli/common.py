@@ -91,6 +91,16 @@ def load_settings(*, open_warehouse: bool = False, **overrides):
     return settings
 
 
+def flow_db(settings) -> str | None:
+    """The ``db`` parameter of the flows a command runs (:attr:`Settings.db_parameter`); a
+    DuckLake catalog given by ``--db`` is put in this process's CLAIMFLOW_DB for them to read."""
+    import os
+
+    if settings.db_is_lake:
+        os.environ["CLAIMFLOW_DB"] = settings.db
+    return settings.db_parameter
+
+
 def existing_warehouse(db):
     """Settings for a command that reads the warehouse; a clear failure when there is none yet."""
     settings = load_settings(db=db)

@@ -54,6 +54,11 @@ def test_two_ingests_at_once_then_match_and_sql_store_every_claim_once(lake_env,
     assert rows(env, "SELECT count(*) AS n FROM claim_overview") == [{"n": len(in_lake)}]  # the views are there
     # The data files are in the folder standing in for object storage, not in a DuckDB file.
     assert not list(tmp_path.glob("**/*.duckdb")) or all(p.name == "file.duckdb" for p in tmp_path.glob("**/*.duckdb"))
+    # The data files hold what the warehouse holds (annotators' e-mails among it): their owner's alone.
+    data = Path(lake_env["CLAIMFLOW_DUCKLAKE_DATA_PATH"])
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files)
+    assert (data.stat().st_mode & 0o777) == 0o700 and all((p.stat().st_mode & 0o077) == 0 for p in [*files, *data.rglob("*")])
     log = (tmp_path / "claimflow.log").read_text()
     password = lake_env["CLAIMFLOW_DB"].rsplit("password=", 1)[1]
     assert password not in log
@@ -116,3 +121,60 @@ def test_a_warehouse_of_a_newer_schema_is_refused_and_left_as_it_is(kind, reques
     with connection(db, read_only=True) as con:
         assert con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == before
         assert con.execute("SELECT note FROM claim_overview").fetchall() == [("changed by the newer claimflow",)]
+
+
+@pytest.mark.slow
+def test_an_ingest_and_a_land_from_two_processes_store_every_row_once(ls_env, lake_env, ls_client, local_prefect, prefect_server,
+                                                                       tmp_path):
+    """One article ingested and pushed, its tasks annotated in the session's Label Studio; then a
+    land and the ingest of another article, each a `claimflow` process, started together. The
+    land's quality gate (Great Expectations over frames read from the catalog) runs on DuckLake,
+    and so does the export."""
+    from annotation.results import annotation_result
+    from flows.ingest import ingest_flow
+    from flows.push import push_flow
+    from warehouse.db import connection
+
+    assert ingest_flow(paths=[str(ARTICLES[0])]).ok
+    push_flow()
+    with connection(lake_env["CLAIMFLOW_DB"]) as con:
+        task_ids = [r[0] for r in con.execute("SELECT task_id FROM tasks ORDER BY task_id LIMIT 3").fetchall()]
+    people = [ls_client.ensure_user(email, first_name=email[:3]) for email in ("ana@lake.example", "ben@lake.example")]
+    annotations = sorted(ls_client.annotate(task, annotation_result(verdict="supported", confidence=4), user=user)
+                         for task in task_ids for user in people)
+
+    env = command_env(lake_env, local_prefect, tmp_path) | {
+        k: v for k, v in os.environ.items() if k.startswith("CLAIMFLOW_LS")}
+    started = [subprocess.Popen([CLAIMFLOW, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+               for args in (["land"], ["ingest", str(ARTICLES[1])])]
+    for proc in started:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, (out + err)[-3000:]
+
+    once = ("SELECT count(*) AS n, count(DISTINCT {key}) AS d FROM {table}")
+    assert rows(env, once.format(key="annotation_id", table="labels")) == [{"n": 6, "d": 6}]
+    assert rows(env, "SELECT annotation_id FROM annotations_raw ORDER BY 1") == [{"annotation_id": a} for a in annotations]
+    assert rows(env, once.format(key="article_id", table="articles")) == [{"n": 2, "d": 2}]
+    claims = rows(env, once.format(key="claim_id", table="claims"))[0]
+    assert claims["n"] == claims["d"] > 10
+    assert rows(env, once.format(key="claim_id", table="verdicts")) == [{"n": 3, "d": 3}]
+    statuses = rows(env, "SELECT flow, status FROM runs WHERE flow IN ('ingest', 'land') ORDER BY flow")
+    assert statuses == [{"flow": "ingest", "status": "completed"}] * 2 + [{"flow": "land", "status": "completed"}]
+
+    exported = claimflow(env, "export", "--format", "parquet", "--out", tmp_path / "export")
+    assert exported.returncode == 0, exported.stderr
+    assert "labels: 6 rows" in exported.stdout and (tmp_path / "export" / "claim_overview.parquet").exists()
+
+    # Prefect records flow parameters: the catalog's password is not among them.
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    async def flow_parameters():
+        async with get_client() as client:
+            return " ".join(str(r.parameters) for r in await client.read_flow_runs(limit=200, sort=FlowRunSort.START_TIME_DESC))
+
+    password = lake_env["CLAIMFLOW_DB"].rsplit("password=", 1)[1]
+    parameters = asyncio.run(flow_parameters())
+    assert "'paths'" in parameters and password not in parameters
