@@ -178,3 +178,65 @@ def test_an_ingest_and_a_land_from_two_processes_store_every_row_once(ls_env, la
     password = lake_env["CLAIMFLOW_DB"].rsplit("password=", 1)[1]
     parameters = asyncio.run(flow_parameters())
     assert "'paths'" in parameters and password not in parameters
+
+
+LAND_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {bench!r})
+from bench_ducklake import annotated_tasks
+from flows.land import land_annotations
+from flows.settings import get_settings
+
+settings = get_settings()
+claim_ids = json.loads(Path({claims!r}).read_text())
+tasks = annotated_tasks(claim_ids, 1)
+go = Path({go!r})
+Path(str(go) + "-" + sys.argv[1]).touch()  # ready
+while not go.exists():
+    time.sleep(0.01)
+counts = land_annotations.fn("http://lake.example", str(settings.db), 1, tasks, {{3: "ann2@example.com"}}, None, sys.argv[1])
+print(json.dumps({{"labels_new": counts["labels_new"], "raw": counts["raw"]}}))
+"""
+
+
+@pytest.mark.slow
+def test_two_lands_of_one_project_at_once_store_each_annotation_once(lake_env, tmp_path):
+    """The land's storage step in two processes at once, on the same pulled tasks (as two
+    `claimflow land` of one project pull them): the loser of the conflict lands again from a fresh
+    read, so every annotation is stored once, raw and as a label."""
+    import pyarrow as pa
+
+    from tests.unit.test_benches import bench_module
+    from warehouse.db import connection, registered
+
+    bench = bench_module("bench_ducklake")
+    extracted = bench.extractions(3)
+    bench.store(lake_env["CLAIMFLOW_DB"], lake_env["CLAIMFLOW_DUCKLAKE_DATA_PATH"], extracted, 0, 1, "ingest")
+    claim_ids = [c.claim_id for e in extracted for c in e.claims][:40]
+    mapping = pa.table({"claim_id": claim_ids, "task_id": list(range(1, len(claim_ids) + 1))})
+    with connection(lake_env["CLAIMFLOW_DB"]) as con, registered(con, mapping=mapping):
+        con.execute("INSERT INTO tasks (ls_url, project_id, claim_id, task_id, pushed_at)"
+                    " SELECT 'http://lake.example', 1, claim_id, task_id, now() FROM mapping")
+    (tmp_path / "claims.json").write_text(json.dumps(claim_ids))
+    script = tmp_path / "land.py"
+    script.write_text(LAND_SCRIPT.format(bench=str(bench.ROOT / "bench"), claims=str(tmp_path / "claims.json"), go=str(tmp_path / "go")))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")} | lake_env
+    lands = [subprocess.Popen([sys.executable, str(script), f"land-{k}"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for k in (1, 2)]
+    import time
+
+    while not all((tmp_path / f"go-land-{k}").exists() for k in (1, 2)):  # both imported and built their tasks
+        assert all(proc.poll() is None for proc in lands), [proc.communicate() for proc in lands]
+        time.sleep(0.1)
+    (tmp_path / "go").touch()
+    outcomes = []
+    for proc in lands:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-3000:]
+        outcomes.append(json.loads(out.strip().splitlines()[-1]))
+    assert sorted(o["labels_new"] for o in outcomes) == [0, len(claim_ids)]
+    with connection(lake_env["CLAIMFLOW_DB"], read_only=True) as con:
+        for table in ("labels", "annotations_raw"):
+            n, distinct = con.execute(f"SELECT count(*), count(DISTINCT annotation_id) FROM {table}").fetchone()
+            assert n == distinct == len(claim_ids), table
