@@ -144,11 +144,6 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def display_name(path: str | Path) -> str:
-    """The warehouse as messages name it: the file, or the DuckLake catalog with its password masked."""
-    return mask(str(path)) if is_lake(path) else str(path)
-
-
 def on_lake(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the connection's default database is a DuckLake catalog."""
     row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()

@@ -118,6 +118,11 @@ def test_a_warehouse_of_a_newer_schema_is_refused_and_left_as_it_is(kind, reques
         with connection(db):
             pass
     assert f"version {newer}" in str(caught.value) and "password=***" in str(caught.value) if kind == "ducklake" else True
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")} | {"CLAIMFLOW_DB": db, "CLAIMFLOW_LOG_FILE": str(tmp_path / "log")}
+    result = claimflow(env, "migrate")
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and f"version {newer}, newer than" in lines[0], result.stderr
+    assert ("password=***" in lines[0]) if kind == "ducklake" else (db in lines[0])
     with connection(db, read_only=True) as con:
         assert con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall() == before
         assert con.execute("SELECT note FROM claim_overview").fetchall() == [("changed by the newer claimflow",)]
