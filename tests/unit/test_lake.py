@@ -104,3 +104,25 @@ def test_a_ducklake_db_setting_stays_a_string_and_a_file_one_a_path():
     assert settings.db == db and settings.db_is_lake and "s3cr3t" not in settings.db_name + repr(settings)
     assert settings.log_path == Path("data/claimflow.log")
     assert Settings(db="w/x.duckdb").db == Path("w/x.duckdb") and not Settings(db="w/x.duckdb").db_is_lake
+
+
+def test_the_log_file_and_the_console_show_passwords_masked(tmp_path):
+    import subprocess
+    import sys
+
+    script = f"""
+import logging, sys
+from flows import logs
+logging.basicConfig(stream=sys.stderr, level=logging.INFO)  # a console handler, as Prefect's
+logs.capture(__import__("pathlib").Path({str(tmp_path / "claimflow.log")!r}), verbose=False)
+logging.getLogger("claimflow.test").warning("attaching %s", "ducklake:postgres:dbname=d password=s3cr3t host=h")
+try:
+    raise RuntimeError("cannot open postgres:dbname=d password=s3cr3t")
+except RuntimeError:
+    logging.getLogger(logs.ERRORS).error("command failed", exc_info=True)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "claimflow.log").read_text()
+    assert "password=***" in text and "RuntimeError" in text and "s3cr3t" not in text
+    assert "password=***" in result.stderr and "s3cr3t" not in result.stderr
