@@ -36,6 +36,7 @@ bench: setup
 	$(PY) bench/bench_commands.py
 	$(PY) bench/bench_webhooks.py
 	$(PY) bench/bench_reliability.py
+	$(PY) bench/bench_ducklake.py
 
 # Re-resolve the lock files (needs the registry); commit the result.
 lock: setup

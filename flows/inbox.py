@@ -94,7 +94,7 @@ def inbox_flow(inbox: str | None = None, db: str | None = None) -> InboxReport:
         if not new:
             logger.info("inbox %s: nothing new (%d file(s) still being written)", folder, report.files_waiting)
             return report
-        report.ingest = ingest_flow(paths=[p for p, _, _ in new], db=str(settings.db))
+        report.ingest = ingest_flow(paths=[p for p, _, _ in new], db=settings.db_parameter)
         reasons: dict[str, list[str]] = {}
         for f in report.ingest.failures:
             reasons.setdefault(f["path"], []).append(f"line {f['line']}: {f['reason']}" if f.get("line") else f["reason"])

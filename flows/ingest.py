@@ -19,7 +19,7 @@ from claims.sources import Article, Skipped, SourceError, iter_inputs, read_arti
 from flows.runs import this_run
 from flows.settings import Settings
 from warehouse import load
-from warehouse.db import connection, transaction
+from warehouse.db import connection, writing
 
 if TYPE_CHECKING:  # spaCy, pandas and pyarrow take seconds to import: only where there is work
     from claims.extract import Extraction
@@ -277,11 +277,14 @@ def store_articles(db: Path, run_id: str, extractions: list[Extraction], failure
     from claims.records import articles_table, claims_table
 
     at = datetime.now(timezone.utc).replace(tzinfo=None)
-    with connection(db) as con, transaction(con):
+
+    def store(con) -> tuple[int, int]:
         articles = load.upsert_articles(con, articles_table([e.article for e in extractions], run_id=run_id, at=at))
         claims = load.upsert_claims(con, claims_table([c for e in extractions for c in e.claims], run_id=run_id, at=at))
         load.record_failures(con, run_id, failures)
-    return articles.new, claims.new
+        return articles.new, claims.new
+
+    return writing(db, store, "storing the articles")
 
 
 @flow(name="ingest", log_prints=False)

@@ -22,7 +22,7 @@ from flows.push import open_project
 from flows.resolve import ResolveReport, resolve_flow, up_to_date
 from flows.runs import this_run
 from warehouse import annotations as annotation_store
-from warehouse.db import connection, transaction
+from warehouse.db import connection, retry_conflicts, transaction
 
 # Tasks updated this long before the last landed update are pulled again: two writes committed
 # out of order in Label Studio cannot slip past the watermark. Unchanged rows are skipped.
@@ -129,7 +129,9 @@ def land_annotations(
     mark deleted ones and move the watermarks; one transaction. Tasks in ``force`` are landed
     even when their updated_at is the one landed last (the warehouse misses annotations of theirs)."""
     with _gc_paused():
-        return _land(ls_url, db, project_id, tasks, users, began, run_id, kind, force)
+        # Read and written again from the start when another writer of a DuckLake catalog wins a conflict.
+        return retry_conflicts(lambda: _land(ls_url, db, project_id, tasks, users, began, run_id, kind, force),
+                               "landing the annotations")
 
 
 def _land(
@@ -373,7 +375,7 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         if report.pairs is not None:
             _check_quarantine_share(report.pairs, settings, "pair")
     if resolve and not up_to_date(settings):  # nothing changed since the last resolve: nothing to redo
-        report.verdicts = resolve_flow(db=run.db)
+        report.verdicts = resolve_flow(db=run.settings.db_parameter)
     return report
 
 

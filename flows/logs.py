@@ -20,13 +20,36 @@ ERRORS = "claimflow.errors"  # the CLI's own tracebacks: to the log file only
 _state: dict = {"verbose": False, "path": None}
 
 
+class _MaskedFormatter(logging.Formatter):
+    """Lines, tracebacks included, with every password masked (a DuckLake catalog's connection
+    string carries one, and DuckDB's errors repeat it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from warehouse.masking import mask
+
+        return mask(super().format(record))
+
+
+class MaskPasswords(logging.Filter):
+    """Masks passwords in a record's message before any console handler formats it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from warehouse.masking import mask
+
+        message = record.getMessage()
+        masked = mask(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
 class _LogFile(logging.handlers.RotatingFileHandler):
     """The command log, readable by the owner only (5 MB, three old files kept)."""
 
     def __init__(self, path: Path):
         super().__init__(path, maxBytes=5_000_000, backupCount=3, encoding="utf-8", delay=True)
         self.setLevel(logging.INFO)
-        self.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(_MaskedFormatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
 
     def _open(self):
         """Created on the first record (a command that logs nothing leaves no file), 0600."""
@@ -99,6 +122,8 @@ def capture(path: Path | None = None, *, verbose: bool | None = None) -> Path | 
         quiet = [f for f in handler.filters if isinstance(f, QuietConsole)]
         if isinstance(handler, _LogFile):
             continue
+        if not any(isinstance(f, MaskPasswords) for f in handler.filters):
+            handler.addFilter(MaskPasswords())
         if _state["verbose"]:
             for f in quiet:
                 handler.removeFilter(f)

@@ -28,7 +28,7 @@ from prefect.runtime import flow_run
 from flows.settings import Settings, get_settings
 from flows.writer import one_writer
 from warehouse import load
-from warehouse.db import connection
+from warehouse.db import writing
 from warehouse.errors import WarehouseError
 
 
@@ -38,22 +38,21 @@ def recorded_run(db: str | Path, run_id: str, flow: str, parameters: dict, repor
     ``report.counts()``, or "failed" with the error, which is raised on. The whole block holds
     the warehouse's writer slot (flows/writer.py)."""
     with one_writer(get_settings(db=db)):
-        with connection(db) as con:
-            load.start_run(con, run_id, flow, parameters)
+        writing(db, lambda con: load.start_run(con, run_id, flow, parameters), "recording the run's start")
         try:
             yield
         except BaseException as err:
             try:
-                with connection(db) as con:
-                    load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}")
+                writing(db, lambda con: load.finish_run(con, run_id, "failed", report.counts(), f"{type(err).__name__}: {err}"),
+                        "recording the run's failure")
             except WarehouseError as unrecorded:  # the file locked by another process, say
                 logging.getLogger("claimflow").warning(
                     "run %s could not be recorded as failed (%s); the next run records it once this process has ended",
                     run_id, unrecorded,
                 )
             raise
-        with connection(db) as con:
-            load.finish_run(con, run_id, getattr(report, "status", "completed"), report.counts())
+        writing(db, lambda con: load.finish_run(con, run_id, getattr(report, "status", "completed"), report.counts()),
+                "recording the run's end")
 
 
 @dataclass

@@ -131,7 +131,7 @@ def webhooks(settings: Settings) -> Iterator[object | None]:
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else secrets.token_urlsafe(32)
     target = resolve_target(settings)
     project = open_project.fn(target, settings.ls_project, settings.overlap)
-    lands = Coalescer(lambda: land_flow(db=str(settings.db)), debounce=settings.webhook_debounce)
+    lands = Coalescer(lambda: land_flow(db=settings.db_parameter), debounce=settings.webhook_debounce)
     receiver = Receiver(port=settings.webhook_port, secret=secret, on_change=lambda action: lands.poke()).start()
     try:
         with target.client() as client:

@@ -22,7 +22,17 @@ SAMPLE_ARTICLES = PROJECT_ROOT / "examples" / "articles"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMFLOW_", env_file=".env", extra="ignore")
 
-    db: Path = Field(Path("data/claimflow.duckdb"), description="The DuckDB file of the warehouse.")
+    db: Path | str = Field(
+        Path("data/claimflow.duckdb"), repr=False,
+        description="The warehouse: a DuckDB file, or a DuckLake catalog on PostgreSQL "
+        "('ducklake:postgres:dbname=D host=H port=P user=U password=W').",
+    )
+    ducklake_data_path: Path | None = Field(
+        None, description="Folder of the Parquet data files of a DuckLake warehouse (needed when its catalog is created).",
+    )
+    ducklake_conflict_retries: int = Field(
+        6, ge=1, description="Tries of a DuckLake write that conflicts with another writer's before it fails.",
+    )
     spacy_model: str = Field(
         DEFAULT_MODEL, description="spaCy pipeline (package or path); 'blank:en' for a sentencizer only."
     )
@@ -154,6 +164,37 @@ class Settings(BaseSettings):
         "with a warning (the extractor may have missed the article).",
     )
 
+    @field_validator("db", mode="before")
+    @classmethod
+    def _file_or_catalog(cls, value):
+        """A ``ducklake:`` string stays a string; anything else is a file path."""
+        text = str(value)
+        return text if text.startswith("ducklake:") else Path(text)
+
+    @property
+    def db_is_lake(self) -> bool:
+        """Whether the warehouse is a DuckLake catalog (several writers, no file)."""
+        return isinstance(self.db, str)
+
+    @property
+    def db_name(self) -> str:
+        """The warehouse as messages name it (a DuckLake catalog's password masked)."""
+        from warehouse.masking import mask
+
+        return mask(str(self.db))
+
+    @property
+    def db_parameter(self) -> str | None:
+        """``db`` as a flow's parameter: Prefect records flow parameters (and shows them), so a
+        DuckLake catalog, whose string holds a password, is passed as None and read from
+        CLAIMFLOW_DB in the environment instead."""
+        return None if self.db_is_lake else str(self.db)
+
+    @property
+    def data_dir(self) -> Path:
+        """The folder of the warehouse file (for a DuckLake warehouse, data/): the command log's default place."""
+        return Path("data") if self.db_is_lake else Path(self.db).parent
+
     @property
     def language_set(self) -> frozenset[str]:
         return frozenset(code.strip().lower() for code in self.languages.split(",") if code.strip())
@@ -228,7 +269,7 @@ class Settings(BaseSettings):
 
     @property
     def log_path(self) -> Path:
-        return self.log_file or Path(self.db).parent / "claimflow.log"
+        return self.log_file or self.data_dir / "claimflow.log"
 
     @model_validator(mode="after")
     def _external_label_studio_complete(self) -> "Settings":
@@ -258,4 +299,6 @@ def get_settings(**overrides) -> Settings:
 
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     db.set_lock_wait(settings.db_lock_wait)
+    db.set_data_path(settings.ducklake_data_path)
+    db.lake.set_conflict_retries(settings.ducklake_conflict_retries)
     return settings

@@ -8,6 +8,9 @@ rather than letting it write unguarded. The slot is leased and renewed while the
 flow killed with it frees it after ``CLAIMFLOW_WRITER_LEASE_SECONDS``. Subflows (the land's
 resolve, the main job's steps) run inside their parent's slot. A process that does not go through
 Prefect still gets DuckDB's own "open for writing in another process" error.
+
+A DuckLake warehouse takes several writers at once (its conflicting commits are retried,
+warehouse/lake.py): no slot is taken for it.
 """
 
 from __future__ import annotations
@@ -45,7 +48,11 @@ def ensure_limit(name: str) -> None:
 
 @contextmanager
 def one_writer(settings: Settings) -> Iterator[None]:
-    """Hold the writer slot of ``settings.db`` for the block (at once if this flow's parent holds it)."""
+    """Hold the writer slot of ``settings.db`` for the block (at once if this flow's parent holds
+    it, or the warehouse is a DuckLake catalog)."""
+    if settings.db_is_lake:
+        yield
+        return
     name = limit_name(settings.db)
     held = _held.get()
     if name in held:
@@ -59,7 +66,7 @@ def one_writer(settings: Settings) -> Iterator[None]:
             ))
         except TimeoutError as exc:
             raise WriterBusy(
-                f"another flow has been writing {settings.db} for more than CLAIMFLOW_WRITER_TIMEOUT="
+                f"another flow has been writing {settings.db_name} for more than CLAIMFLOW_WRITER_TIMEOUT="
                 f"{settings.writer_timeout:.0f} s (Prefect global concurrency limit {name}); try again when it is done"
             ) from exc
         token = _held.set(held | {name})

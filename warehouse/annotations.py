@@ -14,7 +14,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from warehouse.db import registered, sql, transaction
+from warehouse.db import registered, run, sql, transaction
 RAW_SCHEMA = pa.schema(
     [("pulled_at", pa.timestamp("us")), ("run_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()),
      ("task_id", pa.int32()), ("annotation_id", pa.int32()), ("updated_at", pa.timestamp("us")), ("payload", pa.string())]
@@ -75,7 +75,7 @@ def _run(
     con: duckdb.DuckDBPyConnection, statement: str, params: dict | None = None, *, tables: Tables = CLAIMS, **relations: pa.Table
 ) -> list:
     with registered(con, **relations):
-        return con.execute(tables.sql(statement), params or {}).fetchall()
+        return run(con, tables.sql(statement), params)
 
 
 def claims_to_push(
@@ -286,11 +286,7 @@ def land_labels(
                    present=present_table)
     _run(con, "update_task_watermarks", {"ls_url": ls_url, "project_id": project_id}, tables=tables, changed=changed_table)
     if seen_until is not None:
-        con.execute(
-            "INSERT INTO land_watermarks VALUES (?, ?, ?, ?) ON CONFLICT (ls_url, project_id) DO UPDATE"
-            " SET updated_at = greatest(land_watermarks.updated_at, excluded.updated_at), landed_at = excluded.landed_at",
-            [ls_url, project_id, seen_until, at],
-        )
+        _run(con, "set_land_watermark", {"ls_url": ls_url, "project_id": project_id, "updated_at": seen_until, "landed_at": at})
     return {
         "labels_new": len(upserted) - existing, "labels_updated": existing, "labels_deleted": len(deleted),
         "quarantined": len(quarantine_rows), "quarantined_new": len(quarantined), "quarantine_resolved": len(resolved),

@@ -12,6 +12,10 @@ open is waited for (:func:`set_lock_wait`, a few seconds by default) before
 The warehouse holds annotators' e-mails and rationales: a folder it creates is 0700, a database
 file it creates 0600, and its write-ahead log (``.wal``, which DuckDB creates anew after each
 checkpoint) is created 0600 while claimflow writes.
+The warehouse may instead be a DuckLake catalog on PostgreSQL (``path`` a ``ducklake:postgres:...``
+string; warehouse/lake.py): the same functions attach it and make it the default database, so
+every query runs unchanged; several processes may write it at once, none waits on a lock, and a
+write DuckLake refuses for a conflict with another is tried again (:func:`retry_conflicts`).
 """
 
 from __future__ import annotations
@@ -31,7 +35,11 @@ from typing import TypeVar
 
 import duckdb
 
-from warehouse.errors import DatabaseCorrupt, DatabaseLocked, DatabaseUnreadable, MigrationError, QueryRefused
+from warehouse import lake
+from warehouse.errors import DatabaseCorrupt, DatabaseLocked, DatabaseUnreadable, MigrationError, QueryRefused, SchemaTooNew
+from warehouse.lake import is_lake, mask, retry_conflicts
+
+__all__ = ["is_lake", "mask", "retry_conflicts"]  # re-exported: the flows need no second import
 
 _MIGRATION = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
@@ -95,6 +103,26 @@ def sql(name: str, **names: str) -> str:
     return text
 
 
+def run(con: duckdb.DuckDBPyConnection, text: str, params: dict | list | None = None) -> list[tuple]:
+    """Run the statements of ``text`` (a file of ``sql/``) in order; return the rows of the first.
+
+    Named parameters go to each statement that uses them. A write that reports what it writes
+    starts with a SELECT of those rows, since DuckLake has no ``RETURNING``: run in the caller's
+    transaction, it reads the snapshot the write then changes.
+    """
+    statements = con.extract_statements(text)
+    rows: list[tuple] | None = None
+    for statement in statements:
+        if isinstance(params, dict):
+            bound = {k: v for k, v in params.items() if k in statement.named_parameters}
+            result = con.execute(statement, bound or None)
+        else:
+            result = con.execute(statement, params)
+        if rows is None:
+            rows = result.fetchall() if result.description else []
+    return rows or []
+
+
 def marts() -> list[tuple[str, str]]:
     """The analysts' views as (name, CREATE VIEW statement), in the order they are created (the
     number of their file: a view comes after the views it reads)."""
@@ -116,28 +144,49 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
+def on_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default database is a DuckLake catalog."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return bool(row) and row[0] == "ducklake"
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply the migrations not yet recorded, each in its own transaction; recreate the views.
+    On DuckLake the same files are applied through :func:`warehouse.lake.portable_ddl`. A
+    warehouse whose schema is newer than these migrations is refused (:class:`SchemaTooNew`)
+    and left as it is.
 
     Returns the names of the migrations applied now.
     """
-    con.execute(
+    ddl = lake.portable_ddl if on_lake(con) else (lambda text: text)
+    con.execute(ddl(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT now())"
-    )
+    ))
     done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    known = migrations()
+    if done and max(done) > known[-1][0]:
+        raise SchemaTooNew(
+            f"its schema is version {max(done)}, newer than this claimflow knows ({known[-1][0]}): "
+            "it was left as it is; use the claimflow that wrote it, or a newer one"
+        )
     applied = []
-    for version, name, text in migrations():
+    for version, name, text in known:
         if version in done:
             continue
         con.execute("BEGIN")
+        if con.execute("SELECT 1 FROM schema_migrations WHERE version = ?", [version]).fetchone():
+            con.execute("COMMIT")  # another process applied it since (a DuckLake catalog has several writers)
+            continue
         try:
-            con.execute(text)
+            con.execute(ddl(text))
             con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
             con.execute("COMMIT")
         except duckdb.Error as err:
+            if lake.is_conflict(err):  # another process migrated the catalog at the same moment: its COMMIT ended the transaction
+                raise
             con.execute("ROLLBACK")
-            raise MigrationError(f"migration {version:04d}_{name}.sql failed: {err}") from err
+            raise MigrationError(f"migration {version:04d}_{name}.sql failed: {mask(str(err))}") from err
         applied.append(f"{version:04d}_{name}")
     _refresh_views(con, force=bool(applied))
     return applied
@@ -194,7 +243,11 @@ def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool =
 
     A read-only connection is not migrated. A file another process holds open for writing is
     waited for; a file that is not a DuckDB database of this version is a named error too.
+    A DuckLake catalog (``ducklake:...``) is attached instead; its schema brought up to date
+    even when another process does the same at the same moment.
     """
+    if is_lake(path):
+        return _connect_lake(str(path), read_only=read_only, migrate_schema=migrate_schema)
     path = Path(path)
     if read_only:
         return _open(path, read_only)
@@ -207,10 +260,62 @@ def connect(path: str | Path, *, read_only: bool = False, migrate_schema: bool =
                 os.chmod(path, 0o600)  # DuckDB created it with the umask's mode; nothing is written yet
             if migrate_schema:
                 migrate(con)
+        except SchemaTooNew as err:
+            con.close()
+            raise SchemaTooNew(f"{path}: {err}") from None
         except BaseException:
             con.close()
             raise
     return con
+
+
+_migrated: set[tuple[int, str]] = set()
+
+
+def _connect_lake(db: str, *, read_only: bool, migrate_schema: bool, dedicated: bool = False) -> duckdb.DuckDBPyConnection:
+    """A cursor on the process's shared attachment of the catalog (:func:`warehouse.lake.shared`),
+    or with ``dedicated`` an attachment of its own; the schema is brought up to date by the
+    first writable connection of the process. A data folder it creates is 0700 (the data files,
+    written inside :func:`connection`, are 0600 like the DuckDB file)."""
+    if not read_only and (folder := lake.data_path()) is not None and not folder.exists():
+        _make_private_folder(folder)
+
+    def attempt() -> duckdb.DuckDBPyConnection:
+        con = lake.attach(db, read_only=True) if dedicated else lake.shared(db)[0]
+        try:
+            if migrate_schema and not read_only and (os.getpid(), db) not in _migrated:
+                migrate(con)
+                _migrated.add((os.getpid(), db))
+        except duckdb.Error as err:
+            con.close()
+            if lake.is_conflict(err) and not dedicated:
+                lake.forget_shared()  # its catalog cache may be older than the other writer's commit: attach anew
+            raise
+        except SchemaTooNew as err:
+            con.close()
+            raise SchemaTooNew(f"the DuckLake catalog of CLAIMFLOW_DB ({mask(db)}): {err}") from None
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    return retry_conflicts(attempt, "bringing the warehouse's schema up to date")
+
+
+def set_data_path(folder: str | Path | None) -> None:
+    """The folder of a new DuckLake catalog's data files (CLAIMFLOW_DUCKLAKE_DATA_PATH)."""
+    lake.set_data_path(folder)
+
+
+def writing(path: str | Path, work: Callable[[duckdb.DuckDBPyConnection], T], what: str = "this write") -> T:
+    """``work(con)`` in one transaction of its own connection, committed; run again from the
+    start when a DuckLake catalog refuses the commit for a conflict with another writer (a
+    DuckDB file has one writer and never does)."""
+    def once() -> T:
+        with connection(path) as con, transaction(con):
+            return work(con)
+
+    return retry_conflicts(once, what)
 
 
 def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
@@ -337,11 +442,20 @@ def query_connection(path: str | Path, *, writable_dir: str | Path | None = None
     long query never keeps a writer waiting), contained to it: no other file, no network, no
     extension installed or loaded, and settings locked so that a query cannot lift that. With
     ``writable_dir``, files inside that folder (only) can be written and read, for ``COPY ... TO
-    'DIR/file.parquet'``."""
-    con = _open(snapshot(path), read_only=True)
+    'DIR/file.parquet'``. A DuckLake catalog is read directly (attached read-only: its readers
+    never hold up a writer); its data files are readable, nothing else."""
+    if is_lake(path):
+        con = _connect_lake(str(path), read_only=True, migrate_schema=False, dedicated=True)
+        allowed = [row[0] for row in con.execute(
+            "SELECT value FROM ducklake_options(?) WHERE option_name = 'data_path'", [lake.CATALOG]).fetchall()]
+    else:
+        con = _open(snapshot(path), read_only=True)
+        allowed = []
     try:
         if writable_dir is not None:
-            con.execute(f"SET allowed_directories = [{_literal(str(Path(writable_dir).resolve()) + '/')}]")
+            allowed.append(str(Path(writable_dir).resolve()) + "/")
+        if allowed:
+            con.execute(f"SET allowed_directories = [{', '.join(_literal(a) for a in allowed)}]")
         for statement in (
             "SET autoinstall_known_extensions = false",
             "SET autoload_known_extensions = false",
@@ -362,18 +476,22 @@ _EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.I
 _PLAN_NAMES = re.compile(r'"(?:name|Function)":\s*"([^"]+)"')
 
 
-def _calls_logging(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> bool:
-    """Whether the statement runs one of DuckDB's logging functions, found in its plan (so that one
-    named inside ``query('...')`` or built from pieces is found too); a statement DuckDB cannot
-    explain is judged by its words."""
+# The attached databases' connection strings: a DuckLake catalog's holds the PostgreSQL password.
+_CONNECTION_FUNCTIONS = frozenset({"duckdb_databases", "database_list"})
+
+
+def _calls_logging(con: duckdb.DuckDBPyConnection, statement: duckdb.Statement, names: frozenset[str] = _LOGGING_FUNCTIONS) -> bool:
+    """Whether the statement runs one of DuckDB's functions ``names`` (by default the logging
+    ones), found in its plan (so that one named inside ``query('...')`` or built from pieces is
+    found too); a statement DuckDB cannot explain is judged by its words."""
     text = statement.query
     if statement.type == duckdb.StatementType.EXPLAIN:
         text = _EXPLAIN.sub("", text, count=1)
     try:
         plan = "".join(str(row[1]) for row in con.execute("EXPLAIN (FORMAT json) " + text).fetchall())
     except duckdb.Error:
-        return any(name in text.lower() for name in _LOGGING_FUNCTIONS)
-    return any(name.lower() in _LOGGING_FUNCTIONS for name in _PLAN_NAMES.findall(plan))
+        return any(name in text.lower() for name in names)
+    return any(name.lower() in names for name in _PLAN_NAMES.findall(plan))
 
 
 def run_query(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyConnection:
@@ -384,6 +502,11 @@ def run_query(con: duckdb.DuckDBPyConnection, query: str) -> duckdb.DuckDBPyConn
     for statement in statements:
         if _calls_logging(con, statement):
             raise QueryRefused("DuckDB's logging (enable_logging, disable_logging, truncate_duckdb_logs) cannot be changed from claimflow sql")
+    if on_lake(con):
+        for statement in statements:
+            if _calls_logging(con, statement, _CONNECTION_FUNCTIONS):
+                raise QueryRefused("the attached databases (duckdb_databases, PRAGMA database_list) are not shown by claimflow "
+                                   "sql on DuckLake: their connection string holds the catalog's password")
     result = con
     for statement in statements:
         result = con.execute(statement)

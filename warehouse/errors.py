@@ -23,3 +23,11 @@ class DatabaseCorrupt(DatabaseUnreadable):
 
 class QueryRefused(WarehouseError):
     """A query of ``claimflow sql`` would reach beyond the warehouse; the message says what it tried."""
+
+
+class WriteConflict(WarehouseError):
+    """Other writers of a DuckLake catalog kept changing the same tables: the write was tried again and again, then given up."""
+
+
+class SchemaTooNew(MigrationError):
+    """The warehouse's schema was written by a newer claimflow; it is left as it is."""

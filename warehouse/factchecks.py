@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from warehouse.annotations import now
-from warehouse.db import registered, sql
+from warehouse.db import registered, run, sql
 from warehouse.matching import _embedding_array, _vectors
 
 CONTENT_FIELDS = (
@@ -61,7 +61,7 @@ def store_fact_checks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict], sour
         row["source"] = source
         table.append(row | {"content_hash": content_hash(row), "imported_at": at, "updated_at": at})
     with registered(con, batch=pa.Table.from_pylist(table, schema=FACT_CHECK_SCHEMA)):
-        written = con.execute(sql("upsert_fact_checks")).fetchall()
+        written = run(con, sql("upsert_fact_checks"))
     new = sum(1 for _, is_new in written if is_new)
     return Stored(new, len(written) - new, len(rows) - len(written))
 
@@ -87,7 +87,7 @@ def store_fact_check_embeddings(con: duckdb.DuckDBPyConnection, encoder: str, id
         "vector": _embedding_array(vectors), "embedded_at": pa.array([at] * len(ids), pa.timestamp("us")),
     })
     with registered(con, batch=batch):
-        return len(con.execute(sql("upsert_fact_check_embeddings")).fetchall())
+        return len(run(con, sql("upsert_fact_check_embeddings")))
 
 
 @dataclass(frozen=True)

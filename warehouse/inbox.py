@@ -65,5 +65,5 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, files: list[dict]) -> in
     at = now()
     batch = pa.Table.from_pylist([f | {"run_id": run_id, "seen_at": at} for f in files], schema=_SCHEMA)
     with registered(con, batch=batch):
-        con.execute("INSERT OR REPLACE INTO inbox_files BY NAME SELECT * FROM batch")
+        con.execute(sql("record_inbox_files"))
     return len(files)

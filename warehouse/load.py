@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import registered, sql, transaction
+from warehouse.db import registered, run, sql, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ def _load(con: duckdb.DuckDBPyConnection, statement: str, batch, key: str, table
         existing = con.execute(
             f"SELECT count(DISTINCT {key}) FROM batch WHERE {key} IN (SELECT {key} FROM {table})"
         ).fetchone()[0]
-        written = {row[0] for row in con.execute(sql(statement)).fetchall()}
+        written = {row[0] for row in run(con, sql(statement))}
     new = len(written) if statement == "upsert_articles" else len(written) - existing
     return LoadCounts(new=max(new, 0), existing=existing)
 
@@ -55,7 +55,7 @@ def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
 def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
     """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
     with transaction(con), registered(con, batch=batch):
-        return len(con.execute(sql("update_scores")).fetchall())
+        return len(run(con, sql("update_scores")))
 
 
 def existing_article_ids(con: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
@@ -90,11 +90,10 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, flow: str, parameters
     """Record that a flow run started (a re-used run id starts over), by this process; runs left
     `running` by processes of this host that have ended are recorded as failed first."""
     fail_abandoned_runs(con)
-    con.execute(
-        "INSERT OR REPLACE INTO runs (run_id, flow, started_at, status, parameters, pid, host)"
-        " VALUES (?, ?, ?, 'running', ?, ?, ?)",
-        [run_id, flow, _now(), json.dumps(parameters, default=str), os.getpid(), socket.gethostname()],
-    )
+    con.execute(sql("start_run"), {
+        "run_id": run_id, "flow": flow, "started_at": _now(), "parameters": json.dumps(parameters, default=str),
+        "pid": os.getpid(), "host": socket.gethostname(),
+    })
 
 
 def fail_abandoned_runs(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 
 from warehouse.annotations import now
-from warehouse.db import registered, sql
+from warehouse.db import registered, run, sql
 
 PAIR_SCHEMA = pa.schema(
     [("pair_id", pa.string()), ("claim_id_a", pa.string()), ("claim_id_b", pa.string()), ("article_id_a", pa.string()),
@@ -65,7 +65,7 @@ def store_claim_embeddings(
         "run_id": pa.array([run_id] * len(claim_ids), pa.string()),
     })
     with registered(con, batch=batch):
-        return len(con.execute(sql("insert_claim_embeddings")).fetchall())
+        return len(run(con, sql("insert_claim_embeddings")))
 
 
 def store_article_embeddings(
@@ -82,7 +82,7 @@ def store_article_embeddings(
         "run_id": pa.array([run_id] * len(article_ids), pa.string()),
     })
     with registered(con, batch=batch):
-        return len(con.execute(sql("insert_article_embeddings")).fetchall())
+        return len(run(con, sql("insert_article_embeddings")))
 
 
 def unmatched_count(con: duckdb.DuckDBPyConnection) -> int:
@@ -137,7 +137,7 @@ def store_pairs(con: duckdb.DuckDBPyConnection, rows: list[dict], *, rescore: bo
         return 0, 0
     with registered(con, batch=pa.Table.from_pylist(rows, schema=PAIR_SCHEMA)):
         existing = con.execute(sql("pairs_present")).fetchone()[0]
-        written = len(con.execute(sql("rescore_pairs" if rescore else "insert_pairs")).fetchall())
+        written = len(run(con, sql("rescore_pairs" if rescore else "insert_pairs")))
     return (written - existing, existing) if rescore else (written, 0)
 
 
@@ -153,7 +153,7 @@ def store_article_pairs(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> int
     if not rows:
         return 0
     with registered(con, batch=pa.Table.from_pylist(rows, schema=ARTICLE_PAIR_SCHEMA)):
-        return len(con.execute(sql("upsert_article_pairs")).fetchall())
+        return len(run(con, sql("upsert_article_pairs")))
 
 
 def mark_matched(
@@ -169,9 +169,9 @@ def mark_matched(
         "matched_at": pa.array([at] * len(ids), pa.timestamp("us")), "run_id": pa.array([run_id] * len(ids), pa.string()),
     })
     with registered(con, batch=batch):
-        return len(con.execute(sql("mark_matched")).fetchall())
+        return len(run(con, sql("mark_matched")))
 
 
 def forget_matches(con: duckdb.DuckDBPyConnection) -> int:
     """Every claim counts as not matched again (``claimflow match --rematch``); pairs stay."""
-    return len(con.execute(sql("forget_matches")).fetchall())
+    return len(run(con, sql("forget_matches")))

@@ -22,7 +22,9 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
-    Optional[Path], typer.Option("--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb].")
+    Optional[str], typer.Option(
+        "--db", help="DuckDB file [env CLAIMFLOW_DB, default data/claimflow.duckdb], or a DuckLake catalog 'ducklake:postgres:...'."
+    )
 ]
 ModelOption = Annotated[
     Optional[str], typer.Option("--model", help="spaCy pipeline [env CLAIMFLOW_SPACY_MODEL].")
@@ -45,8 +47,10 @@ class FlowCommand(TyperCommand):
 
 
 def fail(message: str) -> NoReturn:
-    """Print one error line and exit 1."""
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    """Print one error line (passwords masked) and exit 1."""
+    from warehouse.masking import mask
+
+    err.print(f"[red]error:[/red] {escape(mask(message))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -87,10 +91,20 @@ def load_settings(*, open_warehouse: bool = False, **overrides):
     return settings
 
 
+def flow_db(settings) -> str | None:
+    """The ``db`` parameter of the flows a command runs (:attr:`Settings.db_parameter`); a
+    DuckLake catalog given by ``--db`` is put in this process's CLAIMFLOW_DB for them to read."""
+    import os
+
+    if settings.db_is_lake:
+        os.environ["CLAIMFLOW_DB"] = settings.db
+    return settings.db_parameter
+
+
 def existing_warehouse(db):
     """Settings for a command that reads the warehouse; a clear failure when there is none yet."""
     settings = load_settings(db=db)
-    if not Path(settings.db).exists():
+    if not settings.db_is_lake and not Path(settings.db).exists():
         fail(f"{settings.db} does not exist yet; run `claimflow ingest` or `claimflow run` first")
     return settings
 

@@ -14,6 +14,7 @@ from flows.cli.common import (
     ModelOption,
     existing_warehouse,
     fail,
+    flow_db,
     label_studio,
     load_flow,
     load_settings,
@@ -41,7 +42,7 @@ def ingest(
     Re-ingesting an article adds nothing. Files that cannot be read are reported and recorded in the ingest_failures table; the others are still ingested, and the exit status is 1."""
     settings = load_settings(db=db, spacy_model=model)
     ingest_flow = load_flow("flows.ingest", "ingest_flow", settings)
-    report = ingest_flow(paths=list(paths), db=str(settings.db), spacy_model=settings.spacy_model)
+    report = ingest_flow(paths=list(paths), db=flow_db(settings), spacy_model=settings.spacy_model)
     print_ingest(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -59,7 +60,7 @@ def run(
     settings = load_settings(db=db, spacy_model=model)
     target = label_studio(settings)
     run_flow = load_flow("flows.main", "run_flow", settings)
-    report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=str(settings.db), spacy_model=settings.spacy_model)
+    report = run_flow(paths=[str(p) for p in (paths or [SAMPLE_ARTICLES])], db=flow_db(settings), spacy_model=settings.spacy_model)
     print_ingest(report.ingest)
     print_counts("match", report.match.counts())
     print_counts("push", report.push.counts())
@@ -85,7 +86,7 @@ def _print_warehouse_summary(settings) -> None:
         rows = con.execute(sql("run_articles")).fetchall()
         labels = con.execute(sql("live_label_count")).fetchone()[0]
         pairs, candidates = con.execute(sql("pair_counts"), {"threshold": settings.pair_push_threshold}).fetchone()
-    table = Table(title=f"articles in {settings.db}", title_justify="left")
+    table = Table(title=f"articles in {settings.db_name}", title_justify="left")
     for col in ("title", "claims", "mean score", "pushed", "resolved", "needs review"):
         table.add_column(col)
     for title, n, mean, pushed, resolved, review in rows:
@@ -111,7 +112,7 @@ def match(
     """Pair claims of different articles that speak of the same thing: each claim not matched yet gets its embedding (once) and its nearest claims of other articles, each pair a similarity, a contradiction score and the reasons for both (table claim_pairs). A re-run adds nothing."""
     settings = load_settings(db=db)
     match_flow = load_flow("flows.match", "match_flow", settings)
-    report = match_flow(db=str(settings.db), rematch=rematch)
+    report = match_flow(db=flow_db(settings), rematch=rematch)
     print_counts("match", report.counts() | {"seconds": f"{report.seconds:.1f}"})
     out.print(f"Try: claimflow sql \"{TRY_PAIRS_SQL}\"", highlight=False)
 
@@ -125,7 +126,7 @@ def push(
     settings = load_settings(db=db, push_threshold=threshold)
     target = label_studio(settings)
     push_flow = load_flow("flows.push", "push_flow", settings)
-    report = push_flow(db=str(settings.db), threshold=settings.push_threshold)
+    report = push_flow(db=flow_db(settings), threshold=settings.push_threshold)
     print_counts("push", report.counts() | {"seconds": f"{report.seconds:.1f}"})
     _print_where_to_annotate(target, report)
 
@@ -136,7 +137,7 @@ def land(db: DbOption = None) -> None:
     settings = load_settings(db=db)
     label_studio(settings)
     land_flow = load_flow("flows.land", "land_flow", settings)
-    report = land_flow(db=str(settings.db))
+    report = land_flow(db=flow_db(settings))
     print_land(report)
 
 
@@ -150,7 +151,7 @@ def resolve(
     if mark:
         label_studio(settings)
     resolve_flow = load_flow("flows.resolve", "resolve_flow", settings)
-    report = resolve_flow(db=str(settings.db), mark=mark)
+    report = resolve_flow(db=flow_db(settings), mark=mark)
     print_counts("verdicts", report.counts() | {"seconds": f"{report.seconds:.1f}"})
 
 
@@ -162,7 +163,7 @@ def report(
     """Write an HTML report (verdicts per source, agreement, annotators, claims needing review, quarantine over time, with charts) and the Great Expectations data docs of the warehouse's tables."""
     settings = existing_warehouse(db)
     report_flow = load_flow("flows.report", "report_flow", settings)
-    output = report_flow(out=str(out_dir), db=str(settings.db))
+    output = report_flow(out=str(out_dir), db=flow_db(settings))
     out.print(f"Report: {output.page.resolve()}\nData docs: {output.data_docs.resolve()}", highlight=False)
 
 
@@ -182,7 +183,7 @@ def morning(
             fail(f"--date {day!r}: not a date; give YYYY-MM-DD")
     settings = existing_warehouse(db)
     morning_flow = load_flow("flows.morning", "morning_flow", settings)
-    report = morning_flow(db=str(settings.db), report_dir=str(out_dir) if out_dir else None, day=day)
+    report = morning_flow(db=flow_db(settings), report_dir=str(out_dir) if out_dir else None, day=day)
     print_counts("morning", report.counts())
     out.print(f"Morning list: {Path(report.page).resolve()}", highlight=False)
 
@@ -195,5 +196,5 @@ def rescore(
     """Score every claim in the warehouse again (after `claimflow train`, say). Pushed claims keep their tasks; the next push sends the claims that now reach the threshold."""
     settings = load_settings(db=db, scorer=scorer)
     rescore_flow = load_flow("flows.rescore", "rescore_flow", settings)
-    report = rescore_flow(db=str(settings.db), scorer=settings.scorer)
+    report = rescore_flow(db=flow_db(settings), scorer=settings.scorer)
     print_counts("rescore", report.counts())

@@ -142,7 +142,7 @@ def train_matcher(
     if not (folder / "stances.csv").is_file() or not (folder / "bodies.csv").is_file():
         fail(f"{folder} has no stances.csv and bodies.csv; pass --stance")
     extra = None
-    if with_pairs and Path(settings.db).exists():
+    if with_pairs and (settings.db_is_lake or Path(settings.db).exists()):
         from flows.match import human_pair_examples
 
         extra = human_pair_examples(str(settings.db), settings)

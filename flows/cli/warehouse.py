@@ -19,15 +19,18 @@ from flows.cli.common import DbOption, err, existing_warehouse, fail, load_setti
 def migrate(db: DbOption = None) -> None:
     """Create the warehouse or bring its schema up to date."""
     from warehouse.db import connect, migrate as apply, sql as query
+    from warehouse.errors import SchemaTooNew
 
     settings = load_settings(db=db)
     con = connect(settings.db, migrate_schema=False)
     try:
         applied = apply(con)
         version = con.execute(query("schema_version")).fetchone()[0]
+    except SchemaTooNew as exc:
+        fail(f"{settings.db_name}: {exc}")
     finally:
         con.close()
-    out.print(f"{settings.db}: schema version {version}{' (applied ' + ', '.join(applied) + ')' if applied else ''}")
+    out.print(f"{settings.db_name}: schema version {version}{' (applied ' + ', '.join(applied) + ')' if applied else ''}")
 
 
 @command(runs_flows=False)

@@ -75,3 +75,12 @@ def test_the_baseline_counts_the_sentences_plain_spacy_finds(tmp_path):
     seconds, sentences = bench_ingest.plain_split(str(tmp_path / "pipeline"), texts, 2, 64)
     assert sentences == expected == 15
     assert seconds > 0
+
+
+def test_the_ducklake_bench_lands_every_task_it_builds_into_a_duckdb_file(tmp_path):
+    bench_ducklake = bench_module("bench_ducklake")
+    extracted = bench_ducklake.extractions(2)
+    times = bench_ducklake.store(str(tmp_path / "w.duckdb"), None, extracted, 5, 100, "run")  # asserts every label lands
+    assert times["tasks"] == 5 and times["ingest_store"] > 0 and times["land_store"] > 0
+    tasks = bench_ducklake.annotated_tasks(["c1", "c2"], 7)
+    assert [t["id"] for t in tasks] == [7, 8] and [t["data"]["claim_id"] for t in tasks] == ["c1", "c2"]

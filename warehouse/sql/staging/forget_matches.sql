@@ -1,2 +1,5 @@
--- Every claim counts as not matched again (a rematch, in its own transaction with what it stores); pairs stay.
-DELETE FROM matched_claims RETURNING claim_id
+-- Every claim counts as not matched again (a rematch, in its own transaction with what it
+-- stores); pairs stay. Returns the claims forgotten, read before the delete.
+SELECT claim_id FROM matched_claims;
+
+DELETE FROM matched_claims;

@@ -1,16 +1,20 @@
 -- Store the pairs of `batch` with their new scores (a rematch by a new matcher): new pairs are
 -- added, pairs found again get the new scores, reasons and version. Returns the ids written.
-INSERT INTO claim_pairs BY NAME
-SELECT * FROM batch
-ON CONFLICT (pair_id) DO UPDATE SET
-    similarity = excluded.similarity,
-    contradiction = excluded.contradiction,
-    relation = excluded.relation,
-    cosine = excluded.cosine,
-    reasons = excluded.reasons,
-    features = excluded.features,
-    matcher = excluded.matcher,
-    encoder = excluded.encoder,
-    matched_at = excluded.matched_at,
-    run_id = excluded.run_id
-RETURNING pair_id;
+SELECT DISTINCT pair_id FROM batch;
+
+MERGE INTO claim_pairs USING (
+    SELECT * FROM batch QUALIFY row_number() OVER (PARTITION BY pair_id) = 1
+) AS new
+ON claim_pairs.pair_id = new.pair_id
+WHEN MATCHED THEN UPDATE SET
+    similarity = new.similarity,
+    contradiction = new.contradiction,
+    relation = new.relation,
+    cosine = new.cosine,
+    reasons = new.reasons,
+    features = new.features,
+    matcher = new.matcher,
+    encoder = new.encoder,
+    matched_at = new.matched_at,
+    run_id = new.run_id
+WHEN NOT MATCHED THEN INSERT BY NAME;

@@ -1,26 +1,33 @@
 -- Store the fact-checks of `batch`: a new one is added, one whose content changed (an updated
--- review) is updated in place, an unchanged one is left alone. Returns (id, whether it was new).
-INSERT INTO fact_checks BY NAME
-SELECT * FROM batch
-ON CONFLICT (fact_check_id) DO UPDATE SET
-    claim_reviewed = excluded.claim_reviewed,
-    rating = excluded.rating,
-    verdict = excluded.verdict,
-    publisher = excluded.publisher,
-    publisher_url = excluded.publisher_url,
-    url = excluded.url,
-    reviewed_at = excluded.reviewed_at,
-    claim_date = excluded.claim_date,
-    appearance_url = excluded.appearance_url,
-    claim_author = excluded.claim_author,
-    language = excluded.language,
-    title = excluded.title,
-    rationale = excluded.rationale,
-    evidence_urls = excluded.evidence_urls,
-    claim_id = excluded.claim_id,
-    source = excluded.source,
-    origin = excluded.origin,
-    content_hash = excluded.content_hash,
-    updated_at = excluded.updated_at
-WHERE fact_checks.content_hash <> excluded.content_hash
-RETURNING fact_check_id, imported_at = updated_at AS is_new;
+-- review) is updated in place, an unchanged one is left alone. Returns (id, whether it was new)
+-- of those written, read before the write (DuckLake has no RETURNING).
+SELECT new.fact_check_id, fact_checks.fact_check_id IS NULL AS is_new
+FROM (SELECT * FROM batch QUALIFY row_number() OVER (PARTITION BY fact_check_id) = 1) AS new
+LEFT JOIN fact_checks ON fact_checks.fact_check_id = new.fact_check_id
+WHERE fact_checks.fact_check_id IS NULL OR fact_checks.content_hash <> new.content_hash;
+
+MERGE INTO fact_checks USING (
+    SELECT * FROM batch QUALIFY row_number() OVER (PARTITION BY fact_check_id) = 1
+) AS new
+ON fact_checks.fact_check_id = new.fact_check_id
+WHEN MATCHED AND fact_checks.content_hash <> new.content_hash THEN UPDATE SET
+    claim_reviewed = new.claim_reviewed,
+    rating = new.rating,
+    verdict = new.verdict,
+    publisher = new.publisher,
+    publisher_url = new.publisher_url,
+    url = new.url,
+    reviewed_at = new.reviewed_at,
+    claim_date = new.claim_date,
+    appearance_url = new.appearance_url,
+    claim_author = new.claim_author,
+    language = new.language,
+    title = new.title,
+    rationale = new.rationale,
+    evidence_urls = new.evidence_urls,
+    claim_id = new.claim_id,
+    source = new.source,
+    origin = new.origin,
+    content_hash = new.content_hash,
+    updated_at = new.updated_at
+WHEN NOT MATCHED THEN INSERT BY NAME;
