@@ -62,6 +62,41 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# --- PostgreSQL: one private cluster per session, an empty database per test -------------------
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL cluster from the machine's binaries, started by claimflow's own
+    LocalPostgres on a free loopback port (its superuser's password generated, in its pgpass
+    file), stopped and removed at the end of the session. Its folder is made with tempfile, not
+    tmp_path: when the tests run as root the server runs as the postgres account, which cannot
+    pass through pytest's private temporary folders."""
+    from flows.postgres_local import LocalPostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="claimflow-postgres-"))
+    server = LocalPostgres(data_dir=folder, port=free_port())
+    server.start(timeout=120)
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres, request):
+    """An empty database of the session's PostgreSQL, new for this test and dropped after it: its
+    DatabaseLogin (host, port, user, password, name; ``conninfo()`` gives the libpq string, without
+    the password unless asked). PGPASSFILE names the cluster's password file meanwhile."""
+    import re
+    import uuid
+
+    name = f"t_{re.sub(r'[^a-z0-9]+', '_', request.node.name.lower())[:40]}_{uuid.uuid4().hex[:8]}"
+    postgres.create_databases(name)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PGPASSFILE", str(postgres.write_pgpass()))
+        yield postgres.login(name)
+    postgres.drop_database(name)
+
+
 # --- the session's servers: one Prefect server, one Label Studio --------------------------------
 
 @pytest.fixture(scope="session", autouse=True)
