@@ -149,8 +149,6 @@ class LocalPostgres(LocalServerBase):
         through it to the cluster folder, and can neither list it nor read the password files)."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.data_dir, 0o711 if self.as_root else 0o700)
-        if self.as_root:
-            self._check_reachable()
 
     def _check_reachable(self) -> None:
         """Whether the server's account can reach the data folder (every folder above it searchable)."""
@@ -223,6 +221,8 @@ class LocalPostgres(LocalServerBase):
         if announce is not None:
             announce(self.message(self.starting if self.database.exists() else self.first_starting))
         self.prepare_data_dir()
+        if self.as_root:
+            self._check_reachable()
         self.write_pgpass()
         if not self.database.exists():
             self._initdb()

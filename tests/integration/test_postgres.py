@@ -171,3 +171,14 @@ def test_prefect_server_on_postgres_records_flow_runs_there(postgres, tmp_path):
     assert ["on-postgres", "COMPLETED"] in runs
     assert not (server.data_dir / "prefect.db").exists()
     assert postgres.password() not in server.log_file.read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to the postgres account")
+def test_postgres_start_as_root_names_the_setting_when_the_postgres_account_cannot_reach_the_folder(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "PG"))}
+    env.update(CLAIMFLOW_POSTGRES_DATA_DIR=str(tmp_path / "postgres"), CLAIMFLOW_POSTGRES_PORT=str(free_port()),
+               CLAIMFLOW_LOG_FILE=str(tmp_path / "claimflow.log"))  # pytest's folders are root's alone (0700)
+    started = claimflow("postgres", "start", env=env)
+    assert started.returncode == 1 and started.stderr.count("\n") == 1
+    assert "the postgres account" in started.stderr and "set CLAIMFLOW_POSTGRES_DATA_DIR" in started.stderr
+    assert not (tmp_path / "postgres" / "cluster").exists()
