@@ -218,11 +218,11 @@ class LocalPostgres(LocalServerBase):
             raise ServerStartError(self.message(self.not_installed))
         if not self.port_free():
             raise ServerStartError(self.message(self.port_taken))
+        if self.as_root:
+            self._check_reachable()
         if announce is not None:
             announce(self.message(self.starting if self.database.exists() else self.first_starting))
         self.prepare_data_dir()
-        if self.as_root:
-            self._check_reachable()
         self.write_pgpass()
         if not self.database.exists():
             self._initdb()

@@ -179,6 +179,6 @@ def test_postgres_start_as_root_names_the_setting_when_the_postgres_account_cann
     env.update(CLAIMFLOW_POSTGRES_DATA_DIR=str(tmp_path / "postgres"), CLAIMFLOW_POSTGRES_PORT=str(free_port()),
                CLAIMFLOW_LOG_FILE=str(tmp_path / "claimflow.log"))  # pytest's folders are root's alone (0700)
     started = claimflow("postgres", "start", env=env)
-    assert started.returncode == 1 and started.stderr.count("\n") == 1
+    assert started.returncode == 1 and started.stderr.count("\n") == 1, started.stderr  # one line
     assert "the postgres account" in started.stderr and "set CLAIMFLOW_POSTGRES_DATA_DIR" in started.stderr
     assert not (tmp_path / "postgres" / "cluster").exists()
