@@ -182,3 +182,45 @@ def test_postgres_start_as_root_names_the_setting_when_the_postgres_account_cann
     assert started.returncode == 1 and started.stderr.count("\n") == 1, started.stderr  # one line
     assert "the postgres account" in started.stderr and "set CLAIMFLOW_POSTGRES_DATA_DIR" in started.stderr
     assert not (tmp_path / "postgres" / "cluster").exists()
+
+
+NORMAL_USER_RUN = """
+import json, os, stat, sys
+from pathlib import Path
+from flows.postgres_local import LocalPostgres
+
+server = LocalPostgres(data_dir=Path(sys.argv[1]), port=int(sys.argv[2]))
+status, started = server.start()
+try:
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (server.data_dir, server.cluster, server.password_file)}
+    print(json.dumps({"started": started, "running": status.running, "modes": modes, "uid": os.geteuid(),
+                      "databases": sorted(server.databases())}))
+finally:
+    server.stop()
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not Path("/usr/bin/python3").exists(), reason="needs root to act as another account")
+def test_run_by_a_normal_user_the_cluster_is_that_users_with_a_private_folder(tmp_path):
+    """The path a non-root user takes (initdb and pg_ctl run directly), played by the postgres
+    account with the system's Python (the venv's interpreter lives under root's home): the module
+    needs only the standard library."""
+    import json
+    import pwd
+
+    account = pwd.getpwnam("postgres")
+    folder = Path(tempfile.mkdtemp(prefix="claimflow-pg-user-"))
+    os.chown(folder, account.pw_uid, account.pw_gid)
+    try:
+        ran = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "/usr/bin/python3", "-c", NORMAL_USER_RUN, str(folder / "pg"), str(free_port())],
+            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(folder)}, cwd=folder,
+            capture_output=True, text=True, timeout=300,
+        )
+        assert ran.returncode == 0, ran.stderr
+        seen = json.loads(ran.stdout.splitlines()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert seen["started"] and seen["running"] and seen["uid"] == account.pw_uid
+    assert seen["modes"] == {"pg": 0o700, "cluster": 0o700, "password": 0o600}
+    assert {"labelstudio", "prefect", "lake"} <= set(seen["databases"])
