@@ -93,10 +93,6 @@ def prefect_status() -> None:
     _print_status(local_prefect(load_settings()).status())
 
 
-def _database_note(settings) -> str:
-    return "on the local PostgreSQL" if settings.servers_database == "postgres" else "on SQLite"
-
-
 @command("start", on=postgres, runs_flows=False)
 def postgres_start() -> None:
     """Start the local PostgreSQL on 127.0.0.1 (or reuse the running one): the first start creates the cluster in CLAIMFLOW_POSTGRES_DATA_DIR with a generated password (kept in a file readable by you only, never printed) and the databases of Label Studio, Prefect and a DuckLake catalog."""
