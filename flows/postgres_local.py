@@ -9,7 +9,7 @@ The cluster lives in the data folder (``CLAIMFLOW_POSTGRES_DATA_DIR``, default d
         pgpass               the same as a libpq password file (0600), for PGPASSFILE
         server.log           the server's log
 
-It listens on 127.0.0.1 only (and on a Unix socket inside cluster/), with scram-sha-256
+It listens on 127.0.0.1 only (TCP; no Unix socket), with scram-sha-256
 passwords for every connection, and holds one database each for Label Studio, Prefect and the
 DuckLake catalog (:data:`DATABASES`), created at the first start. The password is never printed
 or logged: the servers get it in their environment, libpq programs (psql, DuckDB's postgres
@@ -229,7 +229,9 @@ class LocalPostgres(LocalServerBase):
         self._prepare_log()
         started = self._run_as_server(
             [str(self.bin_dir / "pg_ctl"), "-D", str(self.cluster), "-l", str(self.log_file), "-w", "-t", str(int(timeout)),
-             "-o", f"-p {self.port} -k {self.cluster} -c listen_addresses={self.host}", "start"],
+             # TCP on the loopback address only; no Unix socket (-k ''), which would also bind the
+             # length of the data folder's path to the socket path's limit of about 100 bytes
+             "-o", f"-p {self.port} -k '' -c listen_addresses={self.host}", "start"],
         )
         if started.returncode != 0:
             self.stop()
