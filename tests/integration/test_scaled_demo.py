@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, free_port
+from tests.helpers import showing
 
 # The warehouse on DuckLake needs the DuckLake support of the warehouse package (warehouse/lake.py);
 # until it is there the demo keeps its warehouse in a DuckDB file, and everything else is the same.
@@ -40,7 +41,10 @@ def test_scaled_demo_runs_the_main_job_on_postgres_and_dask_then_stops_what_it_s
         assert "starting a Dask scheduler" in ran.stdout
         assert "Watch the flow runs in Prefect" in ran.stdout
         password = (demo / "postgres" / "password").read_text().strip()
-        assert password not in ran.stdout + ran.stderr
+        leaks = showing(password, output=ran.stdout + ran.stderr, claimflow_log=(demo / "claimflow.log").read_text(),
+                        label_studio_log=(demo / "labelstudio" / "server.log").read_text(),
+                        prefect_log=(demo / "prefect" / "server.log").read_text())
+        assert leaks == []
 
         # the two workers joined the scheduler, and all the demo started is stopped
         scheduler_log = (demo / "dask-scheduler.log").read_text()
