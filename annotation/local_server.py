@@ -1,5 +1,7 @@
 """A server claimflow runs on this machine and leaves running for the next command: the local
-Label Studio (annotation/server.py) and the local Prefect server (flows/prefect_local.py).
+Label Studio (annotation/server.py), the local Prefect server (flows/prefect_local.py) and the
+local PostgreSQL (flows/postgres_local.py), which the other two can keep their data in (their
+``database_server``, started before them).
 
 Each runs in a process group of its own, bound to one loopback port, with its pid file (the pid
 and the port) and log in its data folder. A pid file naming a process that is gone, or that is
