@@ -29,10 +29,12 @@ claimflow() { "$BIN/claimflow" "$@"; }
 mkdir -p "$DEMO"
 chmod 0711 "$DEMO"  # run as root, PostgreSQL runs as the postgres account, which must pass through
 
-stop_dask() {
+stop_dask() {  # the process groups this script started (a pid reused since by another program is left alone)
   local pid
   for pid in $(cat "$DEMO"/dask-*.pid 2>/dev/null); do
-    kill -TERM -- "-$pid" 2>/dev/null || true  # each was started as the leader of its own process group
+    if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "bin/dask "; then
+      kill -TERM -- "-$pid" 2>/dev/null || true  # each was started as the leader of its own process group
+    fi
   done
   rm -f "$DEMO"/dask-*.pid
 }
@@ -68,14 +70,16 @@ start() {  # start SERVER: start it unless it runs already, and remember that th
   fi
 }
 
+stop_dask  # one an earlier run left (CLAIMFLOW_DEMO_KEEP=1)
+if ! "$BIN/python" -c 'import socket, sys; socket.socket().bind(("127.0.0.1", int(sys.argv[1])))' "$DASK_PORT" 2>/dev/null; then
+  echo "scaled-demo: port $DASK_PORT on 127.0.0.1 is taken; set CLAIMFLOW_DEMO_DASK_PORT to a free port" >&2
+  exit 1
+fi
+
 start postgres
 start labelstudio
 start prefect
 
-if [ -n "$(cat "$DEMO"/dask-*.pid 2>/dev/null)" ]; then
-  echo "scaled-demo: a Dask cluster of an earlier run is recorded in $DEMO; stopping it first"
-  stop_dask
-fi
 echo "scaled-demo: starting a Dask scheduler at $CLAIMFLOW_DASK_ADDRESS and two workers (one process, one thread each)"
 setsid "$BIN/dask" scheduler --host 127.0.0.1 --port "$DASK_PORT" --no-dashboard >"$DEMO/dask-scheduler.log" 2>&1 &
 echo $! >"$DEMO/dask-scheduler.pid"
@@ -84,12 +88,7 @@ for n in 1 2; do
     >"$DEMO/dask-worker-$n.log" 2>&1 &
   echo $! >"$DEMO/dask-worker-$n.pid"
 done
-"$BIN/python" - <<EOF
-from distributed import Client
-
-with Client("$CLAIMFLOW_DASK_ADDRESS", timeout=120) as client:
-    client.wait_for_workers(2, timeout=300)
-EOF
+"$BIN/python" scripts/wait_for_dask.py "$CLAIMFLOW_DASK_ADDRESS" 2 "$DEMO/dask-*.log" $(cat "$DEMO"/dask-*.pid)
 
 if [ "${CLAIMFLOW_DEMO_WAREHOUSE:-ducklake}" = duckdb ]; then
   export CLAIMFLOW_DB=$DEMO/claimflow.duckdb

@@ -74,3 +74,19 @@ def test_scaled_demo_runs_the_main_job_on_postgres_and_dask_then_stops_what_it_s
     finally:
         subprocess.run([str(ROOT / "scripts" / "scaled_demo.sh"), "stop"], env=env, capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_scaled_demo_refuses_a_taken_dask_port_before_starting_anything(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAIMFLOW_", "PREFECT_", "LABEL_STUDIO_", "PG"))}
+        env.update(CLAIMFLOW_DEMO_DIR=str(tmp_path / "scaled"), CLAIMFLOW_DEMO_DASK_PORT=str(port))
+        ran = subprocess.run([str(ROOT / "scripts" / "scaled_demo.sh")], env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (f"scaled-demo: port {port} on 127.0.0.1 is taken; "
+                                  "set CLAIMFLOW_DEMO_DASK_PORT to a free port")
+    assert sorted(p.name for p in (tmp_path / "scaled").iterdir()) == []  # no server, no Dask process started
