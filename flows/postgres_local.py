@@ -29,6 +29,7 @@ import fcntl
 import os
 import pwd
 import secrets
+import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -74,10 +75,12 @@ class LocalPostgres(LocalServerBase):
     first_starting = "starting the local PostgreSQL at {server.url} (the first start creates its cluster: a few seconds)"
     never_healthy = "PostgreSQL did not accept connections at {server.url} within {timeout:.0f} s; see {server.log_file}"
 
-    def __init__(self, *, data_dir: Path, port: int, host: str = HOST, user: str = "claimflow", bin_dir: Path | None = None):
+    def __init__(self, *, data_dir: Path, port: int, host: str = HOST, user: str = "claimflow", bin_dir: Path | None = None,
+                 settings: dict[str, str] | None = None):
         super().__init__(data_dir=data_dir, port=port, host=host)
         self.user = user
         self.bin_dir = Path(bin_dir) if bin_dir else default_bin_dir()
+        self.settings = dict(settings or {})  # more server settings (-c NAME=VALUE), e.g. fsync=off for throwaway test clusters
 
     # where things are ----------------------------------------------------------------------------
     @property
@@ -231,7 +234,8 @@ class LocalPostgres(LocalServerBase):
             [str(self.bin_dir / "pg_ctl"), "-D", str(self.cluster), "-l", str(self.log_file), "-w", "-t", str(int(timeout)),
              # TCP on the loopback address only; no Unix socket (-k ''), which would also bind the
              # length of the data folder's path to the socket path's limit of about 100 bytes
-             "-o", f"-p {self.port} -k '' -c listen_addresses={self.host}", "start"],
+             "-o", " ".join([f"-p {self.port} -k '' -c listen_addresses={self.host}",
+                             *(f"-c {shlex.quote(f'{k}={v}')}" for k, v in self.settings.items())]), "start"],
         )
         if started.returncode != 0:
             self.stop()

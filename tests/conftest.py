@@ -74,7 +74,7 @@ def postgres():
     from flows.postgres_local import LocalPostgres
 
     folder = Path(tempfile.mkdtemp(prefix="claimflow-postgres-"))
-    server = LocalPostgres(data_dir=folder, port=free_port())
+    server = LocalPostgres(data_dir=folder, port=free_port(), settings={"fsync": "off"})  # nothing here outlives the session
     server.start(timeout=120)
     yield server
     server.stop()

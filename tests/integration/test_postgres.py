@@ -115,6 +115,7 @@ def test_postgres_database_fixture_gives_an_empty_database_of_its_own(postgres_d
     assert postgres_database.name in postgres.databases()
     tables = postgres.query(postgres_database.name, "select count(*) from information_schema.tables where table_schema = 'public'")
     assert tables == [["0"]]
+    assert postgres.query(postgres_database.name, "show fsync") == [["off"]]  # the session's server settings apply
     leaks = showing(postgres_database.password, repr=repr(postgres_database), conninfo=postgres_database.conninfo())
     assert leaks == []
 
