@@ -134,7 +134,7 @@ def postgres_env() -> None:
     data_path = Path(os.environ.get("CLAIMFLOW_DUCKLAKE_DATA_PATH") or server.data_dir.parent / "lake").resolve()
     for name, value in (("PGPASSFILE", str(pgpass)), ("CLAIMFLOW_DB", server.ducklake()),
                         ("CLAIMFLOW_DUCKLAKE_DATA_PATH", str(data_path))):
-        out.print(f"export {name}={shlex.quote(value)}", highlight=False)
+        out.print(f"export {name}={shlex.quote(value)}", highlight=False, markup=False)  # shell text, as is
 
 
 @command(runs_flows=True)
