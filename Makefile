@@ -3,7 +3,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup setup-train demo test test-unit bench lock clean
+.PHONY: setup setup-train demo scaled-demo test test-unit bench lock clean
 
 setup:
 	@scripts/setup.sh
@@ -15,6 +15,12 @@ setup-train:
 
 demo: setup
 	$(VENV)/bin/claimflow run
+
+# The production shape on this machine: PostgreSQL, Label Studio and Prefect on it, the warehouse on
+# DuckLake, a Dask scheduler and two workers; the main job on the samples, then all of it stopped.
+# Settings and options are in scripts/scaled_demo.sh.
+scaled-demo: setup
+	@scripts/scaled_demo.sh
 
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)

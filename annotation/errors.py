@@ -22,7 +22,7 @@ class LabelStudioRequestError(AnnotationError):
 
 
 class ServerStartError(AnnotationError):
-    """The local Label Studio server could not be started."""
+    """A local server (Label Studio, Prefect, PostgreSQL) could not be started."""
 
 
 class ConfigError(AnnotationError):

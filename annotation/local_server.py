@@ -1,5 +1,7 @@
 """A server claimflow runs on this machine and leaves running for the next command: the local
-Label Studio (annotation/server.py) and the local Prefect server (flows/prefect_local.py).
+Label Studio (annotation/server.py), the local Prefect server (flows/prefect_local.py) and the
+local PostgreSQL (flows/postgres_local.py), which the other two can keep their data in (their
+``database_server``, started before them).
 
 Each runs in a process group of its own, bound to one loopback port, with its pid file (the pid
 and the port) and log in its data folder. A pid file naming a process that is gone, or that is
@@ -26,6 +28,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from annotation.errors import ServerStartError
 
@@ -37,6 +40,34 @@ class ServerStatus:
     pid: int | None  # the server's process, listening on the port of ``url`` (None if it does not run there)
     log_file: Path
     note: str | None = None  # why it does not run there, when something else is on the port or the server elsewhere
+
+
+@dataclass(frozen=True)
+class DatabaseLogin:
+    """Where a server's PostgreSQL database is and how to log in to it."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    name: str
+
+    def __repr__(self) -> str:  # never show the password
+        return f"DatabaseLogin(host={self.host!r}, port={self.port}, user={self.user!r}, password=***, name={self.name!r})"
+
+    def conninfo(self, *, with_password: bool = False) -> str:
+        """The libpq connection string, without the password unless asked (libpq reads it from
+        PGPASSFILE): never print or log it with the password."""
+        info = f"dbname={self.name} host={self.host} port={self.port} user={self.user}"
+        return f"{info} password={self.password}" if with_password else info
+
+
+class DatabaseServer(Protocol):
+    """A local database server the local Label Studio or Prefect server runs on (flows/postgres_local.py)."""
+
+    def start(self, *, timeout: float | None = None, announce: Callable[[str], None] | None = None) -> tuple["ServerStatus", bool]: ...
+
+    def login(self, name: str) -> DatabaseLogin: ...
 
 
 class LocalServerBase:
@@ -53,10 +84,13 @@ class LocalServerBase:
     first_starting = "starting the server at {server.url} (the first start sets up its database)"
     never_healthy = "the server did not answer at {server.url} within {timeout:.0f} s; see {server.log_file}"
 
-    def __init__(self, *, data_dir: Path, port: int, host: str = "127.0.0.1"):
+    def __init__(self, *, data_dir: Path, port: int, host: str = "127.0.0.1", database_server: DatabaseServer | None = None):
         self.data_dir = Path(data_dir).resolve()
         self.port = port
         self.host = host
+        # The database server this one keeps its data in (None: a SQLite file in the data folder),
+        # started before this one is.
+        self.database_server = database_server
 
     # what a subclass says ---------------------------------------------------------------------
     @property
@@ -205,6 +239,8 @@ class LocalServerBase:
             raise ServerStartError(self.message(self.not_installed))
         if not self.port_free():
             raise ServerStartError(self.message(self.port_taken))
+        if self.database_server is not None:
+            self.database_server.start(announce=announce)
         if announce is not None:
             announce(self.message(self.starting if self.database.exists() else self.first_starting))
         self.prepare_data_dir()

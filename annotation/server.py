@@ -1,6 +1,7 @@
 """The embedded default: a local Label Studio server run from its own venv.
 
-It binds to 127.0.0.1 only and keeps its database and media in ``data_dir``. On the first start
+It binds to 127.0.0.1 only and keeps its database and media in ``data_dir`` (or its database on a
+PostgreSQL server, ``database_server``: the local one of flows/postgres_local.py). On the first start
 it generates an admin password and an API token and keeps them in ``data_dir/credentials.json``.
 Label Studio keeps the same token in plain text in its own database
 (``data_dir/label_studio.sqlite3``), so the whole folder is the owner's alone: made 0700 (an
@@ -29,8 +30,11 @@ BANNED_SUBNETS = (
     "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28", "2001:db8::/32", "2002::/16", "fc00::/7",
     "fe80::/10", "ff00::/8",
 )
-# Variables Label Studio reads that must not leak in from the caller's environment.
-_SCRUB = ("USERNAME", "PASSWORD", "HOST", "PORT", "LABEL_STUDIO_HOST", "LABEL_STUDIO_PORT")
+# Variables Label Studio reads that must not leak in from the caller's environment (its database's
+# too: claimflow sets them when the server runs on PostgreSQL).
+_SCRUB = ("USERNAME", "PASSWORD", "HOST", "PORT", "LABEL_STUDIO_HOST", "LABEL_STUDIO_PORT", "DJANGO_DB", "DATABASE_NAME")
+_SCRUB_PREFIXES = ("POSTGRE_", "LABEL_STUDIO_POSTGRE_", "HEARTEX_POSTGRE_", "LABEL_STUDIO_DJANGO_DB", "LABEL_STUDIO_DATABASE_NAME")
+DATABASE_NAME = "labelstudio"  # its database on a PostgreSQL server
 
 
 @dataclass(frozen=True)
@@ -56,8 +60,8 @@ class LocalServer(LocalServerBase):
     first_starting = "starting the local Label Studio at {server.url} (the first start sets up its database: about a minute)"
     never_healthy = "Label Studio did not become healthy at {server.url} within {timeout:.0f} s; see {server.log_file}"
 
-    def __init__(self, *, data_dir: Path, venv: Path, port: int, host: str = "127.0.0.1"):
-        super().__init__(data_dir=data_dir, port=port, host=host)
+    def __init__(self, *, data_dir: Path, venv: Path, port: int, host: str = "127.0.0.1", database_server=None):
+        super().__init__(data_dir=data_dir, port=port, host=host, database_server=database_server)
         self.venv = Path(venv)
 
     @property
@@ -79,7 +83,8 @@ class LocalServer(LocalServerBase):
 
     @property
     def database(self) -> Path:
-        return self.database_file
+        """What its first start creates: the SQLite file, or (on PostgreSQL) the log of its first start."""
+        return self.database_file if self.database_server is None else self.log_file
 
     def prepare_data_dir(self) -> None:
         """Create the data folder as the owner's alone (0700), or make an existing one so, with
@@ -116,7 +121,11 @@ class LocalServer(LocalServerBase):
 
     def environment(self) -> dict[str, str]:
         creds = self.credentials()
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUB and not k.startswith(_SCRUB_PREFIXES)}
+        if self.database_server is not None:
+            login = self.database_server.login(DATABASE_NAME)
+            env.update(DJANGO_DB="postgresql", POSTGRE_NAME=login.name, POSTGRE_USER=login.user,
+                       POSTGRE_PASSWORD=login.password, POSTGRE_HOST=login.host, POSTGRE_PORT=str(login.port))
         env.update(
             LABEL_STUDIO_BASE_DATA_DIR=str(self.data_dir),
             LABEL_STUDIO_USERNAME=creds.email,

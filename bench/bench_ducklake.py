@@ -25,8 +25,6 @@ import argparse
 import copy
 import json
 import multiprocessing
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -143,37 +141,24 @@ def two_writers(db: str, data_path: str, articles: int, tasks: int, at_once: boo
 
 @contextmanager
 def private_postgres() -> Iterator[str]:
-    """A PostgreSQL cluster of the bench's own with an empty database: the DuckLake CLAIMFLOW_DB string."""
-    import secrets
+    """A PostgreSQL cluster of the bench's own (claimflow's LocalPostgres on a free loopback port)
+    with an empty database: the DuckLake CLAIMFLOW_DB string."""
     import shutil
     import socket
 
-    folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
-    password = secrets.token_urlsafe(16)
-    (folder / "pw").write_text(password + "\n")
-    run_as = []
-    if os.geteuid() == 0:  # initdb refuses root
-        import pwd
+    from flows.postgres_local import LocalPostgres
 
-        owner = pwd.getpwnam("postgres")
-        for path in (folder, folder / "pw"):
-            os.chown(path, owner.pw_uid, owner.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    os.chmod(folder, 0o700)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    data = folder / "data"
-    subprocess.run([*run_as, "initdb", "-D", str(data), "-A", "scram-sha-256", f"--pwfile={folder / 'pw'}", "-U", "bench",
-                    "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*run_as, "pg_ctl", "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start"], check=True, capture_output=True)
+    folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
+    server = LocalPostgres(data_dir=folder, port=port)
+    server.start(timeout=120)
     try:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "bench", "-d", "postgres", "-qc", "CREATE DATABASE lake"],
-                       env=os.environ | {"PGPASSWORD": password}, check=True, capture_output=True)
-        yield f"ducklake:postgres:dbname=lake host=127.0.0.1 port={port} user=bench password={password}"
+        server.create_databases("lake")
+        yield "ducklake:postgres:" + server.login("lake").conninfo(with_password=True)
     finally:
-        subprocess.run([*run_as, "pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True)
+        server.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -44,7 +44,10 @@ def check_target(target: Target, settings: Settings) -> Target:
 
 
 def local_server(settings: Settings) -> LocalServer:
-    return LocalServer(data_dir=settings.ls_data_dir, venv=settings.ls_venv, port=settings.ls_port)
+    from flows.postgres_local import servers_database
+
+    return LocalServer(data_dir=settings.ls_data_dir, venv=settings.ls_venv, port=settings.ls_port,
+                       database_server=servers_database(settings))
 
 
 def resolve_target(settings: Settings, *, start: bool = True, announce=None) -> Target:

@@ -2,7 +2,8 @@
 local Label Studio.
 
 ``prefect server start`` on 127.0.0.1, with its SQLite database and log in the data folder
-(``CLAIMFLOW_PREFECT_DATA_DIR``). Every command that runs a flow uses it, starting it on first use,
+(``CLAIMFLOW_PREFECT_DATA_DIR``), or its database on the local PostgreSQL
+(``CLAIMFLOW_SERVERS_DATABASE=postgres``). Every command that runs a flow uses it, starting it on first use,
 so a warm command pays an HTTP health check instead of a server start. ``PREFECT_API_URL`` wins
 when it is set (in the environment or in the active Prefect profile).
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from annotation.local_server import LocalServerBase
 
 HOST = "127.0.0.1"
+DATABASE_NAME = "prefect"  # its database on a PostgreSQL server
 
 
 class LocalPrefect(LocalServerBase):
@@ -40,8 +42,8 @@ class LocalPrefect(LocalServerBase):
     first_starting = "starting the local Prefect server at {server.url} (the first start sets up its database: up to a minute)"
     never_healthy = "the local Prefect server did not answer at {server.api_url} within {timeout:.0f} s; see {server.log_file}"
 
-    def __init__(self, *, data_dir: Path, port: int, host: str = HOST, executable: Path | None = None):
-        super().__init__(data_dir=data_dir, port=port, host=host)
+    def __init__(self, *, data_dir: Path, port: int, host: str = HOST, executable: Path | None = None, database_server=None):
+        super().__init__(data_dir=data_dir, port=port, host=host, database_server=database_server)
         self._executable = executable or Path(sys.executable).with_name("prefect")
 
     @property
@@ -58,7 +60,8 @@ class LocalPrefect(LocalServerBase):
 
     @property
     def database(self) -> Path:
-        return self.data_dir / "prefect.db"
+        """What its first start creates: the SQLite file, or (on PostgreSQL) the log of its first start."""
+        return self.data_dir / "prefect.db" if self.database_server is None else self.log_file
 
     def command(self) -> list[str]:
         return [str(self.executable), "server", "start", "--host", self.host, "--port", str(self.port)]
@@ -66,9 +69,18 @@ class LocalPrefect(LocalServerBase):
     def environment(self) -> dict[str, str]:
         # The client's settings (PREFECT_API_URL, the profile) stay out; the server's own go in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") or k.startswith(("PREFECT_SERVER_", "PREFECT_LOGGING_"))}
+        env = {k: v for k, v in env.items() if not k.startswith(("PREFECT_SERVER_DATABASE_", "PREFECT_API_DATABASE_"))}
+        if self.database_server is None:
+            env.update(PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.database}")
+        else:  # Prefect builds the URL from the parts: no URL with the password in it
+            login = self.database_server.login(DATABASE_NAME)
+            env.update(
+                PREFECT_SERVER_DATABASE_DRIVER="postgresql+asyncpg", PREFECT_SERVER_DATABASE_HOST=login.host,
+                PREFECT_SERVER_DATABASE_PORT=str(login.port), PREFECT_SERVER_DATABASE_USER=login.user,
+                PREFECT_SERVER_DATABASE_PASSWORD=login.password, PREFECT_SERVER_DATABASE_NAME=login.name,
+            )
         env.update(
             PREFECT_HOME=str(self.data_dir),
-            PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{self.database}",
             PREFECT_SERVER_ANALYTICS_ENABLED="false",
             PREFECT_SERVER_API_HOST=self.host,
             PREFECT_SERVER_API_PORT=str(self.port),
@@ -84,7 +96,9 @@ class LocalPrefect(LocalServerBase):
 
 
 def local_prefect(settings) -> LocalPrefect:
-    return LocalPrefect(data_dir=settings.prefect_data_dir, port=settings.prefect_port)
+    from flows.postgres_local import servers_database
+
+    return LocalPrefect(data_dir=settings.prefect_data_dir, port=settings.prefect_port, database_server=servers_database(settings))
 
 
 def configured_api_url() -> str | None:

@@ -210,6 +210,20 @@ class Settings(BaseSettings):
     prefect_port: int = Field(4200, ge=1, le=65535, description="Port of the local Prefect server (bound to 127.0.0.1).")
     prefect_data_dir: Path = Field(Path("data/prefect"), description="Database and log of the local Prefect server.")
     prefect_start_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the local Prefect server to answer.")
+    # The private PostgreSQL (`claimflow postgres start`) and what runs on it.
+    servers_database: Literal["sqlite", "postgres"] = Field(
+        "sqlite", description="Where the local Label Studio and Prefect server keep their data: 'sqlite' (a file in "
+        "each data folder) or 'postgres' (databases of the local PostgreSQL, started with them).",
+    )
+    postgres_port: int = Field(5433, ge=1, le=65535, description="Port of the local PostgreSQL (bound to 127.0.0.1).")
+    postgres_data_dir: Path = Field(
+        Path("data/postgres"), description="Cluster, password files and log of the local PostgreSQL.",
+    )
+    postgres_user: str = Field("claimflow", pattern=r"^[a-z_][a-z0-9_]*$", description="Superuser of the local PostgreSQL.")
+    postgres_bin: Path | None = Field(
+        None, description="Folder of PostgreSQL's programs (initdb, pg_ctl); default: the newest /usr/lib/postgresql/*/bin.",
+    )
+    postgres_start_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the local PostgreSQL to accept connections.")
     inbox: Path = Field(Path("data/inbox"), description="Folder `claimflow serve` ingests new article files from.")
     inbox_settle_seconds: float = Field(
         2.0, ge=0, description="An inbox file is read once two runs at least this far apart have seen it with the same "

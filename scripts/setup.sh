@@ -51,4 +51,18 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "setup: no apt-get; install chromium for the browser test" >&2
   fi
 fi
-echo "setup: done (.venv, .venv-labelstudio, chromium)"
+
+# Debian's PostgreSQL programs (initdb, pg_ctl) for `claimflow postgres` and the tests that start a
+# private cluster; claimflow runs them itself, so the cluster Debian's package creates is not needed.
+if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+    echo "setup: installing Debian's postgresql"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null \
+      || echo "setup: could not install postgresql; claimflow postgres and its tests will fail until it is installed" >&2
+  else
+    echo "setup: no apt-get; install PostgreSQL (initdb, pg_ctl) for claimflow postgres" >&2
+  fi
+fi
+echo "setup: done (.venv, .venv-labelstudio, chromium, postgresql)"

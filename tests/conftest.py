@@ -62,6 +62,41 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# --- PostgreSQL: one private cluster per session, an empty database per test -------------------
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL cluster from the machine's binaries, started by claimflow's own
+    LocalPostgres on a free loopback port (its superuser's password generated, in its pgpass
+    file), stopped and removed at the end of the session. Its folder is made with tempfile, not
+    tmp_path: when the tests run as root the server runs as the postgres account, which cannot
+    pass through pytest's private temporary folders."""
+    from flows.postgres_local import LocalPostgres
+
+    folder = Path(tempfile.mkdtemp(prefix="claimflow-postgres-"))
+    server = LocalPostgres(data_dir=folder, port=free_port(), settings={"fsync": "off"})  # nothing here outlives the session
+    server.start(timeout=120)
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres, request):
+    """An empty database of the session's PostgreSQL, new for this test and dropped after it: its
+    DatabaseLogin (host, port, user, password, name; ``conninfo()`` gives the libpq string, without
+    the password unless asked). PGPASSFILE names the cluster's password file meanwhile."""
+    import re
+    import uuid
+
+    name = f"t_{re.sub(r'[^a-z0-9]+', '_', request.node.name.lower())[:40]}_{uuid.uuid4().hex[:8]}"
+    postgres.create_databases(name)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("PGPASSFILE", str(postgres.write_pgpass()))
+        yield postgres.login(name)
+    postgres.drop_database(name)
+
+
 # --- the session's servers: one Prefect server, one Label Studio --------------------------------
 
 @pytest.fixture(scope="session", autouse=True)
@@ -283,90 +318,19 @@ def matched(ls_env, db_path, matched_warehouse):
     return report
 
 
-# --- a PostgreSQL of the test session's own (a DuckLake catalog, and servers' databases) -------
+# --- a DuckLake warehouse of its own for a test, its catalog on the session's PostgreSQL --------
 
-@dataclasses.dataclass(frozen=True)
-class Postgres:
-    """A private PostgreSQL cluster on 127.0.0.1: its port, user and password."""
-
-    port: int
-    user: str
-    password: str
-    folder: Path
-
-    def create_database(self, name: str | None = None) -> str:
-        """A new empty database (a fresh name unless given); returns its name."""
-        import uuid
-
-        name = name or f"t_{uuid.uuid4().hex[:12]}"
-        self.psql(f'CREATE DATABASE "{name}"')
-        return name
-
-    def psql(self, statement: str, database: str = "postgres") -> str:
-        import subprocess
-
-        result = subprocess.run(
-            [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d", database, "-Atc", statement],
-            env=os.environ | {"PGPASSWORD": self.password}, capture_output=True, text=True, timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def ducklake(self, database: str, *, password: str | None = None, port: int | None = None) -> str:
-        """The CLAIMFLOW_DB string of a DuckLake catalog in ``database``."""
-        return (f"ducklake:postgres:dbname={database} host=127.0.0.1 port={port or self.port} user={self.user} "
-                f"password={self.password if password is None else password}")
-
-
-def _pg_bin(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None)
-    if found is None:
-        pytest.skip(f"PostgreSQL's {name} is not installed")
-    return str(found)
-
-
-@pytest.fixture(scope="session")
-def postgres(tmp_path_factory):
-    """A PostgreSQL cluster started for the session from the machine's binaries (initdb, pg_ctl):
-    loopback only, a user with a password, its folder private; as root, run as the postgres user
-    (initdb refuses root). Stopped at the end."""
-    import secrets
-    import subprocess
-
-    folder = Path(tempfile.mkdtemp(prefix="claimflow-pg-"))
-    data, pwfile = folder / "data", folder / "pw"
-    password = secrets.token_urlsafe(16)
-    pwfile.write_text(password + "\n")
-    os.chmod(pwfile, 0o600)
-    as_postgres = []
-    if os.geteuid() == 0:
-        import pwd
-
-        owner = pwd.getpwnam("postgres")
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
-        os.chown(pwfile, owner.pw_uid, owner.pw_gid)
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    os.chmod(folder, 0o700)
-    subprocess.run([*as_postgres, _pg_bin("initdb"), "-D", str(data), "-A", "scram-sha-256", f"--pwfile={pwfile}",
-                    "-U", "claimflow", "--no-sync"], check=True, capture_output=True, timeout=120)
-    port = free_port()
-    subprocess.run(
-        [*as_postgres, _pg_bin("pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-t", "120", "-o",
-         f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-        check=True, capture_output=True, timeout=180,
-    )
-    try:
-        yield Postgres(port, "claimflow", password, folder)
-    finally:
-        subprocess.run([*as_postgres, _pg_bin("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True, timeout=120)
-        shutil.rmtree(folder, ignore_errors=True)
+def ducklake_db(login) -> str:
+    """The CLAIMFLOW_DB string of a DuckLake catalog in the database of ``login`` (a
+    DatabaseLogin), its password in it as a user would write it."""
+    return "ducklake:postgres:" + login.conninfo(with_password=True)
 
 
 @pytest.fixture
-def lake_env(postgres, tmp_path, monkeypatch) -> dict:
+def lake_env(postgres_database, tmp_path, monkeypatch) -> dict:
     """A new empty DuckLake warehouse for the test: CLAIMFLOW_DB and CLAIMFLOW_DUCKLAKE_DATA_PATH set
     in this process (and returned, for commands in their own processes)."""
-    env = {"CLAIMFLOW_DB": postgres.ducklake(postgres.create_database()),
+    env = {"CLAIMFLOW_DB": ducklake_db(postgres_database),
            "CLAIMFLOW_DUCKLAKE_DATA_PATH": str(tmp_path / "lake-data")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)

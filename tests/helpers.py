@@ -53,6 +53,12 @@ class ScriptedClient(LabelStudioClient):
         )
 
 
+def showing(secret: str, **texts: str) -> list[str]:
+    """The names of the texts that show ``secret``: asserted on by name, so that a failure does not
+    print the secret itself."""
+    return [name for name, text in texts.items() if secret in text]
+
+
 def _user_id(value) -> int | None:
     """A ``completed_by`` as the SDK gives it: an id, or a user object or dict."""
     if isinstance(value, dict):

@@ -1,5 +1,6 @@
-"""The servers' commands: the local Label Studio and the local Prefect server (start, stop,
-status), and ``serve``, which runs the flows on their schedules and Label Studio's webhooks."""
+"""The servers' commands: the local Label Studio, the local Prefect server and the local PostgreSQL
+(start, stop, status), and ``serve``, which runs the flows on their schedules and Label Studio's
+webhooks."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from flows.cli.common import DbOption, announce, err, fail, label_studio, load_s
 
 labelstudio = group("labelstudio", "The local Label Studio server (the embedded default).")
 prefect = group("prefect", "The local Prefect server (the embedded default) that every command uses.")
+postgres = group(
+    "postgres", "The local PostgreSQL: a private cluster for Label Studio and Prefect (CLAIMFLOW_SERVERS_DATABASE=postgres) "
+    "and for a DuckLake catalog.",
+)
 
 
 def _print_status(status) -> None:
@@ -86,6 +91,50 @@ def prefect_status() -> None:
     if configured := configured_api_url():
         out.print(f"PREFECT_API_URL is set: commands use {configured}", highlight=False)
     _print_status(local_prefect(load_settings()).status())
+
+
+@command("start", on=postgres, runs_flows=False)
+def postgres_start() -> None:
+    """Start the local PostgreSQL on 127.0.0.1 (or reuse the running one): the first start creates the cluster in CLAIMFLOW_POSTGRES_DATA_DIR with a generated password (kept in a file readable by you only, never printed) and the databases of Label Studio, Prefect and a DuckLake catalog."""
+    from flows.postgres_local import local_postgres
+
+    server = local_postgres(load_settings())
+    status, started = server.start(announce=announce)
+    out.print(f"PostgreSQL {'started' if started else 'already running'} at {status.url} (pid {status.pid}); "
+              f"user {server.user}, the password is in {server.pgpass_file} (readable by you only); log {status.log_file}",
+              highlight=False)
+
+
+@command("stop", on=postgres, runs_flows=False)
+def postgres_stop() -> None:
+    """Stop the local PostgreSQL (stop Label Studio and Prefect on it first: their sessions are ended)."""
+    from flows.postgres_local import local_postgres
+
+    out.print("stopped" if local_postgres(load_settings()).stop() else "not running")
+
+
+@command("status", on=postgres, runs_flows=False)
+def postgres_status() -> None:
+    """Say whether the local PostgreSQL runs, and where; exit status 1 if it does not."""
+    from flows.postgres_local import local_postgres
+
+    _print_status(local_postgres(load_settings()).status())
+
+
+@command("env", on=postgres, runs_flows=False)
+def postgres_env() -> None:
+    """Print shell lines that point the warehouse at a DuckLake catalog on the local PostgreSQL (CLAIMFLOW_DB, with PGPASSFILE naming the password file, and CLAIMFLOW_DUCKLAKE_DATA_PATH under the data folder): `eval "$(claimflow postgres env)"`. The password itself is not printed."""
+    import os
+    import shlex
+
+    from flows.postgres_local import local_postgres
+
+    server = local_postgres(load_settings())
+    pgpass = server.write_pgpass()
+    data_path = Path(os.environ.get("CLAIMFLOW_DUCKLAKE_DATA_PATH") or server.data_dir.parent / "lake").resolve()
+    for name, value in (("PGPASSFILE", str(pgpass)), ("CLAIMFLOW_DB", server.ducklake()),
+                        ("CLAIMFLOW_DUCKLAKE_DATA_PATH", str(data_path))):
+        out.print(f"export {name}={shlex.quote(value)}", highlight=False, markup=False)  # shell text, as is
 
 
 @command(runs_flows=True)

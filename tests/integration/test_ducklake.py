@@ -84,11 +84,13 @@ def test_sql_on_ducklake_reads_the_catalog_and_refuses_writes_and_the_connection
 
 
 @pytest.mark.parametrize("bad", ["password", "port"])
-def test_an_unreachable_catalog_or_a_wrong_password_is_one_line_naming_the_setting(postgres, tmp_path, bad):
-    from tests.conftest import free_port
+def test_an_unreachable_catalog_or_a_wrong_password_is_one_line_naming_the_setting(postgres_database, tmp_path, bad):
+    import dataclasses
 
-    database = postgres.create_database()
-    db = postgres.ducklake(database, password="Wr0ngPassw0rd") if bad == "password" else postgres.ducklake(database, port=free_port())
+    from tests.conftest import ducklake_db, free_port
+
+    wrong = {"password": "Wr0ngPassw0rd"} if bad == "password" else {"port": free_port()}
+    db = ducklake_db(dataclasses.replace(postgres_database, **wrong))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMFLOW_")} | {
         "CLAIMFLOW_DB": db, "CLAIMFLOW_DUCKLAKE_DATA_PATH": str(tmp_path / "data"), "CLAIMFLOW_LOG_FILE": str(tmp_path / "log")}
     result = claimflow(env, "migrate")

@@ -8,7 +8,7 @@ import pytest
 
 HERE = Path(__file__).parent
 SERVERS = {"label_studio", "ls_env", "ls_client", "prefect_starting", "local_prefect", "prefect_server", "ingested_warehouse",
-           "matched_warehouse", "ingested", "matched"}
+           "matched_warehouse", "ingested", "matched", "postgres", "postgres_database"}
 
 
 def pytest_collection_modifyitems(items):
