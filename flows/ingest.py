@@ -16,6 +16,7 @@ from prefect.utilities.annotations import quote
 from claims.errors import OffsetError
 from claims.language import UNDETERMINED
 from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
+from flows.cluster import dask_runner
 from flows.runs import this_run
 from flows.settings import Settings
 from warehouse import load
@@ -202,17 +203,6 @@ def extract_on_dask(articles: list[Article], settings: Settings) -> list[Extract
     # No quote() here: Dask takes its NamedTuple apart (and the chunks are small).
     futures = [extract_chunk.submit(chunk, settings) for chunk in chunks]
     return [ex for future in futures for ex in future.result()]
-
-
-def dask_runner(settings: Settings):
-    """The Dask cluster at CLAIMFLOW_DASK_ADDRESS, or a LocalCluster of one single-threaded worker
-    process per core for the run."""
-    from prefect_dask import DaskTaskRunner
-
-    if settings.dask_address:
-        return DaskTaskRunner(address=settings.dask_address)
-    workers = settings.nlp_processes or os.cpu_count() or 1
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
 
 
 def extract_new(articles: list[Article], settings: Settings) -> list[Extraction]:

@@ -6,6 +6,7 @@ already there too)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,29 +47,67 @@ def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
     at a time, each batch written at once (a crash keeps what was written). Returns (claims,
     articles) embedded."""
     from claims.encoder import load_encoder
+
+    encoder = load_encoder(settings.encoder, settings.encoder_threads)
+    return _embed(db, settings, run_id, lambda chunks: (encoder.encode(texts) for texts in chunks))
+
+
+@task(cache_policy=NO_CACHE)
+def encode_chunk(texts: list[str], encoder: str, threads: int) -> np.ndarray:
+    """The embeddings of some texts in one process (a Dask worker's share; the encoder is loaded
+    once per worker)."""
+    from claims.encoder import load_encoder
+
+    return load_encoder(encoder, threads).encode(texts)
+
+
+@flow(name="embed-on-dask")
+def embed_on_dask(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
+    """:func:`embed` with each batch of CLAIMFLOW_EMBED_BATCH_SIZE texts embedded by a task of the
+    flow's task runner (a DaskTaskRunner, see :func:`flows.cluster.dask_runner`): the vectors
+    come back and are written here as they arrive, in order."""
+
+    def on_workers(chunks: list[list[str]]) -> Iterator[np.ndarray]:
+        futures = [encode_chunk.submit(texts, settings.encoder, settings.encoder_threads) for texts in chunks]
+        for future in futures:
+            yield future.result()
+
+    return _embed(db, settings, run_id, on_workers)
+
+
+def _embed(db: str, settings: Settings, run_id: str, encode: Callable[[list[list[str]]], Iterator[np.ndarray]]) -> tuple[int, int]:
+    """The embedding step, whoever computes the vectors: ``encode`` maps batches of texts to
+    their vectors, batch by batch."""
     from claims.match import article_event_years
 
+    version = _encoder_version(settings)
     with connection(db) as con:
-        claims = matching.claims_to_embed(con, _encoder_version(settings))
-        articles = matching.articles_to_embed(con, _encoder_version(settings))
+        claims = matching.claims_to_embed(con, version)
+        articles = matching.articles_to_embed(con, version)
     if not claims and not articles:
         return 0, 0
-    encoder = load_encoder(settings.encoder, settings.encoder_threads)
-    version = encoder.version
+    size = settings.embed_batch_size
+    claim_chunks = [claims[start : start + size] for start in range(0, len(claims), size)]
+    article_chunks = [articles[start : start + size] for start in range(0, len(articles), size)]
     done = 0
-    for start in range(0, len(claims), settings.embed_batch_size):
-        chunk = claims[start : start + settings.embed_batch_size]
-        vectors = encoder.encode([text for _, text in chunk])
+    for chunk, vectors in zip(claim_chunks, encode([[text for _, text in chunk] for chunk in claim_chunks])):
         with connection(db) as con:
             done += matching.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id)
     titled = 0
-    for start in range(0, len(articles), settings.embed_batch_size):
-        chunk = articles[start : start + settings.embed_batch_size]
-        vectors = encoder.encode([title for _, title, _, _ in chunk])
+    for chunk, vectors in zip(article_chunks, encode([[title for _, title, _, _ in chunk] for chunk in article_chunks])):
         years = [sorted(article_event_years(title, text, published)) for _, title, text, published in chunk]
         with connection(db) as con:
             titled += matching.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)
     return done, titled
+
+
+def embed_new(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
+    """The embedding step on the configured task runner."""
+    if settings.task_runner == "dask":
+        from flows.cluster import dask_runner
+
+        return embed_on_dask.with_options(task_runner=dask_runner(settings))(db, settings, run_id)
+    return embed(db, settings, run_id)
 
 
 def _encoder_version(settings: Settings) -> str:
@@ -250,7 +289,7 @@ def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
 
         report.encoder = _encoder_version(settings)
         report.matcher = load_matcher(settings.matcher).version
-        report.claims_embedded, report.articles_embedded = embed(run.db, settings, run.id)
+        report.claims_embedded, report.articles_embedded = embed_new(run.db, settings, run.id)
         (report.claims_matched, report.article_pairs_related, report.pairs_scored, report.pairs_kept, report.pairs_new,
          report.pairs_updated) = pair_claims(run.db, settings, run.id, rematch)
         report.fact_checks_embedded, report.claims_looked_up, report.fact_check_matches = look_up_fact_checks(
