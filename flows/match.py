@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,21 @@ class MatchReport:
 def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
     """Embed the claims and article titles that have no embedding by this encoder yet, a batch
     at a time, each batch written at once (a crash keeps what was written). Returns (claims,
-    articles) embedded."""
+    articles) embedded. With CLAIMFLOW_TASK_RUNNER=dask the batches are embedded on the Dask
+    cluster and their vectors written here as they come back, in order."""
+    if settings.task_runner == "dask":
+        from flows.cluster import dask_runner, run_on_cluster
+
+        with ExitStack() as stack:  # the cluster reached (or a LocalCluster started) only when there is work
+            runners = []
+
+            def on_cluster(chunks: list[list[str]]) -> Iterator[np.ndarray]:
+                if not runners:
+                    runners.append(stack.enter_context(dask_runner(settings)))
+                calls = [{"texts": texts, "encoder": settings.encoder, "threads": settings.encoder_threads} for texts in chunks]
+                yield from run_on_cluster(runners[0], encode_chunk, calls)
+
+            return _embed(db, settings, run_id, on_cluster)
     from claims.encoder import load_encoder
 
     encoder = load_encoder(settings.encoder, settings.encoder_threads)
@@ -54,25 +69,11 @@ def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
 
 @task(cache_policy=NO_CACHE)
 def encode_chunk(texts: list[str], encoder: str, threads: int) -> np.ndarray:
-    """The embeddings of some texts in one process (a Dask worker's share; the encoder is loaded
-    once per worker)."""
+    """The embeddings of some texts in one process (a Dask worker's share; the worker loads the
+    encoder on its first chunk and keeps it)."""
     from claims.encoder import load_encoder
 
     return load_encoder(encoder, threads).encode(texts)
-
-
-@flow(name="embed-on-dask")
-def embed_on_dask(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
-    """:func:`embed` with each batch of CLAIMFLOW_EMBED_BATCH_SIZE texts embedded by a task of the
-    flow's task runner (a DaskTaskRunner, see :func:`flows.cluster.dask_runner`): the vectors
-    come back and are written here as they arrive, in order."""
-
-    def on_workers(chunks: list[list[str]]) -> Iterator[np.ndarray]:
-        futures = [encode_chunk.submit(texts, settings.encoder, settings.encoder_threads) for texts in chunks]
-        for future in futures:
-            yield future.result()
-
-    return _embed(db, settings, run_id, on_workers)
 
 
 def _embed(db: str, settings: Settings, run_id: str, encode: Callable[[list[list[str]]], Iterator[np.ndarray]]) -> tuple[int, int]:
@@ -99,15 +100,6 @@ def _embed(db: str, settings: Settings, run_id: str, encode: Callable[[list[list
         with connection(db) as con:
             titled += matching.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)
     return done, titled
-
-
-def embed_new(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
-    """The embedding step on the configured task runner."""
-    if settings.task_runner == "dask":
-        from flows.cluster import dask_runner
-
-        return embed_on_dask.with_options(task_runner=dask_runner(settings))(db, settings, run_id)
-    return embed(db, settings, run_id)
 
 
 def _encoder_version(settings: Settings) -> str:
@@ -289,7 +281,7 @@ def match_flow(db: str | None = None, rematch: bool = False) -> MatchReport:
 
         report.encoder = _encoder_version(settings)
         report.matcher = load_matcher(settings.matcher).version
-        report.claims_embedded, report.articles_embedded = embed_new(run.db, settings, run.id)
+        report.claims_embedded, report.articles_embedded = embed(run.db, settings, run.id)
         (report.claims_matched, report.article_pairs_related, report.pairs_scored, report.pairs_kept, report.pairs_new,
          report.pairs_updated) = pair_claims(run.db, settings, run.id, rematch)
         report.fact_checks_embedded, report.claims_looked_up, report.fact_check_matches = look_up_fact_checks(
