@@ -163,10 +163,6 @@ def skip_known(db: Path, articles: list[Article]) -> tuple[list[Article], int]:
     return [a for a in unique if a.article_id not in known], len(articles) - len(unique) + len(known)
 
 
-def _extract(articles: list[Article], settings: Settings, processes: int) -> list[Extraction]:
-    return _extract_with(articles, extraction_options(settings), processes)
-
-
 def extraction_options(settings: Settings) -> dict:
     """What the extraction needs of the settings, and no more (no secret travels to a worker)."""
     return {"model": settings.spacy_model, "batch_size": settings.batch_size, "context_sentences": settings.context_sentences,
@@ -185,7 +181,7 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
     """Split and score every article's sentences with one nlp.pipe over all their blocks."""
     if not articles:
         return []
-    return _extract(articles, settings, nlp_processes(settings, len(articles)))
+    return _extract_with(articles, extraction_options(settings), nlp_processes(settings, len(articles)))
 
 
 @task(cache_policy=NO_CACHE)

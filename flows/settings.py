@@ -201,7 +201,7 @@ class Settings(BaseSettings):
         "default", description="Task runner of the extraction and the match's embedding: 'default' (this machine's "
         "processes) or 'dask' (prefect-dask; see CLAIMFLOW_DASK_ADDRESS)."
     )
-    dask_address: str | None = Field(None, description="Scheduler of a running Dask cluster; default: a LocalCluster per ingest.")
+    dask_address: str | None = Field(None, description="Scheduler of a running Dask cluster; default: a LocalCluster per ingest or match.")
     dask_chunk_articles: int = Field(50, ge=1, description="Articles per Dask task.")
     dask_connect_timeout: float = Field(
         10.0, gt=0, description="Seconds to wait for the scheduler at CLAIMFLOW_DASK_ADDRESS to answer before failing."
