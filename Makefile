@@ -31,6 +31,7 @@ test-unit: setup
 
 bench: setup
 	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench_dask.py --chunks 50 10
 	$(PY) bench/bench_labelstudio.py
 	$(PY) bench/bench_quality.py
 	$(PY) bench/bench_match.py

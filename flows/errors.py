@@ -21,3 +21,7 @@ class PrefectUnavailable(FlowError, RuntimeError):
 
 class ServeRunning(FlowError, RuntimeError):
     """Another `claimflow serve` runs: one at a time serves the deployments."""
+
+
+class DaskUnreachable(FlowError, RuntimeError):
+    """No Dask scheduler answers at CLAIMFLOW_DASK_ADDRESS."""

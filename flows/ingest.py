@@ -16,6 +16,7 @@ from prefect.utilities.annotations import quote
 from claims.errors import OffsetError
 from claims.language import UNDETERMINED
 from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
+from flows.cluster import dask_runner, run_on_cluster
 from flows.runs import this_run
 from flows.settings import Settings
 from warehouse import load
@@ -162,20 +163,17 @@ def skip_known(db: Path, articles: list[Article]) -> tuple[list[Article], int]:
     return [a for a in unique if a.article_id not in known], len(articles) - len(unique) + len(known)
 
 
-def _extract(articles: list[Article], settings: Settings, processes: int) -> list[Extraction]:
+def extraction_options(settings: Settings) -> dict:
+    """What the extraction needs of the settings, and no more (no secret travels to a worker)."""
+    return {"model": settings.spacy_model, "batch_size": settings.batch_size, "context_sentences": settings.context_sentences,
+            "min_words": settings.min_claim_words, "scorer": settings.scorer}
+
+
+def _extract_with(articles: list[Article], options: dict, processes: int) -> list[Extraction]:
     from claims.extract import extract_parallel
 
-    return list(
-        extract_parallel(
-            settings.spacy_model,
-            articles,
-            processes=processes,
-            batch_size=settings.batch_size,
-            context_sentences=settings.context_sentences,
-            min_words=settings.min_claim_words,
-            scorer=settings.scorer,
-        )
-    )
+    options = dict(options)
+    return list(extract_parallel(options.pop("model"), articles, processes=processes, **options))
 
 
 @task(cache_policy=NO_CACHE)
@@ -183,42 +181,31 @@ def extract_claims(articles: list[Article], settings: Settings) -> list[Extracti
     """Split and score every article's sentences with one nlp.pipe over all their blocks."""
     if not articles:
         return []
-    return _extract(articles, settings, nlp_processes(settings, len(articles)))
+    return _extract_with(articles, extraction_options(settings), nlp_processes(settings, len(articles)))
 
 
 @task(cache_policy=NO_CACHE)
-def extract_chunk(articles: list[dict], settings: Settings) -> list[Extraction]:
-    """Extract the claims of some articles in one process (a Dask worker's share). The articles
-    come as plain dicts, which Dask's walk through task arguments leaves as they are."""
-    return _extract([Article(**a) for a in articles], settings, 1)
+def extract_chunk(articles: list[dict], options: dict) -> list[Extraction]:
+    """Extract the claims of some articles in one process (a Dask worker's share; the worker loads
+    the pipeline and the scorer on its first chunk and keeps them). The articles come as plain
+    dicts, which Dask's walk through task arguments leaves as they are."""
+    return _extract_with([Article(**a) for a in articles], options, 1)
 
 
-@flow(name="extract-on-dask")
 def extract_on_dask(articles: list[Article], settings: Settings) -> list[Extraction]:
-    """The extraction as one task per CLAIMFLOW_DASK_CHUNK_ARTICLES articles, run by the flow's
-    task runner (a DaskTaskRunner, see :func:`dask_runner`); the results in article order."""
+    """The extraction as one task per CLAIMFLOW_DASK_CHUNK_ARTICLES articles on the Dask cluster
+    (see :func:`flows.cluster.run_on_cluster`); the results in article order."""
     size = settings.dask_chunk_articles
-    chunks = [[asdict(a) for a in articles[i : i + size]] for i in range(0, len(articles), size)]
-    # No quote() here: Dask takes its NamedTuple apart (and the chunks are small).
-    futures = [extract_chunk.submit(chunk, settings) for chunk in chunks]
-    return [ex for future in futures for ex in future.result()]
-
-
-def dask_runner(settings: Settings):
-    """The Dask cluster at CLAIMFLOW_DASK_ADDRESS, or a LocalCluster of one single-threaded worker
-    process per core for the run."""
-    from prefect_dask import DaskTaskRunner
-
-    if settings.dask_address:
-        return DaskTaskRunner(address=settings.dask_address)
-    workers = settings.nlp_processes or os.cpu_count() or 1
-    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True})
+    options = extraction_options(settings)
+    chunks = [{"articles": [asdict(a) for a in articles[i : i + size]], "options": options} for i in range(0, len(articles), size)]
+    with dask_runner(settings) as runner:
+        return [ex for done in run_on_cluster(runner, extract_chunk, chunks) for ex in done]
 
 
 def extract_new(articles: list[Article], settings: Settings) -> list[Extraction]:
     """The extraction step on the configured task runner."""
     if settings.task_runner == "dask" and articles:
-        return extract_on_dask.with_options(task_runner=dask_runner(settings))(quote(articles), settings)
+        return extract_on_dask(articles, settings)
     return extract_claims(quote(articles), settings)
 
 

@@ -6,6 +6,8 @@ already there too)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,27 +46,56 @@ class MatchReport:
 def embed(db: str, settings: Settings, run_id: str) -> tuple[int, int]:
     """Embed the claims and article titles that have no embedding by this encoder yet, a batch
     at a time, each batch written at once (a crash keeps what was written). Returns (claims,
-    articles) embedded."""
+    articles) embedded. With CLAIMFLOW_TASK_RUNNER=dask the batches are embedded on the Dask
+    cluster and their vectors written here as they come back, in order."""
+    if settings.task_runner == "dask":
+        from flows.cluster import dask_runner, run_on_cluster
+
+        with ExitStack() as stack:  # the cluster reached (or a LocalCluster started) only when there is work
+            runners = []
+
+            def on_cluster(chunks: list[list[str]]) -> Iterator[np.ndarray]:
+                if not runners:
+                    runners.append(stack.enter_context(dask_runner(settings)))
+                calls = [{"texts": texts, "encoder": settings.encoder, "threads": settings.encoder_threads} for texts in chunks]
+                yield from run_on_cluster(runners[0], encode_chunk, calls)
+
+            return _embed(db, settings, run_id, on_cluster)
     from claims.encoder import load_encoder
+
+    encoder = load_encoder(settings.encoder, settings.encoder_threads)
+    return _embed(db, settings, run_id, lambda chunks: (encoder.encode(texts) for texts in chunks))
+
+
+@task(cache_policy=NO_CACHE)
+def encode_chunk(texts: list[str], encoder: str, threads: int) -> np.ndarray:
+    """The embeddings of some texts in one process (a Dask worker's share; the worker loads the
+    encoder on its first chunk and keeps it)."""
+    from claims.encoder import load_encoder
+
+    return load_encoder(encoder, threads).encode(texts)
+
+
+def _embed(db: str, settings: Settings, run_id: str, encode: Callable[[list[list[str]]], Iterator[np.ndarray]]) -> tuple[int, int]:
+    """The embedding step, whoever computes the vectors: ``encode`` maps batches of texts to
+    their vectors, batch by batch."""
     from claims.match import article_event_years
 
+    version = _encoder_version(settings)
     with connection(db) as con:
-        claims = matching.claims_to_embed(con, _encoder_version(settings))
-        articles = matching.articles_to_embed(con, _encoder_version(settings))
+        claims = matching.claims_to_embed(con, version)
+        articles = matching.articles_to_embed(con, version)
     if not claims and not articles:
         return 0, 0
-    encoder = load_encoder(settings.encoder, settings.encoder_threads)
-    version = encoder.version
+    size = settings.embed_batch_size
+    claim_chunks = [claims[start : start + size] for start in range(0, len(claims), size)]
+    article_chunks = [articles[start : start + size] for start in range(0, len(articles), size)]
     done = 0
-    for start in range(0, len(claims), settings.embed_batch_size):
-        chunk = claims[start : start + settings.embed_batch_size]
-        vectors = encoder.encode([text for _, text in chunk])
+    for chunk, vectors in zip(claim_chunks, encode([[text for _, text in chunk] for chunk in claim_chunks])):
         with connection(db) as con:
             done += matching.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id)
     titled = 0
-    for start in range(0, len(articles), settings.embed_batch_size):
-        chunk = articles[start : start + settings.embed_batch_size]
-        vectors = encoder.encode([title for _, title, _, _ in chunk])
+    for chunk, vectors in zip(article_chunks, encode([[title for _, title, _, _ in chunk] for chunk in article_chunks])):
         years = [sorted(article_event_years(title, text, published)) for _, title, text, published in chunk]
         with connection(db) as con:
             titled += matching.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)

@@ -253,10 +253,14 @@ class Settings(BaseSettings):
     )
     webhook_debounce: float = Field(0.5, ge=0, description="Seconds a webhook waits for more before it starts a land.")
     task_runner: Literal["default", "dask"] = Field(
-        "default", description="Task runner of the extraction: 'default' (this machine's processes) or 'dask' (prefect-dask)."
+        "default", description="Task runner of the extraction and the match's embedding: 'default' (this machine's "
+        "processes) or 'dask' (prefect-dask; see CLAIMFLOW_DASK_ADDRESS)."
     )
-    dask_address: str | None = Field(None, description="Scheduler of a running Dask cluster; default: a LocalCluster per ingest.")
+    dask_address: str | None = Field(None, description="Scheduler of a running Dask cluster; default: a LocalCluster per ingest or match.")
     dask_chunk_articles: int = Field(50, ge=1, description="Articles per Dask task.")
+    dask_connect_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for the scheduler at CLAIMFLOW_DASK_ADDRESS to answer before failing."
+    )
     claimreview_organization: str = Field("claimflow", description="The publishing organisation, author of every ClaimReview.")
     claimreview_organization_url: str | None = Field(None, description="Its web site, in the ClaimReview author.")
     claimreview_base_url: str = Field(
