@@ -136,6 +136,24 @@ def _apply_to_imported_prefect(api: str) -> None:
     )
 
 
+def without_heartbeats() -> None:
+    """Flow runs started by this process send no heartbeats, unless PREFECT_FLOWS_HEARTBEAT_FREQUENCY
+    is set. claimflow does not use them (Prefect's automations can detect crashed runs by them;
+    `claimflow serve` finds a crashed run by its process), and at its end every flow run waits for
+    its heartbeat thread, which sleeps in one-second steps: up to a second of each command. The
+    environment cannot say "none", so the process's settings are changed (prefect imported)."""
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
+        return
+    import prefect.context
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
+
+    current = prefect.context.GLOBAL_SETTINGS_CONTEXT
+    if current.settings.flows.heartbeat_frequency is None:
+        return
+    settings = current.settings.copy_with_update(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
+    prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext(profile=current.profile, settings=settings)
+
+
 def ui_url() -> str | None:
     """The UI of the Prefect server this process uses (None for a temporary one)."""
     from prefect.settings import get_current_settings

@@ -97,16 +97,19 @@ def existing_warehouse(db):
 
 def load_flow(module: str, name: str, settings):
     """A flow, imported when a command needs it (Prefect with it), with the logs captured again
-    after Prefect set its own up. The warehouse is opened first: one locked by another process
-    fails here, before any flow runs."""
+    after Prefect set its own up, to run without heartbeats (see
+    :func:`flows.prefect_local.without_heartbeats`). The warehouse is opened first: one locked by
+    another process fails here, before any flow runs."""
     import importlib
 
+    from flows.prefect_local import without_heartbeats
     from warehouse.db import connection
 
     with connection(settings.db):
         pass
     flow = getattr(importlib.import_module(module), name)
     logs.capture()
+    without_heartbeats()
     return flow
 
 
