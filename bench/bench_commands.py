@@ -5,10 +5,15 @@ warehouse's runs table, for where the time goes).
 
 Starts its own Label Studio (claimflow's LocalServer, on a free loopback port, temporary data
 folder), ingests the sample articles, pushes and lands once (the warm-up), then times each
-command ``--repeat`` times. Prefect is whatever the commands use: the local Prefect server of the
-data folder (started by the warm-up), or PREFECT_API_URL when set.
+command ``--repeat`` times, each time after a bare ``import prefect``. Prefect is whatever the
+commands use: the local Prefect server of the data folder (started by the warm-up), or
+PREFECT_API_URL when set.
 
     .venv/bin/python bench/bench_commands.py --repeat 5
+
+``--before DIR``: the same commands run from another checkout of claimflow too (``PYTHONPATH=DIR``,
+same venv, same servers and warehouse), each repetition right after this code's, so that both see
+the same load: before and after in one run.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ def flow_seconds(db: Path, since: datetime) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="another checkout of claimflow (e.g. `git archive` of the last release) to time beside")
     args = parser.parse_args()
 
     from annotation.server import LocalServer
@@ -78,24 +84,32 @@ def main() -> None:
         "CLAIMFLOW_PREFECT_DATA_DIR": str(work / "prefect"),
         "CLAIMFLOW_PREFECT_PORT": str(free_port()),
         "PREFECT_HOME": str(work / "prefect-home"),
+        "PYTHONPATH": str(ROOT),  # this checkout's code, not the one the venv has installed
     }
     samples = str(ROOT / "examples" / "articles")
     try:
         for cmd in (["ingest", samples], ["push"], ["land"]):  # warm-up: the work is done once
             timed([str(EXE), *cmd], env, work)
-        imports = [timed([sys.executable, "-c", "import prefect"], env, work) for _ in range(args.repeat)]
+        imports = []
+        load = [os.getloadavg()[0]]
+        codes = {"": env}
+        if args.before:
+            codes["before: "] = {**env, "PYTHONPATH": str(args.before.resolve())}
         results = {}
         for name, cmd in (("no-op ingest", ["ingest", samples]), ("no-op land", ["land"])):
-            walls, inside = [], []
-            for _ in range(args.repeat):
-                since = datetime.now(timezone.utc).replace(tzinfo=None)
-                walls.append(timed([str(EXE), *cmd], env, work))
-                inside.append(flow_seconds(db, since))
-            results[name] = (walls, inside)
+            for _ in range(args.repeat):  # the bare import in turn with the commands: all under the same load
+                imports.append(timed([sys.executable, "-c", "import prefect"], env, work))
+                for label, code_env in codes.items():
+                    walls, inside = results.setdefault(label + name, ([], []))
+                    since = datetime.now(timezone.utc).replace(tzinfo=None)
+                    walls.append(timed([str(EXE), *cmd], code_env, work))
+                    inside.append(flow_seconds(db, since))
+        load.append(os.getloadavg()[0])
     finally:
         subprocess.run([str(EXE), "prefect", "stop"], env=env, cwd=work, capture_output=True)
         server.stop()
 
+    print(f"load average (1 min) {load[0]:.1f} when the timing began, {load[-1]:.1f} at its end, on {os.cpu_count()} cores")
     base = statistics.median(imports)
     print(f"bare `import prefect`: median {base:.2f} s (runs {', '.join(f'{s:.2f}' for s in imports)})")
     for name, (walls, inside) in results.items():
