@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import json
+import ssl
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -91,7 +92,7 @@ def check_reachable(url: str, timeout: float = CHECK_TIMEOUT) -> None:
     """Raise :class:`LabelStudioUnavailable` unless something answers HTTP at ``url``: one GET
     of /health, without the SDK (which takes seconds to import), so a dead server fails at once."""
     try:
-        httpx.get(f"{url.rstrip('/')}/health", timeout=timeout)
+        httpx.get(f"{url.rstrip('/')}/health", timeout=timeout, verify=_tls())
     except httpx.TransportError as err:
         raise LabelStudioUnavailable(f"Label Studio at {url} is unreachable: {_transport_reason(err)}") from err
 
@@ -111,6 +112,13 @@ def ls_time(value: datetime) -> str:
 def _updated_after(since: datetime) -> dict:
     """The Data Manager filter item for tasks updated after ``since``."""
     return {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime", "value": ls_time(since)}
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context (the system's CA certificates) for every client of the process: httpx
+    builds a new one, certificates loaded, for each client it makes (about 30 ms of CPU here)."""
+    return httpx.create_ssl_context()
 
 
 @functools.cache
@@ -140,8 +148,9 @@ class LabelStudioClient:
         self.concurrency = concurrency
         self._bulk_field_action = True  # until the server refuses the Data Manager action
         # The SDK checks a personal access token's expiry here, before any request.
+        http = httpx.Client(timeout=timeout, follow_redirects=True, verify=_tls())
         with _translated("read the API token", self.url):
-            self._sdk = _sdk_client()(base_url=self.url, api_key=token, timeout=timeout, max_retries=2)
+            self._sdk = _sdk_client()(base_url=self.url, api_key=token, timeout=timeout, max_retries=2, httpx_client=http)
 
     @property
     def sdk(self):
@@ -222,17 +231,6 @@ class LabelStudioClient:
                                   json={"project": project, "data": {"title": title, "hiddenColumns": hidden}}).json()["id"],
             lambda: (find() or {}).get("id"),
         )
-        return True
-
-    def set_overlap(self, project: int, annotators: int) -> bool:
-        """Ask for ``annotators`` annotations per task (every task overlapped); True if changed.
-        The community edition stores and serves the setting to annotators in the labeling stream."""
-        with _translated("read project", self.url):
-            current = self._sdk.projects.get(id=project)
-        if current.maximum_annotations == annotators and (current.overlap_cohort_percentage or 0) == 100:
-            return False
-        with _translated("update project", self.url):
-            self._sdk.projects.update(id=project, maximum_annotations=annotators, overlap_cohort_percentage=100)
         return True
 
     # tasks ----------------------------------------------------------------------------------

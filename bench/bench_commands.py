@@ -5,16 +5,24 @@ warehouse's runs table, for where the time goes).
 
 Starts its own Label Studio (claimflow's LocalServer, on a free loopback port, temporary data
 folder), ingests the sample articles, pushes and lands once (the warm-up), then times each
-command ``--repeat`` times. Prefect is whatever the commands use: the local Prefect server of the
-data folder (started by the warm-up), or PREFECT_API_URL when set.
+command ``--repeat`` times, each time after a bare ``import prefect``. Prefect is whatever the
+commands use: the local Prefect server of the data folder (started by the warm-up), or
+PREFECT_API_URL when set.
 
     .venv/bin/python bench/bench_commands.py --repeat 5
+
+``--before DIR``: the same commands run from another checkout of claimflow too (``PYTHONPATH=DIR``,
+same venv, same servers and warehouse), in the same repetitions (which goes first alternates), so
+that both see the same load: before and after in one run. Each run is also compared with the
+import timed just before it, and its CPU time with the import's: on a shared machine the load
+drifts between repetitions, and CPU time drifts least.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -35,13 +43,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def timed(cmd: list[str], env: dict, cwd: Path) -> float:
+def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, float]:
+    """The command's wall time and its CPU time (user and system; its own process, which starts
+    none), in seconds. On a shared machine the CPU time is the steadier of the two."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return wall
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def flow_seconds(db: Path, since: datetime) -> float:
@@ -62,6 +74,7 @@ def flow_seconds(db: Path, since: datetime) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="another checkout of claimflow (e.g. `git archive` of the last release) to time beside")
     args = parser.parse_args()
 
     from annotation.server import LocalServer
@@ -78,31 +91,46 @@ def main() -> None:
         "CLAIMFLOW_PREFECT_DATA_DIR": str(work / "prefect"),
         "CLAIMFLOW_PREFECT_PORT": str(free_port()),
         "PREFECT_HOME": str(work / "prefect-home"),
+        "PYTHONPATH": str(ROOT),  # this checkout's code, not the one the venv has installed
     }
     samples = str(ROOT / "examples" / "articles")
     try:
         for cmd in (["ingest", samples], ["push"], ["land"]):  # warm-up: the work is done once
             timed([str(EXE), *cmd], env, work)
-        imports = [timed([sys.executable, "-c", "import prefect"], env, work) for _ in range(args.repeat)]
+        imports = []
+        load = [os.getloadavg()[0]]
+        codes = {"": env}
+        if args.before:
+            codes["before: "] = {**env, "PYTHONPATH": str(args.before.resolve())}
         results = {}
         for name, cmd in (("no-op ingest", ["ingest", samples]), ("no-op land", ["land"])):
-            walls, inside = [], []
-            for _ in range(args.repeat):
-                since = datetime.now(timezone.utc).replace(tzinfo=None)
-                walls.append(timed([str(EXE), *cmd], env, work))
-                inside.append(flow_seconds(db, since))
-            results[name] = (walls, inside)
+            for rep in range(args.repeat):  # the bare import in turn with the commands: all under the same load
+                base = timed([sys.executable, "-c", "import prefect"], env, work)
+                imports.append(base)
+                for label, code_env in list(codes.items())[:: -1 if rep % 2 else 1]:  # which code goes first alternates
+                    runs, inside = results.setdefault(label + name, ([], []))
+                    since = datetime.now(timezone.utc).replace(tzinfo=None)
+                    runs.append((timed([str(EXE), *cmd], code_env, work), base))
+                    inside.append(flow_seconds(db, since))
+        load.append(os.getloadavg()[0])
     finally:
         subprocess.run([str(EXE), "prefect", "stop"], env=env, cwd=work, capture_output=True)
         server.stop()
 
-    base = statistics.median(imports)
-    print(f"bare `import prefect`: median {base:.2f} s (runs {', '.join(f'{s:.2f}' for s in imports)})")
-    for name, (walls, inside) in results.items():
-        med = statistics.median(walls)
+    print(f"load average (1 min) {load[0]:.1f} when the timing began, {load[-1]:.1f} at its end, on {os.cpu_count()} cores")
+    walls, cpus = [w for w, _ in imports], [c for _, c in imports]
+    print(f"bare `import prefect`: wall median {statistics.median(walls):.2f} s (runs {', '.join(f'{s:.2f}' for s in walls)}); "
+          f"CPU median {statistics.median(cpus):.2f} s")
+    for name, (runs, inside) in results.items():
+        wall = [w for (w, _), _ in runs]
+        # Each run against the import timed just before it (the load drifts between repetitions).
+        ratios = [w / bw for (w, _), (bw, _) in runs]
+        cpu_ratios = [c / bc for (_, c), (_, bc) in runs]
         print(
-            f"{name}: wall median {med:.2f} s = {med / base:.2f}x import prefect (runs {', '.join(f'{s:.2f}' for s in walls)}; "
-            f"of which inside the flows, median {statistics.median(inside):.2f} s, not subtracted)"
+            f"{name}: wall median {statistics.median(wall):.2f} s (runs {', '.join(f'{s:.2f}' for s in wall)}), "
+            f"{statistics.median(ratios):.2f}x the import before it (median of the runs' ratios; ratio of the medians "
+            f"{statistics.median(wall) / statistics.median(walls):.2f}x); CPU {statistics.median(cpu_ratios):.2f}x; "
+            f"inside the flows, median {statistics.median(inside):.2f} s, not subtracted"
         )
 
 

@@ -16,7 +16,7 @@ import codecs
 import json
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -76,12 +76,17 @@ def iter_inputs(args: Iterable[str | os.PathLike]) -> Iterator[Path | SourceErro
     return _iter_inputs(args, SUPPORTED)
 
 
-def read_articles(paths: Iterable[Path], max_bytes: int, max_lines: int = MAX_LINES) -> Iterator[Article | SourceError]:
+def read_articles(
+    paths: Iterable[Path], max_bytes: int, max_lines: int = MAX_LINES, *, languages: bool = True
+) -> Iterator[Article | SourceError]:
     """Yield an :class:`Article` for every article in the files, or a :class:`SourceError`
-    (an article over ``max_bytes`` bytes or ``max_lines`` non-empty lines among them)."""
+    (an article over ``max_bytes`` bytes or ``max_lines`` non-empty lines among them). Without
+    ``languages`` the articles' language is left undetermined, for :func:`with_language` to tell
+    later (the detector's model takes most of a second to load: not worth it for articles
+    already in the warehouse)."""
     for path in paths:
         try:
-            yield from _read_file(path, max_bytes, max_lines)
+            yield from _read_file(path, max_bytes, max_lines, languages)
         except SourceError as err:
             yield err
         except OSError as err:
@@ -90,7 +95,7 @@ def read_articles(paths: Iterable[Path], max_bytes: int, max_lines: int = MAX_LI
             yield SourceError(str(path), f"cannot read: {type(err).__name__}: {err}")
 
 
-def _read_file(path: Path, max_bytes: int, max_lines: int) -> Iterator[Article | SourceError]:
+def _read_file(path: Path, max_bytes: int, max_lines: int, languages: bool = True) -> Iterator[Article | SourceError]:
     suffix = path.suffix.lower()
     size = path.stat().st_size
     if size == 0:
@@ -100,12 +105,13 @@ def _read_file(path: Path, max_bytes: int, max_lines: int) -> Iterator[Article |
     raw = path.read_bytes()
     text = _decode(path, raw)
     if suffix in JSONL_SUFFIXES:
-        yield from _jsonl_articles(path, text, max_bytes, max_lines)
+        yield from _jsonl_articles(path, text, max_bytes, max_lines, languages)
     elif suffix in HTML_SUFFIXES:
-        yield _within_lines(_html_article(path, text), max_lines)
+        yield _within_lines(_html_article(path, text, languages), max_lines)
     else:
         meta, body = _front_matter(text)
-        yield _within_lines(make_article(body, path=str(path), fmt="markdown" if suffix != ".txt" else "text", **meta), max_lines)
+        fmt = "markdown" if suffix != ".txt" else "text"
+        yield _within_lines(make_article(body, path=str(path), fmt=fmt, language=languages, **meta), max_lines)
 
 
 def _within_lines(article: Article, max_lines: int) -> Article:
@@ -166,9 +172,11 @@ def make_article(
     source: str | None = None,
     published_at: str | datetime | None = None,
     page_chars: int | None = None,
+    language: bool = True,
 ) -> Article:
     """Normalise one article's text and metadata; raise :class:`SourceError` if nothing is left.
-    Control characters (NUL among them) go from every field alike."""
+    Control characters (NUL among them) go from every field alike. ``language``: detect the
+    text's language (else it stays undetermined, see :func:`with_language`)."""
     url, source = (strip_controls(v) if v else v for v in (url, source))
     if isinstance(published_at, str):
         published_at = strip_controls(published_at)
@@ -192,12 +200,17 @@ def make_article(
         source_path=path,
         source_line=line,
         format=fmt,
-        language=detect_language(normalized),
+        language=detect_language(normalized) if language else UNDETERMINED,
         page_chars=page_chars,
     )
 
 
-def _jsonl_articles(path: Path, text: str, max_bytes: int, max_lines: int) -> Iterator[Article | SourceError]:
+def with_language(article: Article) -> Article:
+    """The article with its text's language detected."""
+    return replace(article, language=detect_language(article.text))
+
+
+def _jsonl_articles(path: Path, text: str, max_bytes: int, max_lines: int, languages: bool = True) -> Iterator[Article | SourceError]:
     seen_any = False
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -222,14 +235,14 @@ def _jsonl_articles(path: Path, text: str, max_bytes: int, max_lines: int) -> It
                 if value is not None and not isinstance(value, str):
                     raise SourceError(str(path), f"field {field!r} must be a string", number)
                 meta[field] = value
-            yield _within_lines(make_article(body, path=str(path), fmt="jsonl", line=number, **meta), max_lines)
+            yield _within_lines(make_article(body, path=str(path), fmt="jsonl", line=number, language=languages, **meta), max_lines)
         except SourceError as err:
             yield err
     if not seen_any:
         raise SourceError(str(path), "file is empty")
 
 
-def _html_article(path: Path, html: str) -> Article:
+def _html_article(path: Path, html: str, languages: bool = True) -> Article:
     import trafilatura  # imported here: it is only needed for HTML
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_formatting=True, include_comments=False)
@@ -244,6 +257,7 @@ def _html_article(path: Path, html: str) -> Article:
         source=doc.sitename or doc.hostname,
         published_at=doc.date,
         page_chars=page_chars(html),
+        language=languages,
     )
 
 

@@ -15,7 +15,7 @@ from prefect.utilities.annotations import quote
 
 from claims.errors import OffsetError
 from claims.language import UNDETERMINED
-from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles
+from claims.sources import Article, Skipped, SourceError, iter_inputs, read_articles, with_language
 from flows.cluster import dask_runner, run_on_cluster
 from flows.runs import this_run
 from flows.settings import Settings
@@ -85,7 +85,7 @@ def nlp_processes(settings: Settings, articles: int) -> int:
 @task(cache_policy=NO_CACHE)
 def read_inputs(paths: list[str], max_bytes: int, max_lines: int) -> tuple[int, list[Article], list[dict], list[dict]]:
     """Expand the paths and read every article as its file is found; return (files, articles,
-    failures, passed over)."""
+    failures, passed over). Languages are told later, for the new articles only."""
     logger = get_run_logger()
     articles: list[Article] = []
     failures: list[dict] = []
@@ -105,7 +105,7 @@ def read_inputs(paths: list[str], max_bytes: int, max_lines: int) -> tuple[int, 
                 failures.append(_failure(item))
                 logger.warning("failed %s", item)
 
-    for item in read_articles(found(), max_bytes, max_lines):
+    for item in read_articles(found(), max_bytes, max_lines, languages=False):
         if isinstance(item, SourceError):
             failures.append(_failure(item))
             logger.warning("failed %s", item)
@@ -120,12 +120,12 @@ MIN_PAGE_CHARS = 500
 
 @task(cache_policy=NO_CACHE)
 def route_languages(articles: list[Article], settings: Settings) -> tuple[list[Article], list[Article], list[dict]]:
-    """Split the articles by language: those to extract claims from (a language of
-    CLAIMFLOW_LANGUAGES, or one that could not be told), those landed without claims
+    """Tell the articles' language and split them by it: those to extract claims from (a language
+    of CLAIMFLOW_LANGUAGES, or one that could not be told), those landed without claims
     (CLAIMFLOW_OTHER_LANGUAGES=keep), and the skipped ones as ingest_failures rows of kind 'skipped'."""
     wanted = settings.language_set
     process, keep, skipped = [], [], []
-    for a in articles:
+    for a in map(with_language, articles):
         if a.language in wanted or a.language == UNDETERMINED:
             process.append(a)
         elif settings.other_languages == "keep":
@@ -286,11 +286,9 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
         )
         report.articles_read = len(articles)
         # quote(): large collections are passed as they are, not walked by Prefect for dependencies.
-        articles, without_claims, report.skipped = route_languages(quote(articles), settings)
-        new, report.articles_known = skip_known(settings.db, quote(articles + without_claims))
-        keep = {a.article_id for a in without_claims}
-        to_extract = [a for a in new if a.article_id not in keep]
-        # Nothing new (a re-ingest): no extraction, no validation, nothing imported for them.
+        new, report.articles_known = skip_known(settings.db, quote(articles))
+        # Nothing new (a re-ingest): no language told, no extraction, no validation, nothing imported for them.
+        to_extract, without_claims, report.skipped = route_languages(quote(new), settings) if new else ([], [], [])
         good, bad = validate(quote(extract_new(to_extract, settings))) if to_extract else ([], [])
         report.failures = read_failures + bad
         report.sentences = sum(e.sentences for e in good)
@@ -299,10 +297,10 @@ def ingest_flow(paths: list[str], db: str | None = None, spacy_model: str | None
         report.warnings = extraction_warnings(good, settings.min_extraction_share)
         for line in report.warnings:
             get_run_logger().warning("%s", line)
-        if keep:
+        if without_claims:
             from claims.extract import Extraction
 
-            good += [Extraction(a) for a in new if a.article_id in keep]
+            good += [Extraction(a) for a in without_claims]
         if good or report.failures or report.skipped:
             report.articles_new, report.claims_new = store_articles(
                 settings.db, run.id, quote(good), report.failures + report.skipped

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from annotation.config import CLAIM_CONFIG, INSTRUCTIONS, PAIR_CONFIG, PAIR_INSTRUCTIONS
 from annotation.pairs import flatten_pair
 from annotation.results import flatten
-from expectations.labels import CLAIM_GATE, PAIR_GATE, LabelGate
 from flows.settings import Settings
 from warehouse.annotations import CLAIMS, PAIRS, Tables
+
+if TYPE_CHECKING:  # numpy and pyarrow come with it: imported by a land that gates rows, not by one with nothing new
+    from expectations.labels import LabelGate
 
 
 def _flatten_claim(annotation, subject: str | None, **kw) -> dict:
@@ -29,11 +32,18 @@ class TaskKind:
     config: str                   # labeling config file in annotation/configs
     description: str              # the project's description in Label Studio
     tables: Tables
-    gate: LabelGate
+    gate_name: str                # the kind's LabelGate in expectations.labels (see :attr:`gate`)
     flatten: Callable[..., dict]  # (annotation, subject id, users=, task_id=, project_id=) -> label row
     project_setting: str          # the Settings field holding the project's title
     instructions: str             # the annotators' instructions (HTML) in annotation/configs
     view: str                     # the Data Manager tab claimflow keeps (raw HTML fields hidden)
+
+    @property
+    def gate(self) -> LabelGate:
+        """What gates the kind's label rows: its suite, frame columns and referential checks."""
+        from expectations import labels
+
+        return getattr(labels, self.gate_name)
 
     @property
     def subject(self) -> str:
@@ -50,10 +60,10 @@ class TaskKind:
 
 CLAIM = TaskKind(
     "claim", CLAIM_CONFIG, "Claims extracted by claimflow: give each a verdict, a confidence, a rationale and evidence.",
-    CLAIMS, CLAIM_GATE, _flatten_claim, "ls_project", INSTRUCTIONS, "Claims",
+    CLAIMS, "CLAIM_GATE", _flatten_claim, "ls_project", INSTRUCTIONS, "Claims",
 )
 PAIR = TaskKind(
     "pair", PAIR_CONFIG, "Pairs of claims from different articles that claimflow matched: say whether they agree, "
     "contradict, are unrelated, or speak of different events.",
-    PAIRS, PAIR_GATE, _flatten_pair, "ls_pair_project", PAIR_INSTRUCTIONS, "Pairs",
+    PAIRS, "PAIR_GATE", _flatten_pair, "ls_pair_project", PAIR_INSTRUCTIONS, "Pairs",
 )

@@ -214,11 +214,12 @@ def find_missing_annotations(target: Target, db: str, project_id: int, kind: Tas
 
     The totals hide a missing annotation only behind a quarantined one deleted in Label Studio
     since (the warehouse keeps its quarantine row)."""
-    until = _pull_since(target.url, db, project_id)
-    if until is None:  # nothing landed yet: the next pull brings everything
-        return []
     with connection(db) as con:
+        watermark = annotation_store.land_watermark(con, target.url, project_id)
+        if watermark is None:  # nothing landed yet: the next pull brings everything
+            return []
         held = annotation_store.held_annotation_counts(con, target.url, project_id, kind.tables)
+    until = watermark - WATERMARK_OVERLAP
     with target.client() as client:
         if client.annotation_total(project_id) <= sum(held.values()):
             return []

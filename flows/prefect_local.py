@@ -150,6 +150,25 @@ def _apply_to_imported_prefect(api: str) -> None:
     )
 
 
+def without_heartbeats() -> None:
+    """Flow runs started by this process send no heartbeats, unless PREFECT_FLOWS_HEARTBEAT_FREQUENCY
+    is set. claimflow does not use them (Prefect's automations can detect crashed runs by them;
+    `claimflow serve` finds a crashed run by its process), and at its end every flow run waits for
+    its heartbeat thread, which sleeps in one-second steps: up to a second of each command. The
+    environment cannot say "none", so the process's settings are changed (prefect imported): a
+    copy with that one value changed, since validating them anew reads every settings source again."""
+    if os.environ.get("PREFECT_FLOWS_HEARTBEAT_FREQUENCY"):
+        return
+    import prefect.context
+
+    current = prefect.context.GLOBAL_SETTINGS_CONTEXT
+    if current.settings.flows.heartbeat_frequency is None:
+        return
+    flows = current.settings.flows.model_copy(update={"heartbeat_frequency": None})
+    settings = current.settings.model_copy(update={"flows": flows})
+    prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext(profile=current.profile, settings=settings)
+
+
 def ui_url() -> str | None:
     """The UI of the Prefect server this process uses (None for a temporary one)."""
     from prefect.settings import get_current_settings

@@ -72,15 +72,14 @@ def open_project(target: Target, title: str, overlap: int | None = None, kind: T
     validates it), and bring its config, instructions and Data Manager tab up to date; with
     ``overlap``, make sure the project asks for that many annotators per task."""
     settings = project_settings(kind)
-    with target.client() as client:
-        client.check_auth()
+    with target.client() as client:  # a refused token fails the first call, with the same one line as a whoami
         project = client.find_project(title) or client.create_project(
             title, settings["label_config"], description=kind.description,
         )
-        client.sync_project(project, **settings)
+        # The overlap (every task to ``overlap`` annotators) with the other settings: one read.
+        overlapped = {"maximum_annotations": overlap, "overlap_cohort_percentage": 100} if overlap is not None else {}
+        client.sync_project(project, **settings, **overlapped)
         client.ensure_view(project, kind.view, hidden_columns(["article_id", *data_fields(settings["label_config"])]))
-        if overlap is not None:
-            client.set_overlap(project, overlap)
         return project
 
 

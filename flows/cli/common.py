@@ -6,6 +6,7 @@ so that ``--help`` and the commands that need none of them stay quick."""
 
 from __future__ import annotations
 
+import threading
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -111,17 +112,39 @@ def existing_warehouse(db):
 
 def load_flow(module: str, name: str, settings):
     """A flow, imported when a command needs it (Prefect with it), with the logs captured again
-    after Prefect set its own up. The warehouse is opened first: one locked by another process
-    fails here, before any flow runs."""
+    after Prefect set its own up, to run without heartbeats (see
+    :func:`flows.prefect_local.without_heartbeats`). The warehouse is opened first: one locked by
+    another process fails here, before any flow runs."""
     import importlib
 
+    from flows.prefect_local import without_heartbeats
     from warehouse.db import connection
 
     with connection(settings.db):
         pass
     flow = getattr(importlib.import_module(module), name)
     logs.capture()
+    without_heartbeats()
+    threading.Thread(target=_import, args=(IMPORTED_AHEAD,), name="claimflow-import-ahead").start()
     return flow
+
+
+# Modules every flow run imports once it runs: fastapi's encoder (Prefect serialises a flow's
+# parameters with it as it creates the run) and pandas (DuckDB imports it at its first query with
+# parameters). A flow run's first steps wait for Prefect's server (the run created, its state set,
+# the writer slot taken): they are imported meanwhile, in a thread (bench/README.md, the cost of a
+# warm command).
+IMPORTED_AHEAD = ("fastapi.encoders", "pandas")
+
+
+def _import(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # the flow imports it again where it needs it, and fails there
+            return
 
 
 def label_studio(settings):

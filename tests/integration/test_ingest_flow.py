@@ -153,3 +153,32 @@ def test_rescore_replaces_the_scores_of_ingested_claims(db_path, monkeypatch):
     assert [r[2] for r in rows] == score_texts([r[1] for r in rows])
     assert [r[2] for r in rows] != [rules[r[0]] for r in rows]
     assert rescore_flow(db=str(db_path), scorer="model").changed == 0  # a second rescore changes nothing
+
+
+def test_a_reingest_command_loads_no_model_and_sends_no_heartbeats(prefect_server, db_path, ingested_warehouse):
+    """`claimflow ingest` of articles the warehouse holds, in its own process: no spaCy, no
+    language detector, no Great Expectations and no scorer are imported, and its flow run sends
+    no heartbeats (bench/README.md: the cost of a warm command)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import copy_warehouse
+
+    copy_warehouse(ingested_warehouse[0], db_path)
+    env = {**os.environ, "PREFECT_API_URL": prefect_server, "CLAIMFLOW_DB": str(db_path)}
+    env.pop("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", None)
+    probe = (
+        "import sys; from flows.cli import app\n"
+        f"try: app(['ingest', {str(SAMPLES)!r}])\nexcept SystemExit as exit: print('exit', exit.code)\n"
+        "from prefect.settings import get_current_settings\n"
+        "heavy = ('spacy', 'py3langid', 'great_expectations', 'onnxruntime', 'claims.extract')\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+        "print('heartbeats', get_current_settings().flows.heartbeat_frequency)"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300)
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-3:] == ["exit 0", "[]", "heartbeats None"], proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "articles known" in proc.stdout
+    with connection(db_path, read_only=True) as con:
+        assert con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone() == ("completed",)

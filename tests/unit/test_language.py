@@ -25,3 +25,14 @@ def test_the_language_of_a_text_is_detected(text, language):
 
 def test_every_sample_article_is_english(sample_articles):
     assert {a.language for a in sample_articles} == {"en"}
+
+
+def test_articles_read_without_languages_are_undetermined_until_told():
+    """The ingest reads without the detector and tells the language of new articles only."""
+    from claims.sources import read_articles, with_language
+
+    (article,) = read_articles([GERMAN], 2_000_000, languages=False)
+    assert article.language == UNDETERMINED
+    assert with_language(article).language == "de"
+    (told,) = read_articles([GERMAN], 2_000_000)
+    assert told == with_language(article)

@@ -3,6 +3,8 @@ the local server; a stale pid file does not pass for a running server."""
 
 import os
 
+import pytest
+
 from flows.prefect_local import LocalPrefect, configured_api_url
 from tests.conftest import free_port
 
@@ -37,3 +39,19 @@ def test_a_pid_file_naming_another_program_is_stale(tmp_path):
     status = server.status()
     assert not status.running and status.pid is None
     assert server.stop() is False and not server.pid_file.exists()
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "None"), ("60", "60")])
+def test_a_commands_flow_runs_send_no_heartbeats_unless_the_setting_asks(setting, expected):
+    """Each flow run waits for its heartbeat thread at its end (up to a second); a command's flow
+    runs go without, unless PREFECT_FLOWS_HEARTBEAT_FREQUENCY says otherwise."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"}
+    if setting is not None:
+        env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = setting
+    probe = ("from flows.prefect_local import without_heartbeats\nwithout_heartbeats()\n"
+             "from prefect.settings import get_current_settings\nprint(get_current_settings().flows.heartbeat_frequency)")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1:] == [expected], done.stderr[-2000:]
