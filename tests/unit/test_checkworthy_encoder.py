@@ -39,6 +39,7 @@ def test_the_shipped_model_shares_the_base_encoders_tokenizer_and_is_int8(model)
     files = model_files(checkworthy.ENCODER_MODEL_DIR)
     assert files.tokenizer == encoder_files().tokenizer
     assert files.model.stat().st_size < 30_000_000  # int8: about a quarter of the fp32 graph
+    assert model.meta["batch_invariant"] and model.meta["quantisation"].startswith("static int8")
     assert model.meta["kind"] == "encoder" and model.meta["calibration"]["method"] == "platt"
     assert model.version.startswith("cw-minilm-")
 
@@ -49,6 +50,39 @@ def test_a_text_gets_the_same_score_alone_and_among_others_of_any_length(model):
     alone = np.array([model.score([t])[0] for t in texts])
     together = model.score(texts + texts[::-1])
     assert np.array_equal(together[:3], alone) and np.array_equal(together[3:], alone[::-1])
+
+
+def mixed_lengths() -> list[str]:
+    """Every sentence of the news fixtures, from two words to sixty, twice, in a shuffled order."""
+    texts = [t for group in news_sentences().values() for t in group] * 2
+    texts += ["Prices rose.", "The ministry said on Tuesday that 4,500 households in the three northern districts had been "
+              "without power since the storm, and that repairs would take until the end of the month at the earliest."]
+    return [texts[k] for k in np.random.default_rng(0).permutation(len(texts))]
+
+
+def test_the_shipped_model_runs_texts_in_batches_and_each_score_is_exactly_its_score_alone(model):
+    texts = mixed_lengths()
+    assert model.batch_size > 1 and len(texts) > model.batch_size  # several batches of several texts, padded
+    alone = np.array([model.decision([t])[0] for t in texts])
+    assert np.array_equal(model.decision(texts), alone)
+    assert np.array_equal(model.decision(texts[::-1]), alone[::-1])
+
+
+def test_padding_does_not_change_a_texts_output(model):
+    """The attention mask keeps padded positions out: a short text padded to a long one's width
+    in the same batch gets the very output it gets alone, unpadded."""
+    short, long_ = "Prices rose.", "The ministry said on Tuesday that 4,500 households had been without power since the storm."
+    feed = next(iter(model.model.batches([short, long_], 2)))[1]
+    assert feed["attention_mask"][0].sum() < feed["attention_mask"].shape[1]  # the short row is padded
+    assert np.array_equal(model.model.run(feed, "logit"), model.decision([short, long_]))
+    assert model.model.run(feed, "logit")[0] == model.decision([short])[0]
+
+
+def test_a_model_quantised_per_batch_runs_one_text_at_a_time():
+    from claims.checkworthy_encoder import batch_size
+
+    assert batch_size({"batch_invariant": True}) > 1
+    assert batch_size({"quantisation": "onnxruntime quantize_dynamic"}) == 1
 
 
 # Share of each kind that must fall below the threshold. Forecasts are the model's weak spot
