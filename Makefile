@@ -40,6 +40,7 @@ bench: setup
 	$(PY) bench/bench_factchecks.py bench/out/factchecks --split dev
 	$(PY) bench/bench_factcheck_scale.py
 	$(PY) bench/bench_model.py
+	$(PY) bench/bench_batches.py claims/models/checkworthy-minilm/model.onnx
 	$(PY) bench/bench_commands.py
 	$(PY) bench/bench_webhooks.py
 	$(PY) bench/bench_reliability.py

@@ -12,7 +12,9 @@ workers' start and the pipeline's load, as the extraction step's does.
 
 Prints words, sentences and claims per second (and sentences an hour), peak memory, and the
 ratios of the extraction step's and of the whole ingest flow's sentences per second to the
-baseline's (1.0 means no overhead). The scorer is the
+baseline's (1.0 means no overhead); and the CPU seconds each phase took (this process and its
+worker processes), whose ratio holds on a shared machine where the wall-clock ratio moves with
+the load of others. The scorer is the
 configured one (CLAIMFLOW_SCORER, default the fine-tuned encoder) unless ``--scorer`` names
 another. Figures go in bench/README.md by hand.
 """
@@ -71,6 +73,12 @@ def plain_split(model: str, texts: list[str], processes: int, batch_size: int) -
     return time.perf_counter() - started, sum(c[0] for c in counts)
 
 
+def cpu_seconds() -> float:
+    """User and system CPU seconds of this process and of its finished child processes."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def peak_rss_mb() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -110,13 +118,16 @@ def main() -> None:
     # Warm up the in-process path (one process); spawned workers, the baseline's too, start cold.
     list(extract(nlp, articles[:10], batch_size=settings.batch_size, scorer=settings.scorer))
 
+    cpu = cpu_seconds()
     plain, plain_sentences = plain_split(settings.spacy_model, [a.text for a in articles], max(processes, 1), settings.batch_size)
     plain_rate = plain_sentences / plain
+    plain_cpu, cpu = cpu_seconds() - cpu, cpu_seconds()
 
     t = time.perf_counter()
     extractions = list(extract_parallel(settings.spacy_model, articles, processes=processes, batch_size=settings.batch_size,
                                         scorer=settings.scorer))
     ours = time.perf_counter() - t
+    ours_cpu = cpu_seconds() - cpu
     claims = sum(len(e.claims) for e in extractions)
     sentences = sum(e.sentences for e in extractions)
     scorers = {c.scorer for e in extractions for c in e.claims}
@@ -127,6 +138,8 @@ def main() -> None:
           f"({sentences} sentences, {claims} claims)")
     print(f"ratio extraction/plain, sentences per second: {sentences / ours / plain_rate:.2f}; in time on the same texts "
           f"{plain / ours:.2f}  (target >= 0.8)")
+    print(f"CPU seconds (workers included): plain {plain_cpu:.1f}, extraction {ours_cpu:.1f}; ratio plain/extraction "
+          f"{plain_cpu / ours_cpu:.2f} (sentences per CPU second: {plain_sentences / plain_cpu:.0f} against {sentences / ours_cpu:.0f})")
 
     if not args.skip_flow:
         from flows.ingest import ingest_flow
@@ -135,9 +148,9 @@ def main() -> None:
             feed = Path(tmp) / "bench.jsonl"
             feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
             db = Path(tmp) / "bench.duckdb"
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), cpu_seconds()
             report = ingest_flow(paths=[str(feed)], db=str(db), spacy_model=settings.spacy_model)
-            total = time.perf_counter() - t
+            total, flow_cpu = time.perf_counter() - t, cpu_seconds() - cpu
         assert report.ok and report.articles_new == len(articles), report.counts()
         print(
             f"ingest flow end to end (read, extract, validate, land; Prefect server start included): {total:.1f} s  "
@@ -147,6 +160,8 @@ def main() -> None:
         )
         print(f"ratio ingest flow end to end / plain spaCy split, sentences per second: {report.sentences / total / plain_rate:.2f} "
               f"({report.sentences / total:.0f} against {plain_rate:.0f}; target >= 0.8)")
+        print(f"CPU seconds of the flow (workers included; the temporary Prefect server is another process tree, not "
+              f"counted): {flow_cpu:.1f}; ratio plain/flow {plain_cpu / flow_cpu:.2f}")
     own, children = peak_rss_mb()
     print(f"peak memory: {own:.0f} MB (this process), {children:.0f} MB (largest worker process)")
 

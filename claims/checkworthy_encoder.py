@@ -11,10 +11,14 @@ A model folder holds ``model.onnx`` and ``meta.json`` (version, threshold, calib
 ``max_length``, and ``tokenizer``: either ``tokenizer.json`` in the folder or the name of a
 built-in encoder of :mod:`claims.encoder` whose tokenizer it shares, as the shipped model does).
 
-Every sentence is run on its own (a batch of one). The int8 graph quantises its activations with
-one range per batch, so in a batch of several, a sentence's score would depend on the sentences
-beside it; alone, the same text always gets the same score. Measured here, batches of one are
-about as fast as batches of 64 for sentences.
+Texts are run in batches of similar length (:data:`SCORE_BATCH`) when the model's meta.json says
+``"batch_invariant": true``: its graph computes each row on its own, so a text's score is the same
+alone or in any batch. The shipped model is such a graph: int8 with static quantisation (fixed
+activation scales calibrated on training sentences, by ``training/requantize.py``; integer
+matrix products, so no rounding depends on the batch; padded positions are masked out). A graph
+quantised dynamically (``quantize_dynamic``, what a fresh ``claimflow train`` exports) sets one
+activation scale per batch, padding included, so a text's score would depend on the texts beside
+it: such a model runs one text per run.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from claims.encoder import EncoderError, EncoderFiles, OnnxTextModel, encoder_fi
 MODEL_FILE = "model.onnx"
 META_FILE = "meta.json"
 OUTPUT = "logit"
-SCORE_BATCH = 1
+# Texts a run for a batch-invariant model (see the module notes); 1 for any other.
+SCORE_BATCH = 64
 
 
 def is_encoder_model(folder: str | Path) -> bool:
@@ -94,16 +99,24 @@ class EncoderCheckworthyModel(CalibratedModel):
     def __init__(self, folder: str | Path, *, threads: int = 1):
         super().__init__(folder)
         self.model = OnnxTextModel(model_files(self.path, self.meta), threads=threads)
+        self.batch_size = batch_size(self.meta)
 
     def decision(self, texts: Sequence[str]) -> np.ndarray:
         """The model's logit for each text (uncalibrated log-odds)."""
-        return logits(self.model, texts)
+        return logits(self.model, texts, self.batch_size)
 
 
-def logits(model: OnnxTextModel, texts: Sequence[str]) -> np.ndarray:
-    """The ``logit`` output of an ONNX scorer for each text, one text per run (see the module
-    notes). Shared with the training venv, which scores the held-out folds with it."""
+def batch_size(meta: dict) -> int:
+    """How many texts a run may hold without a text's output depending on the others: many for
+    a model whose meta says ``batch_invariant``, else one (see the module notes)."""
+    return SCORE_BATCH if meta.get("batch_invariant") else 1
+
+
+def logits(model: OnnxTextModel, texts: Sequence[str], batch: int = 1) -> np.ndarray:
+    """The ``logit`` output of an ONNX scorer for each text, in runs of ``batch`` texts of similar
+    length (1 unless the model is batch-invariant: see the module notes). Shared with the
+    training venv, which scores the held-out folds with it."""
     out = np.empty(len(texts), dtype=np.float64)
-    for positions, feed in model.batches(texts, SCORE_BATCH):
+    for positions, feed in model.batches(texts, batch):
         out[positions] = model.run(feed, OUTPUT)
     return out

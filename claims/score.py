@@ -77,9 +77,21 @@ class Features:
     past_event: bool
     first_person: bool
     question: bool
+    # A verb or auxiliary among its tokens (True where the pipeline has no tagger, and for claims
+    # stored before the feature was read).
+    has_verb: bool = True
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def skip_reason(f: Features) -> str | None:
+    """Why a sentence cannot be a claim whatever a model says of it, or None. A claim asserts
+    something, and a span with no verb (a byline, a caption, a dateline, a label such as
+    "Photo: Reuters") asserts nothing: the learned scorer is not run on it and it scores 0."""
+    if not f.has_verb:
+        return "no verb"
+    return None
 
 
 # Hand-set weights of the logistic rule score; see tests/test_score.py for what they must do.
@@ -121,6 +133,7 @@ def sentence_features(span: Span) -> Features:
     tags = {tok.tag_ for tok in span}
     tagged = bool(tags - {""})
     lemmas = {tok.lemma_.lower() for tok in span if tok.tag_.startswith("VB")}
+    has_verb = not tagged or any(tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB") or tok.tag_ == "MD" for tok in span)
     if tagged:
         attribution = bool(lemmas & ATTRIBUTION_LEMMAS) or bool(_ACCORDING_TO.search(text))
     else:
@@ -132,6 +145,7 @@ def sentence_features(span: Span) -> Features:
         has_date=any(label in TEMPORAL for label in labels),
         attribution=attribution,
         past_event="VBD" in tags or ("VBN" in tags and bool(labels)),
+        has_verb=has_verb,
         **base,
     )
 

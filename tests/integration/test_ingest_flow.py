@@ -1,6 +1,7 @@
 """The ingest flow under a real (temporary) Prefect server, into a real DuckDB file."""
 
 import asyncio
+import json
 import shutil
 
 import pytest
@@ -148,9 +149,12 @@ def test_rescore_replaces_the_scores_of_ingested_claims(db_path, monkeypatch):
     assert (rescored.claims, rescored.scorer) == (report.claims_new, model_version())
     assert 0 < rescored.changed <= rescored.claims
     with connection(db_path, read_only=True) as con:
-        rows = con.execute("SELECT claim_id, text, score, scorer FROM claims ORDER BY claim_id").fetchall()
+        rows = con.execute("SELECT claim_id, text, score, scorer, features FROM claims ORDER BY claim_id").fetchall()
     assert {r[3] for r in rows} == {model_version()}
-    assert [r[2] for r in rows] == score_texts([r[1] for r in rows])
+    # The model's scores, but 0 for a claim with no verb, which it does not read (one in the samples).
+    verbless = [not json.loads(r[4])["has_verb"] for r in rows]
+    assert sum(verbless) == 1
+    assert [r[2] for r in rows] == [0.0 if v else s for v, s in zip(verbless, score_texts([r[1] for r in rows]))]
     assert [r[2] for r in rows] != [rules[r[0]] for r in rows]
     assert rescore_flow(db=str(db_path), scorer="model").changed == 0  # a second rescore changes nothing
 

@@ -51,6 +51,31 @@ def test_a_text_gets_the_same_score_alone_and_among_others_of_any_length(model):
     assert np.array_equal(together[:3], alone) and np.array_equal(together[3:], alone[::-1])
 
 
+def mixed_lengths() -> list[str]:
+    """Every sentence of the news fixtures, from two words to sixty, twice, in a shuffled order."""
+    texts = [t for group in news_sentences().values() for t in group] * 2
+    texts += ["Prices rose.", "The ministry said on Tuesday that 4,500 households in the three northern districts had been "
+              "without power since the storm, and that repairs would take until the end of the month at the earliest."]
+    return [texts[k] for k in np.random.default_rng(0).permutation(len(texts))]
+
+
+def test_each_score_of_texts_of_mixed_lengths_scored_together_is_exactly_its_score_alone(model):
+    """The shipped graph is quantised per batch (dynamic int8), so it is run one text at a time;
+    a batch-invariant graph is batched (tests/integration/test_requantize.py)."""
+    texts = mixed_lengths()
+    assert model.batch_size == 1 and not model.meta.get("batch_invariant")
+    alone = np.array([model.decision([t])[0] for t in texts])
+    assert np.array_equal(model.decision(texts), alone)
+    assert np.array_equal(model.decision(texts[::-1]), alone[::-1])
+
+
+def test_a_model_quantised_per_batch_runs_one_text_at_a_time():
+    from claims.checkworthy_encoder import batch_size
+
+    assert batch_size({"batch_invariant": True}) > 1
+    assert batch_size({"quantisation": "onnxruntime quantize_dynamic"}) == 1
+
+
 # Share of each kind that must fall below the threshold. Forecasts are the model's weak spot
 # (2 of 6 score above it; bench/README.md), so their bar is lower.
 LOW = {"question": 0.8, "opinion": 0.8, "boilerplate": 0.8, "forecast": 0.6}

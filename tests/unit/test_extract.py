@@ -116,3 +116,29 @@ def test_blank_pipeline_by_name_gives_no_warning():
         warnings.simplefilter("error")
         nlp = load_pipeline("blank:en")
     assert nlp.pipe_names == ["sentencizer"]
+
+
+def test_claims_of_articles_scored_together_get_the_scores_each_article_gets_alone(nlp, sample_articles, sample_extractions):
+    from claims import extract as extraction
+
+    assert sum(len(e.claims) for e in sample_extractions) < extraction.SCORE_POOL  # one scoring call for all of them
+    for article, together in zip(sample_articles, sample_extractions):
+        (alone,) = extract(nlp, [article])
+        assert [(c.claim_id, c.score) for c in alone.claims] == [(c.claim_id, c.score) for c in together.claims]
+
+
+def test_a_span_with_no_verb_is_not_read_by_the_model_and_scores_zero_with_the_reason(nlp, monkeypatch):
+    from claims import checkworthy
+
+    read: list[str] = []
+    score_texts = checkworthy.score_texts
+    monkeypatch.setattr(checkworthy, "score_texts", lambda texts, *a, **k: read.extend(texts) or score_texts(texts, *a, **k))
+    text = ("Officials said on Sunday that 40 delegations attended the summit in Munich.\n\n"
+            "Tanks, drones and artillery shells for the eastern front.\n\n"
+            "The ministers agreed to meet again in March.")
+    (done,) = extract(nlp, [make_article(text, path="x.txt", fmt="txt")])
+    verbless = [c for c in done.claims if not c.features["has_verb"]]
+    assert [c.text for c in verbless] == ["Tanks, drones and artillery shells for the eastern front."]
+    assert verbless[0].score == 0.0 and verbless[0].features["skipped"] == "no verb"
+    assert verbless[0].text not in read and len(read) == len(done.claims) - 1
+    assert all(c.score > 0 and "skipped" not in c.features for c in done.claims if c.features["has_verb"])
