@@ -27,7 +27,7 @@ from flows.runs import own_this_run
 from flows.settings import get_settings
 from flows.writer import one_writer
 from warehouse import inbox as memory
-from warehouse.db import connection
+from warehouse.db import writing
 
 
 @dataclass
@@ -82,13 +82,17 @@ def inbox_flow(inbox: str | None = None, db: str | None = None) -> InboxReport:
     with one_writer(settings):
         settle = settings.inbox_settle_seconds
         versions, report.files_waiting = _versions(folder, settle)
-        with connection(settings.db) as con:
+
+        def note_unread(con) -> tuple[list, list]:  # read and written again whole if a DuckLake commit conflicts
             unread = [v for v in versions if v not in memory.seen(con, versions)]
             new = unread
             if settle > 0:  # read only what an earlier run saw, unchanged, a settle window ago
                 stable = memory.settled(con, unread, memory.now() - timedelta(seconds=settle))
                 new = [v for v in unread if v in stable]
                 memory.wait(con, flow_run.id or "inbox", [v for v in unread if v not in stable])
+            return unread, new
+
+        unread, new = writing(settings.db, note_unread, "noting the inbox's files")
         report.files_waiting += len(unread) - len(new)
         report.files_new = len(new)
         if not new:
@@ -103,8 +107,7 @@ def inbox_flow(inbox: str | None = None, db: str | None = None) -> InboxReport:
              "reason": "; ".join(reasons[p])[:2000] if p in reasons else None}
             for p, size, mtime in new
         ]
-        with connection(settings.db) as con:
-            memory.record(con, report.ingest.run_id, rows)
+        writing(settings.db, lambda con: memory.record(con, report.ingest.run_id, rows), "recording the inbox's files")
     report.failed = [r for r in rows if r["status"] == "failed"]
     for r in report.failed:
         logger.warning("inbox file %s not ingested: %s", r["path"], r["reason"])

@@ -22,7 +22,7 @@ from flows.push import open_project
 from flows.resolve import ResolveReport, resolve_flow, up_to_date
 from flows.runs import this_run
 from warehouse import annotations as annotation_store
-from warehouse.db import connection, retry_conflicts, transaction
+from warehouse.db import connection, retry_conflicts, transaction, writing
 
 # Tasks updated this long before the last landed update are pulled again: two writes committed
 # out of order in Label Studio cannot slip past the watermark. Unchanged rows are skipped.
@@ -287,8 +287,8 @@ def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -
         report.quarantine_details = counts["quarantine_details"]
     gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, kind)
     if gone:
-        with connection(db) as con:
-            report.labels_deleted += annotation_store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables)
+        report.labels_deleted += writing(db, lambda con: annotation_store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables),
+                                         "marking deleted tasks' labels")
     recover_missing(target, settings, kind, report)
     report.notices_changed = with_retries(notify_annotators, settings)(target, db, project_id, kind)
     return report
@@ -329,8 +329,8 @@ def notify_annotators(target: Target, db: str, project_id: int, kind: TaskKind =
         return 0
     with target.client() as client:
         outcome = client.set_task_field(project_id, QUARANTINE_FIELD, wanted)
-    with connection(db) as con:
-        annotation_store.record_quarantine_notices(con, target.url, project_id, wanted, kind.tables)
+    writing(db, lambda con: annotation_store.record_quarantine_notices(con, target.url, project_id, wanted, kind.tables),
+            "recording the quarantine notices")
     return sum(1 for o in outcome.values() if o == "changed")
 
 

@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.runs import this_run
 from flows.settings import Settings
 from warehouse import matching
-from warehouse.db import connection, transaction
+from warehouse.db import connection, take_turn, writing
 
 
 @dataclass
@@ -92,14 +92,26 @@ def _embed(db: str, settings: Settings, run_id: str, encode: Callable[[list[list
     article_chunks = [articles[start : start + size] for start in range(0, len(articles), size)]
     done = 0
     for chunk, vectors in zip(claim_chunks, encode([[text for _, text in chunk] for chunk in claim_chunks])):
-        with connection(db) as con:
-            done += matching.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id)
+        done += _matching(db, "storing the claims' embeddings",
+                          lambda con: matching.store_claim_embeddings(con, version, [c for c, _ in chunk], vectors, run_id))
     titled = 0
     for chunk, vectors in zip(article_chunks, encode([[title for _, title, _, _ in chunk] for chunk in article_chunks])):
         years = [sorted(article_event_years(title, text, published)) for _, title, text, published in chunk]
-        with connection(db) as con:
-            titled += matching.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id)
+        titled += _matching(db, "storing the articles' embeddings",
+                            lambda con: matching.store_article_embeddings(con, version, [a for a, *_ in chunk], vectors, years, run_id))
     return done, titled
+
+
+def _matching(db: str, what: str, write: Callable):
+    """``write(con)``, one of the match's writes, in a transaction that takes the match's write
+    turn (warehouse.db.take_turn): two matches at once on a DuckLake catalog then conflict instead
+    of both storing the same rows, and the later write is run again whole (its statements skip
+    or replace what the first stored)."""
+    def work(con):
+        take_turn(con, "match")
+        return write(con)
+
+    return writing(db, work, what)
 
 
 def _encoder_version(settings: Settings) -> str:
@@ -120,25 +132,30 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
 
     encoder = _encoder_version(settings)
     matcher = load_matcher(settings.matcher)
-    with connection(db) as con:
+    models = {}
+
+    # Read, scored and written in one transaction, all of it again (from a fresh read) when another
+    # match on a DuckLake catalog committed first: the counts are this attempt's. A match that dies
+    # (a rematch too) leaves the earlier pairs and marks as they were.
+    def attempt(con) -> tuple[int, int, int, int, int, int]:
         if not rematch and not matching.unmatched_count(con):
             return 0, 0, 0, 0, 0, 0
         inputs = matching.match_inputs(con, encoder)
         article_ids, article_texts = matching.match_articles(con, encoder)
         stale = matching.stale_pairs(con, matcher.version) if rematch else []
-    nli = load_nli(settings.nli, settings.encoder_threads)
-    texts = dict(zip(article_ids, article_texts))
-    claims = _claim_set(inputs, texts)
-    queries = np.arange(len(claims)) if rematch else np.nonzero(~inputs.matched)[0]
-    new_articles = sorted({inputs.article_ids[n] for n in queries.tolist()})
-    at = matching.now()
-    counts = {"kept": 0, "new": 0, "updated": 0}
-    found: set[str] = set()
-    # One transaction, the pairs written a chunk at a time as they are scored: a match that dies
-    # (a rematch too) leaves the earlier pairs and marks as they were.
-    with connection(db) as con, transaction(con):
+        if "nli" not in models:
+            models["nli"] = load_nli(settings.nli, settings.encoder_threads)
+        nli = models["nli"]
+        texts = dict(zip(article_ids, article_texts))
+        claims = _claim_set(inputs, texts)
+        queries = np.arange(len(claims)) if rematch else np.nonzero(~inputs.matched)[0]
+        new_articles = sorted({inputs.article_ids[n] for n in queries.tolist()})
+        at = matching.now()
+        counts = {"kept": 0, "new": 0, "updated": 0}
+        found: set[str] = set()
+        take_turn(con, "match")
 
-        def write(rows: list[dict]) -> None:
+        def write(rows: list[dict]) -> None:  # the pairs written a chunk at a time as they are scored
             for row in rows:
                 row.update(encoder=encoder, matched_at=at, run_id=run_id)
             new, updated = matching.store_pairs(con, rows, rescore=rematch)
@@ -165,8 +182,10 @@ def pair_claims(db: str, settings: Settings, run_id: str, rematch: bool) -> tupl
             matching.forget_matches(con)
         matching.mark_matched(con, [inputs.claim_ids[n] for n in queries.tolist()], matcher=matcher.version, encoder=encoder,
                               run_id=run_id)
-    related = int(result.articles.related.sum())
-    return len(queries), related, result.scored, counts["kept"], counts["new"], counts["updated"]
+        related = int(result.articles.related.sum())
+        return len(queries), related, result.scored, counts["kept"], counts["new"], counts["updated"]
+
+    return writing(db, attempt, "matching the claims")
 
 
 def _claim_set(inputs: matching.MatchInputs, texts: dict[str, str], rows: np.ndarray | None = None):
@@ -223,20 +242,22 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
     model = load_lookup()
     publisher = export.Publisher(settings.claimreview_organization, settings.claimreview_base_url,
                                  settings.claimreview_organization_url)
-    with connection(db) as con, transaction(con):
+    def store_desk(con) -> list[tuple[str, str]]:
         desk = [claim_review(export.claim_review(row, publisher), f"desk:{row['claim_id']}").row() | {"claim_id": row["claim_id"]}
                 for row in export.claim_review_rows(con)]
         factchecks.store_fact_checks(con, desk, source="desk")
         factchecks.withdraw_desk_fact_checks(con, [row["fact_check_id"] for row in desk])
-        to_embed = factchecks.fact_checks_to_embed(con, encoder_version)
+        return factchecks.fact_checks_to_embed(con, encoder_version)
+
+    to_embed = _matching(db, "storing the desk's fact-checks", store_desk)
     embedded = 0
     if to_embed:
         encoder = load_encoder(settings.encoder, settings.encoder_threads)
         for start in range(0, len(to_embed), settings.embed_batch_size):
             chunk = to_embed[start : start + settings.embed_batch_size]
             vectors = encoder.encode([text for _, text in chunk])
-            with connection(db) as con:
-                embedded += factchecks.store_fact_check_embeddings(con, encoder_version, [i for i, _ in chunk], vectors)
+            embedded += _matching(db, "storing the fact-checks' embeddings",
+                                  lambda con: factchecks.store_fact_check_embeddings(con, encoder_version, [i for i, _ in chunk], vectors))
     with connection(db, read_only=True) as con:
         library = factchecks.library(con, encoder_version)
         queries = factchecks.claims_to_look_up(con, encoder_version, model.version)
@@ -263,10 +284,12 @@ def look_up_fact_checks(db: str, settings: Settings, run_id: str) -> tuple[int, 
                "rank": m.rank, "features": json.dumps({"cosine": round(m.cosine, 4), "lexical": round(m.lexical, 4), "first": round(m.first, 4),
                                                       "entailment": None if m.entailment is None else round(m.entailment, 4)}),
                "method": model.version, "matched_at": at, "run_id": run_id} for m in matches]
-    with connection(db) as con, transaction(con):
+    def store_matches(con) -> None:  # a replacement of these claims' matches: the same rows when run again
         factchecks.store_claim_fact_checks(con, [claim_ids[r] for r in rows], stored)
         factchecks.mark_looked_up(con, "claim", [claim_ids[r] for r in rows], model.version, found.shortlist_floor.tolist())
         factchecks.mark_looked_up(con, "fact_check", [library.ids[f] for f in fresh], model.version)
+
+    _matching(db, "storing the fact-check matches", store_matches)
     return embedded, len(rows), len(stored)
 
 

@@ -12,7 +12,7 @@ from prefect import flow
 from flows.runs import this_run
 from warehouse import morning
 from warehouse.annotations import now
-from warehouse.db import connection, transaction
+from warehouse.db import writing
 
 
 @dataclass
@@ -42,11 +42,15 @@ def morning_flow(db: str | None = None, report_dir: str | None = None, day: str 
     report = MorningReport(run_id=run.id, day=the_day.isoformat())
     with run.recorded(report, {"day": report.day}):
         at = now()
-        with connection(run.db) as con, transaction(con):
+
+        def make_list(con) -> list[dict]:  # read and stored again whole if a DuckLake commit conflicts
             candidates = morning.candidates(con, the_day, threshold=settings.push_threshold, limit=settings.morning_claims,
                                             min_checked=settings.factcheck_min_score, may_contradict=settings.pair_push_threshold)
             rows = morning.build_list(candidates, morning.related_pairs(con), the_day)
             morning.store(con, the_day, rows, at, run.id)
+            return rows
+
+        rows = writing(run.db, make_list, "storing the morning list")
         folder = Path(report_dir or settings.report_dir)
         folder.mkdir(parents=True, exist_ok=True)
         page = morning.render(the_day, rows, at)

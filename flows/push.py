@@ -19,7 +19,7 @@ from flows.labelstudio import Target, resolve_target, with_retries
 from flows.runs import this_run
 from flows.settings import Settings
 from warehouse import annotations as annotation_store
-from warehouse.db import connection
+from warehouse.db import connection, writing
 
 
 @dataclass
@@ -89,9 +89,9 @@ def _reconcile(client, db: str, url: str, project_id: int, run_id: str, kind: Ta
         mapped = annotation_store.mapped_task_count(con, url, project_id, kind.tables)
     if client.claim_task_count(project_id, kind.subject) == mapped:
         return 0  # one cheap call when the counts agree (tasks deleted in Label Studio make them differ)
-    pairs = client.task_claim_ids(project_id, kind.subject).items()
-    with connection(db) as con:
-        return annotation_store.record_tasks(con, url, project_id, pairs, run_id, kind.tables)
+    pairs = list(client.task_claim_ids(project_id, kind.subject).items())
+    return writing(db, lambda con: annotation_store.record_tasks(con, url, project_id, pairs, run_id, kind.tables),
+                   "mapping the project's tasks")
 
 
 @task(cache_policy=NO_CACHE)
@@ -114,13 +114,16 @@ def import_tasks(
         created = 0
 
         def record(chunk: list[dict], payloads: list[dict], imported: Future) -> int:
-            with connection(db) as con:
-                ids = (r[kind.subject] for r in chunk)
-                created = annotation_store.record_tasks(con, target.url, project_id, zip(ids, imported.result()), run_id, kind.tables)
+            tasks = list(zip((r[kind.subject] for r in chunk), imported.result()))  # Label Studio's answer, before the write
+
+            def write(con) -> int:  # run again whole if a DuckLake commit conflicts
+                created = annotation_store.record_tasks(con, target.url, project_id, tasks, run_id, kind.tables)
                 if kind is CLAIM:
                     annotation_store.record_matches_hashes(con, target.url, project_id, {
                         r["claim_id"]: _digest(p["data"]["matches_html"]) for r, p in zip(chunk, payloads)})
                 return created
+
+            return writing(db, write, "mapping the imported tasks")
 
         # One import at a time, in a worker thread: while Label Studio imports a batch, this
         # thread builds the next one and writes the previous one's mapping. A failed import
@@ -163,8 +166,8 @@ def refresh_matches(target: Target, db: str, project_id: int, settings: Settings
     with target.client() as client:
         outcome = client.set_task_field(project_id, "matches_html", {t: html for t, (_, html) in wanted.items()})
     # Remembered, so the next push does not redo it (a task deleted in Label Studio has nothing to update).
-    with connection(db) as con:
-        annotation_store.record_matches_hashes(con, target.url, project_id, {claim_id: _digest(html) for claim_id, html in wanted.values()})
+    hashes = {claim_id: _digest(html) for claim_id, html in wanted.values()}
+    writing(db, lambda con: annotation_store.record_matches_hashes(con, target.url, project_id, hashes), "recording the tasks' matches")
     return sum(1 for state in outcome.values() if state == "changed")
 
 

@@ -14,7 +14,7 @@ from claims.extract import scoring
 from claims.score import Features
 from flows.runs import this_run
 from warehouse import load
-from warehouse.db import connection
+from warehouse.db import connection, writing
 
 
 @dataclass
@@ -41,7 +41,6 @@ def rescore_flow(db: str | None = None, scorer: str | None = None) -> RescoreRep
         scores, report.scorer = scoring(run.settings.scorer)([t for _, t, _ in rows], feats)
         batch = pa.table({"claim_id": [r[0] for r in rows], "score": pa.array(scores, pa.float64()),
                           "scorer": [report.scorer] * len(rows)})
-        with connection(run.db) as con:
-            report.changed = load.update_scores(con, batch)
+        report.changed = writing(run.db, lambda con: load.update_scores(con, batch), "storing the new scores")
         report.claims = len(rows)
     return report

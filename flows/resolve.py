@@ -18,7 +18,7 @@ from flows.labelstudio import Target, resolve_target, with_retries
 from flows.runs import this_run
 from flows.settings import Settings
 from warehouse import annotations as annotation_store, resolution
-from warehouse.db import connection
+from warehouse.db import connection, writing
 
 if TYPE_CHECKING:  # pandas is imported by a resolve that runs, not by a land that needs none
     import pandas as pd
@@ -83,9 +83,9 @@ def compute(db: str, policy: ResolvePolicy, run_id: str) -> ResolveReport:
     as_claims = pair_labels.rename(columns={"pair_id": "claim_id", "relation": "verdict"})
     pair_verdicts = resolve(as_claims, policy).rename(columns={"claim_id": "pair_id", "verdict": "relation"})
     pair_agreement = agreement_rows(as_claims, list(pair_controls().relations), pairs=True)
-    with connection(db) as con:
-        resolution.replace_results(con, verdicts=verdicts, agreement=pd.concat([agreement, pair_agreement], ignore_index=True),
-                                pairs=pairwise(labels), run_id=run_id, pair_verdicts=pair_verdicts)
+    agreements, pairs = pd.concat([agreement, pair_agreement], ignore_index=True), pairwise(labels)
+    writing(db, lambda con: resolution.replace_results(con, verdicts=verdicts, agreement=agreements, pairs=pairs, run_id=run_id,
+                                                       pair_verdicts=pair_verdicts), "storing the verdicts")
     report = ResolveReport(run_id=run_id, claims=len(verdicts), pairs=len(pair_verdicts))
     status = verdicts["status"].value_counts().to_dict()
     report.resolved, report.needs_review, report.open = (int(status.get(s, 0)) for s in ("resolved", "needs_review", "open"))
@@ -118,8 +118,8 @@ def mark_reviews(target: Target, db: str, concurrency: int = 8) -> int:
                 changed += sum(1 for o in outcome.values() if o == "changed")
                 # What Label Studio has (a deleted task has no mark to change: done too), so
                 # that a failed run does not redo it.
-                with connection(db) as con:
-                    resolution.record_review_marks(con, target.url, [(project, t, m) for t, m in batch.items()])
+                marked = [(project, t, m) for t, m in batch.items()]
+                writing(db, lambda con: resolution.record_review_marks(con, target.url, marked), "recording the review marks")
     return changed
 
 

@@ -14,7 +14,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from warehouse.db import registered, run, sql, transaction
+from warehouse.db import registered, run, sql
 RAW_SCHEMA = pa.schema(
     [("pulled_at", pa.timestamp("us")), ("run_id", pa.string()), ("ls_url", pa.string()), ("project_id", pa.int32()),
      ("task_id", pa.int32()), ("annotation_id", pa.int32()), ("updated_at", pa.timestamp("us")), ("payload", pa.string())]
@@ -199,11 +199,10 @@ def mark_tasks_deleted(
     con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int, task_ids: list[int], tables: Tables = CLAIMS
 ) -> int:
     """Labels of tasks deleted in Label Studio are marked deleted (rows and raw JSON stay);
-    returns how many labels that marked."""
+    returns how many labels that marked. In the caller's transaction."""
     gone = pa.table({"task_id": pa.array(task_ids, pa.int32())})
-    with transaction(con):
-        return len(_run(con, "mark_deleted_task_labels", {"now": now(), "ls_url": ls_url, "project_id": project_id},
-                        tables=tables, gone=gone))
+    return len(_run(con, "mark_deleted_task_labels", {"now": now(), "ls_url": ls_url, "project_id": project_id},
+                    tables=tables, gone=gone))
 
 
 def held_annotation_counts(

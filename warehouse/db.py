@@ -318,6 +318,16 @@ def writing(path: str | Path, work: Callable[[duckdb.DuckDBPyConnection], T], wh
     return retry_conflicts(once, what)
 
 
+def take_turn(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Inside a write's transaction: this kind of write (a row of table write_turns, say
+    "match") is being made from what the transaction read. On a DuckLake catalog two such
+    transactions at once conflict, and :func:`writing` runs the later one again from a fresh
+    read (two inserts of the same key never conflict there: both would be stored)."""
+    updated = con.execute("UPDATE write_turns SET taken_at = now() WHERE name = ?", [name]).fetchone()
+    if not updated or not updated[0]:
+        raise ValueError(f"no write turn {name!r} in table write_turns")
+
+
 def _open(path: Path, read_only: bool, config: dict | None = None) -> duckdb.DuckDBPyConnection:
     return _waiting(path, lambda: duckdb.connect(str(path), read_only=read_only, config=config or {}))
 

@@ -2,7 +2,7 @@
 
 Every load registers its batch as a relation and runs one set-based statement from ``sql/``;
 rows are never inserted one by one. Loads do not open transactions of their own: wrap the
-loads that belong together in :func:`warehouse.db.transaction`.
+loads that belong together in :func:`warehouse.db.writing` (or :func:`warehouse.db.transaction`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import registered, run, sql, transaction
+from warehouse.db import registered, run, sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,8 @@ def claims_to_rescore(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, st
 
 
 def update_scores(con: duckdb.DuckDBPyConnection, batch) -> int:
-    """New scores (``batch``: claim_id, score, scorer) in one transaction; how many changed."""
-    with transaction(con), registered(con, batch=batch):
+    """New scores (``batch``: claim_id, score, scorer), in the caller's transaction; how many changed."""
+    with registered(con, batch=batch):
         return len(run(con, sql("update_scores")))
 
 

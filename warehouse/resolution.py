@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from warehouse.annotations import now
-from warehouse.db import registered, sql, transaction
+from warehouse.db import registered, sql
 
 if TYPE_CHECKING:  # DuckDB makes the frames; pandas itself is needed only to build one
     import pandas as pd
@@ -29,7 +29,8 @@ def replace_results(
     con: duckdb.DuckDBPyConnection, *, verdicts: pd.DataFrame, agreement: pd.DataFrame, pairs: pd.DataFrame, run_id: str,
     pair_verdicts: pd.DataFrame | None = None,
 ) -> None:
-    """Replace verdicts, pair verdicts, agreement and annotator pairs with these, in one transaction."""
+    """Replace verdicts, pair verdicts, agreement and annotator pairs with these, in the caller's
+    transaction (all or nothing: :func:`warehouse.db.writing`)."""
     import pandas as pd
 
     at = now()
@@ -39,21 +40,20 @@ def replace_results(
     pv = pd.DataFrame() if pair_verdicts is None else pair_verdicts.assign(
         resolved_at=at, run_id=run_id, votes=pair_verdicts["votes"].map(json.dumps)
     )
-    with transaction(con):
-        con.execute("DELETE FROM verdicts")
-        con.execute("DELETE FROM pair_verdicts")
-        con.execute("DELETE FROM agreement")
-        con.execute("DELETE FROM annotator_pairs")
-        with registered(con, **{name: rows for name, rows in (("v", v), ("a", a), ("p", p), ("pv", pv)) if len(rows)}):
-            for table, name in (("verdicts", "v"), ("pair_verdicts", "pv")):
-                if len({"v": v, "pv": pv}[name]):
-                    con.execute(
-                        f"INSERT INTO {table} BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM {name}"
-                    )
-            if len(a):
-                con.execute("INSERT INTO agreement BY NAME SELECT * FROM a")
-            if len(p):
-                con.execute("INSERT INTO annotator_pairs BY NAME SELECT * FROM p")
+    con.execute("DELETE FROM verdicts")
+    con.execute("DELETE FROM pair_verdicts")
+    con.execute("DELETE FROM agreement")
+    con.execute("DELETE FROM annotator_pairs")
+    with registered(con, **{name: rows for name, rows in (("v", v), ("a", a), ("p", p), ("pv", pv)) if len(rows)}):
+        for table, name in (("verdicts", "v"), ("pair_verdicts", "pv")):
+            if len({"v": v, "pv": pv}[name]):
+                con.execute(
+                    f"INSERT INTO {table} BY NAME SELECT * REPLACE (CAST(votes::JSON AS MAP(VARCHAR, INTEGER)) AS votes) FROM {name}"
+                )
+        if len(a):
+            con.execute("INSERT INTO agreement BY NAME SELECT * FROM a")
+        if len(p):
+            con.execute("INSERT INTO annotator_pairs BY NAME SELECT * FROM p")
 
 
 def review_marks(con: duckdb.DuckDBPyConnection, ls_url: str, project_id: int) -> list[tuple[int, str]]:

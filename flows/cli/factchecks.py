@@ -23,7 +23,7 @@ def factchecks_import(
     """Import published fact-checks into the warehouse's library (table fact_checks). A record that cannot be read is reported in one line (file, line, field) and left out; the others land together. A re-import adds nothing; an updated review updates its row. `claimflow match` then looks the claims up in the library."""
     from claims.factchecks import Problem, dedupe, read_fact_checks
     from warehouse import factchecks as library
-    from warehouse.db import connection, transaction
+    from warehouse.db import writing
 
     settings = load_settings(db=db)
     records, problems = [], []
@@ -35,8 +35,7 @@ def factchecks_import(
     for problem in problems:
         err.print(f"skipped {problem}", highlight=False, markup=False)
     rows = [r.row() for r in dedupe(records)]
-    with connection(settings.db) as con, transaction(con):
-        stored = library.store_fact_checks(con, rows)
+    stored = writing(settings.db, lambda con: library.store_fact_checks(con, rows), "importing the fact-checks")
     out.print(f"{len(rows)} fact-check(s) read: {stored.new} new, {stored.updated} updated, {stored.unchanged} unchanged; "
               f"{len(problems)} record(s) skipped", highlight=False)
     if problems and not rows:

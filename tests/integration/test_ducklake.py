@@ -64,6 +64,34 @@ def test_two_ingests_at_once_then_match_and_sql_store_every_claim_once(lake_env,
     assert password not in log
 
 
+@pytest.mark.slow
+def test_two_matches_at_once_both_succeed_and_store_every_pair_once(lake_env, local_prefect, tmp_path):
+    """DuckLake lets two transactions insert the same key: the match's writes take a write turn,
+    so the later of two matches conflicts, runs again from a fresh read and adds nothing twice;
+    its counts are those of the attempt that committed."""
+    env = command_env(lake_env, local_prefect, tmp_path)
+    ingested = claimflow(env, "ingest", *sorted(SAMPLES.iterdir())[:3], cwd=tmp_path)
+    assert ingested.returncode == 0, ingested.stderr[-3000:]
+    started = [subprocess.Popen([CLAIMFLOW, "match"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+               for _ in range(2)]
+    for proc in started:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, (out + err)[-3000:]
+
+    twice = "SELECT {key}, count(*) AS n FROM {table} GROUP BY ALL HAVING count(*) > 1"
+    for table, key in (("claim_pairs", "pair_id"), ("article_pairs", "article_id_a, article_id_b"),
+                       ("matched_claims", "claim_id"), ("claim_embeddings", "claim_id, encoder"),
+                       ("article_embeddings", "article_id, encoder"), ("fact_check_lookups", "kind, id")):
+        assert rows(env, twice.format(key=key, table=table)) == [], table
+    pairs = rows(env, "SELECT count(*) AS n FROM claim_pairs")[0]["n"]
+    claims = rows(env, "SELECT count(*) AS n FROM claims")[0]["n"]
+    assert pairs > 0 and rows(env, "SELECT count(*) AS n FROM matched_claims") == [{"n": claims}]
+    runs = rows(env, "SELECT status, CAST(json_extract(counts, '$.pairs_new') AS INTEGER) AS pairs_new,"
+                     " CAST(json_extract(counts, '$.claims_embedded') AS INTEGER) AS embedded FROM runs WHERE flow = 'match'")
+    assert [r["status"] for r in runs] == ["completed", "completed"]
+    assert sum(r["pairs_new"] for r in runs) == pairs and sum(r["embedded"] for r in runs) == claims
+
+
 def test_sql_on_ducklake_reads_the_catalog_and_refuses_writes_and_the_connection_string(lake_env, tmp_path):
     from warehouse.db import connection
 
