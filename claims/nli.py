@@ -40,7 +40,9 @@ class PairModel(OnnxTextModel):
     the two apart, and pairs of similar length are batched together."""
 
     def __init__(self, files: EncoderFiles, labels: Sequence[str], *, threads: int = 0, batch_invariant: bool = False):
-        super().__init__(files, threads=threads)
+        # One pair a run is too small for a second thread: on onnxruntime's own choice (two here)
+        # it took twice the CPU of one thread and no less wall time (bench/README.md, "NLI speed").
+        super().__init__(files, threads=threads or (0 if batch_invariant else 1))
         if tuple(labels) != LABELS:
             raise EncoderError(f"NLI model {files.model.parent}: labels {list(labels)}, expected {list(LABELS)}")
         self.batch_size = PAIR_BATCH if batch_invariant else 1

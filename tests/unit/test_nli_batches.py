@@ -56,3 +56,12 @@ def test_only_a_batch_invariant_graph_runs_pairs_in_batches(model):
     files, meta = nli_files(str(model.files.model.parent))
     assert model.batch_size == (PAIR_BATCH if meta.get("batch_invariant") else 1)
     assert PairModel(files, meta["labels"], threads=1, batch_invariant=True).batch_size == PAIR_BATCH
+
+
+def test_a_model_run_one_pair_at_a_time_takes_one_thread_unless_told():
+    from claims.nli import PairModel, nli_files
+
+    files, meta = nli_files()
+    assert not meta.get("batch_invariant")
+    assert PairModel(files, meta["labels"]).session.get_session_options().intra_op_num_threads == 1
+    assert PairModel(files, meta["labels"], threads=2).session.get_session_options().intra_op_num_threads == 2
