@@ -166,8 +166,16 @@ class LabelStudioClient:
     # projects -----------------------------------------------------------------------------
     def find_project(self, title: str) -> int | None:
         """The project with this title (the oldest, if there are several)."""
+        ids = []
         with _translated("list projects", self.url):
-            ids = [p.id for p in self._sdk.projects.list(title=title) if p.title == title]
+            page = self._sdk.projects.list(title=title, page_size=PAGE_SIZE)
+            while True:
+                ids += [p.id for p in page.items or [] if p.title == title]
+                # The SDK's pager asks for one page more than there is (and takes its 404 as the
+                # end): the page's own `next` says when there is no other.
+                if not (page.items and getattr(page.response, "next", None)):
+                    break
+                page = page.get_next()
         return min(ids) if ids else None
 
     def create_project(self, title: str, label_config: str, **options) -> int:

@@ -335,6 +335,16 @@ def notify_annotators(target: Target, db: str, project_id: int, kind: TaskKind =
 
 
 @task(cache_policy=NO_CACHE)
+def find_claim_project(target: Target, title: str, overlap: int | None) -> int:
+    """The claim project, found by its title: one call. Its labeling config, instructions, tab and
+    overlap are the push's to keep up to date; only a land before any push makes the project (as
+    the push would)."""
+    with target.client() as client:
+        found = client.find_project(title)
+    return found if found is not None else open_project.fn(target, title, overlap)
+
+
+@task(cache_policy=NO_CACHE)
 def find_pair_project(target: Target, db: str, title: str) -> int | None:
     """The pair project, if claimflow has pushed pairs to it (a land never creates one)."""
     with connection(db) as con:
@@ -366,7 +376,7 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     report = LandReport(run_id=run.id, url=target.url)
     parameters = {"url": target.url, "project": settings.ls_project, "pair_project": settings.ls_pair_project}
     with run.recorded(report, parameters):
-        report.project_id = with_retries(open_project, settings)(target, settings.ls_project, settings.overlap)
+        report.project_id = with_retries(find_claim_project, settings)(target, settings.ls_project, settings.overlap)
         land_project(target, settings, CLAIM, report)
         pair_project = with_retries(find_pair_project, settings)(target, run.db, settings.ls_pair_project)
         if pair_project is not None:

@@ -6,6 +6,7 @@ like to override them for one call. Nothing here is read at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -310,13 +311,53 @@ class Settings(BaseSettings):
         return not (self.ls_url and self.ls_api_key)
 
 
+_from_environment: tuple[tuple, Settings] | None = None
+# The environment variables the settings read: CLAIMFLOW_*, and LABEL_STUDIO_URL / _API_KEY.
+_READ = ("CLAIMFLOW_", "LABEL_STUDIO_")
+
+
 def get_settings(**overrides) -> Settings:
     """The settings from the environment, with the non-None ``overrides`` applied. The
-    warehouse's connections wait for a lock as long as they say."""
+    warehouse's connections wait for a lock as long as they say.
+
+    Reading them takes about 50 ms (every variable, the .env file, validation), and a command
+    reads them more than once (the command, then each flow it runs, with the command's values as
+    overrides): while the environment, the working folder and the .env file are as they were,
+    a copy of the settings last read without overrides is returned for overrides that change
+    none of its values."""
+    global _from_environment
     from warehouse import db
 
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    key = (tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(_READ))), os.getcwd(), _file_stamp(".env"))
+    known = _from_environment[1] if _from_environment is not None and _from_environment[0] == key else None
+    if known is not None and all(_same(getattr(known, k, _MISSING), v) for k, v in given.items()):
+        settings = known.model_copy(deep=True)
+    else:
+        settings = Settings(**given)
+        if not given:
+            _from_environment = (key, settings.model_copy(deep=True))
     db.set_lock_wait(settings.db_lock_wait)
     db.set_data_path(settings.ducklake_data_path)
     db.lake.set_conflict_retries(settings.ducklake_conflict_retries)
     return settings
+
+
+def _file_stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+_MISSING = object()
+
+
+def _same(value, given) -> bool:
+    """Whether an override says what the settings hold already (a path given as text too)."""
+    if value is _MISSING:
+        return False
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return value == given or (isinstance(value, Path) and str(value) == str(given))
