@@ -20,9 +20,9 @@ def main() -> None:
 
     Once a command is done, what is left is work for nobody: Python freeing every module and
     object one by one, half a second after a command that ran a flow (Prefect, pydantic, DuckDB
-    loaded). The exit does what a normal one does that matters (waits for threads that are not
-    daemons, runs the exit handlers: logs flushed and closed, Prefect's log and event workers
-    drained, worker pools and temporary folders cleaned up; the streams flushed), then ends the
+    loaded). The exit does what a normal one does that matters (worker pools shut down, threads
+    that are not daemons waited for, the exit handlers run: logs flushed and closed, Prefect's log
+    and event workers drained, temporary folders removed; the streams flushed), then ends the
     process with the command's status."""
     import atexit
     import os
@@ -37,9 +37,9 @@ def main() -> None:
         if code is not None:
             print(code, file=sys.stderr)
         code = 0 if code is None else 1
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    # What the interpreter's own exit does first: threading's exit callbacks (worker pools shut
+    # down), then every thread that is not a daemon joined; then the exit handlers.
+    threading._shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -97,3 +97,28 @@ def test_push_to_a_label_studio_that_is_down_is_one_clear_line(tmp_path, monkeyp
     assert errors == [f"error: Label Studio at {url} is unreachable: connection refused; check LABEL_STUDIO_URL and "
                       "that the server runs (unset LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY for the local one)"]
     assert "a" * 40 not in result.output
+
+
+def test_the_script_exits_with_the_commands_status_and_all_its_output(tmp_path):
+    """`python -m flows.cli` (what the `claimflow` script runs) ends the process without the
+    interpreter's teardown: the status and every line, to a pipe, must come out as before."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "CLAIMFLOW_DB": str(tmp_path / "data" / "w.duckdb")}
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    helped = run("--help")
+    assert helped.returncode == 0 and "Usage" in helped.stdout and "land" in helped.stdout
+    unknown = run("no-such-command")
+    assert unknown.returncode == 2 and "No such command" in unknown.stderr
+    missing = run("sql", "SELECT 1")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines() == [f"error: {tmp_path / 'data' / 'w.duckdb'} does not exist yet; run "
+                                                   "`claimflow ingest` or `claimflow run` first"]
+    made = run("migrate")
+    assert made.returncode == 0, made.stderr
+    answered = run("sql", "SELECT 6 * 7 AS answer", "--json")
+    assert answered.returncode == 0, answered.stderr
+    assert json.loads(answered.stdout.splitlines()[-1]) == {"answer": 42}
