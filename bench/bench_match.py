@@ -187,9 +187,9 @@ class Timers:
         setattr(owner, attribute, Timed)
 
 
-def timed_match(db: str, report: str) -> None:
-    """`claimflow match --db DB` in this process, with timers around its phases; the timings are
-    written to ``report`` as JSON."""
+def wrap_phases(timers: Timers) -> None:
+    """Timers around the functions `claimflow match` calls, in this process (the product code is
+    not changed: the wrappers are set on the classes and modules it uses)."""
     import claims.match
     import flows.match
     import warehouse.db
@@ -197,7 +197,6 @@ def timed_match(db: str, report: str) -> None:
     from claims.nli import PairModel
     from warehouse import factchecks, matching
 
-    timers = Timers()
     timers.wrap(Encoder, "encode", "embedding (Encoder.encode)")
     timers.wrap(PairModel, "probabilities", "NLI scoring (PairModel.probabilities)")
     timers.wrap(claims.match, "match", "pairing and scoring (claims.match.match, its writes included)")
@@ -212,6 +211,13 @@ def timed_match(db: str, report: str) -> None:
     timers.wrap_commit(warehouse.db, "transaction", "DuckDB writes: commits")
     for task in ("embed", "pair_claims", "look_up_fact_checks"):
         timers.wrap(getattr(flows.match, task), "fn", f"task {task}")
+
+
+def timed_match(db: str, report: str) -> None:
+    """`claimflow match --db DB` in this process, with timers around its phases; the timings are
+    written to ``report`` as JSON."""
+    timers = Timers()
+    wrap_phases(timers)
     from flows.cli import app
 
     started = time.perf_counter()

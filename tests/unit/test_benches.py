@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,28 @@ def test_a_failing_process_stops_the_bench():
     bench_match = bench_module("bench_match")
     with pytest.raises(SystemExit):
         bench_match.run_alone([sys.executable, "-c", "raise SystemExit(3)"])
+
+
+def test_the_match_bench_finds_every_function_it_times():
+    # The timed match wraps functions of claims/, flows/ and warehouse/ by name: a rename there
+    # must fail here, not in the middle of a bench run. In an interpreter of its own, so that the
+    # wrappers do not stay on the classes of this test process.
+    script = f"""
+import sys
+sys.path.insert(0, {str(BENCH)!r})
+import duckdb
+import bench_match
+import warehouse.db
+timers = bench_match.Timers()
+bench_match.wrap_phases(timers)
+with warehouse.db.transaction(duckdb.connect()):
+    pass
+print(sorted(timers.calls))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=BENCH.parent, env={**os.environ, "PYTHONPATH": str(BENCH.parent)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "['DuckDB writes: commits']"
 
 
 def test_timers_add_up_calls_and_keep_the_signature():
