@@ -27,8 +27,9 @@ make_venv() {  # make_venv DIR LOCK [editable]
   [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
   # --compile-bytecode: every module's .pyc written now, not at each start of a process when
-  # PYTHONDONTWRITEBYTECODE is set (as on the CI machines): compiling the Label Studio SDK alone from
-  # source took 0.2 s of every `claimflow land`, and Label Studio's own start far longer.
+  # PYTHONDONTWRITEBYTECODE is set (as it is on this machine): compiling the Label Studio SDK from
+  # source took 0.2 s of every `claimflow land`, and Label Studio's server compiled its own
+  # modules at every start.
   "$dir/bin/uv" pip install --quiet --compile-bytecode --python "$dir/bin/python" --require-hashes -r "$lock"
   if [ -n "$editable" ]; then
     # Model packages whose declared dependencies claimflow does not use (torch): see models.in.
