@@ -27,7 +27,7 @@ def train(
     calibration_folds: Annotated[Optional[int], typer.Option(help="Encoder, refit: folds of debates left out in turn for the out-of-debate scores (3 is a full cross-validation: twice the work of 1) [default 1].")] = None,
     work_dir: Annotated[Optional[Path], typer.Option("--work-dir", help="Encoder: keep the fine-tuning's job folder (fold models, held-out scores) here.")] = None,
 ) -> None:
-    """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from training/requirements.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 30 to 60 minutes on two cores). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
+    """Train a check-worthiness model and write it. The encoder (default) is fine-tuned with torch in its own venv, .venv-train, which this sets up first from training/requirements.lock; it is exported to int8 ONNX and calibrated on debates it never saw (about 6 minutes on two quiet cores with the shipped 3-layer recipe; much longer on a shared machine). The TF-IDF model (--kind tfidf, logistic regression, Platt calibration, threshold chosen on the dev file) takes about two minutes."""
     from claims.checkworthy import ENCODER_MODEL_DIR, TFIDF_MODEL_DIR
     from training.checkworthy import train as fit, train_encoder
     from training.data import CHECKWORTHINESS_DATA
