@@ -51,3 +51,23 @@ def test_an_older_project_whose_tasks_lack_a_newer_field_gets_the_current_config
     ls_client.sdk.projects.import_tasks(id=project, request=[{"data": task}])
     assert open_project.fn(target, settings.ls_project, settings.overlap) == project
     assert ls_client.sdk.projects.get(id=project).label_config == config_text().strip()
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_a_land_before_any_push_makes_the_project_once_and_later_lands_leave_its_settings_alone(ls_env, ls_client, db_path):
+    """A land finds the claim project by its title (one call); only when there is none does it
+    make one, as a push would. Its settings are the push's to keep: a land does not rewrite them."""
+    from flows.land import land_flow
+    from flows.settings import get_settings
+
+    title = get_settings().ls_project
+    assert ls_client.find_project(title) is None
+    first = land_flow(db=str(db_path))
+    project = ls_client.find_project(title)
+    assert project is not None and first.project_id == project
+    assert first.tasks_changed == first.annotations_pulled == 0
+    ls_client.sdk.projects.update(id=project, expert_instruction="changed by hand")
+    again = land_flow(db=str(db_path))
+    assert again.project_id == project
+    assert [p.id for p in ls_client.sdk.projects.list(title=title) if p.title == title] == [project]
+    assert ls_client.sdk.projects.get(id=project).expert_instruction == "changed by hand"
