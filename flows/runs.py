@@ -33,11 +33,11 @@ from warehouse.errors import WarehouseError
 
 
 @contextmanager
-def recorded_run(db: str | Path, run_id: str, flow: str, parameters: dict, report, settings: Settings | None = None) -> Iterator[None]:
+def recorded_run(db: str | Path, run_id: str, flow: str, parameters: dict, report) -> Iterator[None]:
     """Record the run's start; on exit its status (``report.status`` or "completed") and
     ``report.counts()``, or "failed" with the error, which is raised on. The whole block holds
-    the warehouse's writer slot (flows/writer.py) of ``settings`` (read now if not given)."""
-    with one_writer(settings or get_settings(db=db)):
+    the warehouse's writer slot (flows/writer.py)."""
+    with one_writer(get_settings(db=db)):
         writing(db, lambda con: load.start_run(con, run_id, flow, parameters), "recording the run's start")
         try:
             yield
@@ -77,7 +77,7 @@ class FlowRun:
         returns a whole report); on success the report's ``seconds`` (if it has that field) is
         the run's time so far, and "<flow> <status>: <counts>" is logged."""
         self.report = report
-        with recorded_run(self.settings.db, self.id, self.flow, parameters, self, self.settings):
+        with recorded_run(self.settings.db, self.id, self.flow, parameters, self):
             yield
             if hasattr(self.report, "seconds"):
                 self.report.seconds = time.perf_counter() - self.started
