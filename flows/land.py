@@ -18,7 +18,6 @@ from annotation.results import MalformedAnnotation, parse_time
 from flows.errors import QuarantineLimitExceeded
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
-from flows.push import open_project
 from flows.resolve import ResolveReport, resolve_flow, up_to_date
 from flows.runs import this_run
 from warehouse import annotations as annotation_store
@@ -76,45 +75,70 @@ class LandReport:
         return counts
 
     @property
+    def did_something(self) -> bool:
+        """Whether this land (its pair project's included) pulled, changed, checked or told anything."""
+        return any(v for k, v in self.counts().items() if k not in ("project_id", "pair_project_id", "failed_expectations"))
+
+    @property
     def quarantined_share(self) -> float:
         return self.quarantined / self.validated if self.validated else 0.0
 
 
-def _pull_since(url: str, db: str, project_id: int) -> datetime | None:  # noqa: D401
-    """Where the pull starts: the last land's watermark, less the overlap (None: everything)."""
+@dataclass(frozen=True)
+class ProjectState:
+    """What the warehouse holds of one project, as a land compares it with Label Studio, read in
+    one connection: a land that finds nothing to do opens the warehouse once for all its checks.
+    Read again after each of the land's own writes."""
+
+    watermark: datetime | None  # the last landed task update (None: nothing landed yet)
+    mapped_tasks: int  # how many of the project's tasks claimflow mapped
+    held: dict[int, int]  # task id -> annotations held (see annotation_store.held_annotation_counts)
+    notices: list  # the tasks whose quarantine notice may change (annotation_store.quarantine_notices)
+
+    @property
+    def since(self) -> datetime | None:
+        """Where a pull starts: the watermark, less the overlap (None: everything)."""
+        return self.watermark - WATERMARK_OVERLAP if self.watermark is not None else None
+
+
+def project_state(db: str, url: str, project_id: int, kind: TaskKind) -> ProjectState:
     with connection(db) as con:
-        watermark = annotation_store.land_watermark(con, url, project_id)
-    return watermark - WATERMARK_OVERLAP if watermark is not None else None
+        return ProjectState(
+            watermark=annotation_store.land_watermark(con, url, project_id),
+            mapped_tasks=annotation_store.mapped_task_count(con, url, project_id, kind.tables),
+            held=annotation_store.held_annotation_counts(con, url, project_id, kind.tables),
+            notices=annotation_store.quarantine_notices(con, url, project_id, kind.tables),
+        )
 
 
 @task(cache_policy=NO_CACHE)
-def pull_changed_tasks(target: Target, db: str, project_id: int) -> tuple[list[dict], dict[int, str], datetime | None]:
-    """Every task updated since the last land (with its annotations), the users by id, and the
+def pull_changed_tasks(target: Target, project_id: int, since: datetime | None) -> tuple[list[dict], dict[int, str], datetime | None]:
+    """Every task updated since ``since`` (with its annotations), the users by id, and the
     server's clock before the pull began (the next watermark)."""
-    since = _pull_since(target.url, db, project_id)
     with target.client() as client:
         tasks, began = client.changed_tasks(project_id, since)
         return tasks, client.users(), began
 
 
 @task(cache_policy=NO_CACHE)
-def count_changed_tasks(target: Target, db: str, project_id: int) -> int:
+def count_changed_tasks(target: Target, project_id: int, since: datetime | None) -> int:
     """How many tasks the pull will bring (one count call, before the export)."""
-    since = _pull_since(target.url, db, project_id)
     with target.client() as client:
         return client.changed_task_count(project_id, since)
 
 
 @task(cache_policy=NO_CACHE)
-def find_deleted_tasks(target: Target, db: str, project_id: int, kind: TaskKind = CLAIM) -> list[int]:
+def find_deleted_tasks(target: Target, db: str, project_id: int, mapped_tasks: int, kind: TaskKind = CLAIM) -> list[int]:
     """Mapped tasks that no longer exist in Label Studio. One cheap count call (the project's
     tasks that carry a claim or pair id, so tasks added by hand to the same project do not hide
-    a deletion); the full id listing only when it is lower than the warehouse's mapping."""
-    with connection(db) as con:
+    a deletion), against the warehouse's ``mapped_tasks``; the mapping and the full id listing
+    only when Label Studio has fewer."""
+    with target.client() as client:
+        if client.claim_task_count(project_id, kind.subject) >= mapped_tasks:
+            return []
+    with connection(db) as con:  # before the listing: a task mapped after it is never taken for deleted
         mapped = annotation_store.task_state(con, target.url, project_id, kind.tables)
     with target.client() as client:
-        if client.claim_task_count(project_id, kind.subject) >= len(mapped):
-            return []
         live = client.task_ids(project_id)
     return sorted(set(mapped) - live)
 
@@ -206,19 +230,17 @@ def _land(
 
 
 @task(cache_policy=NO_CACHE)
-def find_missing_annotations(target: Target, db: str, project_id: int, kind: TaskKind = CLAIM) -> list[int]:
-    """Tasks holding annotations in Label Studio that the warehouse does not hold, which the next
-    pull would not bring either (updated before it starts): what a pull racing with annotators
-    missed. One count call, and one SQL count, when the totals agree; Label Studio's per-task
-    counts (one call per 1,000 tasks) only when the warehouse holds fewer annotations in all.
+def find_missing_annotations(target: Target, project_id: int, watermark: datetime | None, held: dict[int, int]) -> list[int]:
+    """Tasks holding annotations in Label Studio that the warehouse does not hold (``held``: its
+    counts by task), which the next pull would not bring either (updated before it starts): what
+    a pull racing with annotators missed. One count call when the totals agree; Label Studio's
+    per-task counts (one call per 1,000 tasks) only when the warehouse holds fewer annotations in
+    all. Nothing before the first land (``watermark`` None): its pull brings everything.
 
     The totals hide a missing annotation only behind a quarantined one deleted in Label Studio
     since (the warehouse keeps its quarantine row)."""
-    with connection(db) as con:
-        watermark = annotation_store.land_watermark(con, target.url, project_id)
-        if watermark is None:  # nothing landed yet: the next pull brings everything
-            return []
-        held = annotation_store.held_annotation_counts(con, target.url, project_id, kind.tables)
+    if watermark is None:
+        return []
     until = watermark - WATERMARK_OVERLAP
     with target.client() as client:
         if client.annotation_total(project_id) <= sum(held.values()):
@@ -234,13 +256,14 @@ def pull_tasks(target: Target, project_id: int, task_ids: list[int]) -> tuple[li
         return client.export_tasks(project_id, task_ids), client.users()
 
 
-def recover_missing(target: Target, settings, kind: TaskKind, report: LandReport) -> None:
+def recover_missing(target: Target, settings, kind: TaskKind, report: LandReport, state: ProjectState) -> bool:
     """Land the annotations of tasks whose annotations the warehouse misses (see
-    :func:`find_missing_annotations`), counted into ``report``; a warning names how many."""
+    :func:`find_missing_annotations`), counted into ``report``; a warning names how many.
+    Whether it landed any."""
     db, project_id = str(settings.db), report.project_id
-    missing = with_retries(find_missing_annotations, settings)(target, db, project_id, kind)
+    missing = with_retries(find_missing_annotations, settings)(target, project_id, state.watermark, quote(state.held))
     if not missing:
-        return
+        return False
     tasks, users = with_retries(pull_tasks, settings)(target, project_id, missing)
     counts = land_annotations(target.url, db, project_id, quote(tasks), users, None, report.run_id, kind, frozenset(missing))
     report.annotations_recovered = counts["raw"]
@@ -259,22 +282,24 @@ def recover_missing(target: Target, settings, kind: TaskKind, report: LandReport
         "%d annotations of %d tasks in Label Studio project %d were missing from the warehouse (no pull had brought "
         "them): landed now", counts["raw"], len(missing), project_id,
     )
+    return True
 
 
 def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -> LandReport:
     """Pull and land the changed annotations of one project (claims or pairs: ``report.project_id``),
     counted into ``report`` (returned)."""
     db, run_id, project_id = str(settings.db), report.run_id, report.project_id
+    state = project_state(db, target.url, project_id, kind)
     # Great Expectations takes seconds to import: imported in a thread while Label Studio
     # exports, when one count call says something changed; a land with nothing new imports
     # nothing (bench/README.md: the cost of importing it, and why no process of its own).
-    changing = with_retries(count_changed_tasks, settings)(target, db, project_id)
+    changing = with_retries(count_changed_tasks, settings)(target, project_id, state.since)
     if changing:  # else nothing to pull (what changes meanwhile is after the watermark, for the next land)
         from expectations.gate import prepare as prepare_gate
 
         warm_up = threading.Thread(target=prepare_gate, args=(kind.gate.suite,), name="gx-warm-up", daemon=True)
         warm_up.start()
-        tasks, users, began = with_retries(pull_changed_tasks, settings)(target, db, project_id)
+        tasks, users, began = with_retries(pull_changed_tasks, settings)(target, project_id, state.since)
         warm_up.join()
         counts = land_annotations(target.url, db, project_id, quote(tasks), users, began, run_id, kind)
         report.tasks_changed = counts["tasks_changed"]
@@ -285,12 +310,15 @@ def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -
         report.quarantined, report.quarantine_resolved = counts["quarantined_new"], counts["quarantine_resolved"]
         report.failed_expectations = counts["failed_expectations"]
         report.quarantine_details = counts["quarantine_details"]
-    gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, kind)
+        state = project_state(db, target.url, project_id, kind)
+    gone = with_retries(find_deleted_tasks, settings)(target, db, project_id, state.mapped_tasks, kind)
     if gone:
         report.labels_deleted += writing(db, lambda con: annotation_store.mark_tasks_deleted(con, target.url, project_id, gone, kind.tables),
                                          "marking deleted tasks' labels")
-    recover_missing(target, settings, kind, report)
-    report.notices_changed = with_retries(notify_annotators, settings)(target, db, project_id, kind)
+        state = project_state(db, target.url, project_id, kind)
+    if recover_missing(target, settings, kind, report, state):
+        state = project_state(db, target.url, project_id, kind)
+    report.notices_changed = with_retries(notify_annotators, settings)(target, db, project_id, quote(state.notices), kind)
     return report
 
 
@@ -311,15 +339,13 @@ def _todo(reason: str, row: dict, gate) -> str:
 
 
 @task(cache_policy=NO_CACHE)
-def notify_annotators(target: Target, db: str, project_id: int, kind: TaskKind = CLAIM) -> int:
+def notify_annotators(target: Target, db: str, project_id: int, rows: list, kind: TaskKind = CLAIM) -> int:
     """Tell the annotators in the task itself (data.quarantine_html, shown at the top of the form)
     which of its answers were quarantined and what to fix, and clear the notice once every such
-    answer, or a later answer of its annotator, has landed. Only notices that change are written;
-    returns how many were."""
+    answer, or a later answer of its annotator, has landed (``rows``: the project's
+    :attr:`ProjectState.notices`). Only notices that change are written; returns how many were."""
     from annotation.tasks import QUARANTINE_FIELD, quarantine_html
 
-    with connection(db) as con:
-        rows = annotation_store.quarantine_notices(con, target.url, project_id, kind.tables)
     wanted = {}
     for task_id, current, answers in rows:
         notice = quarantine_html([(a["annotator"], [_todo(r, a["label_row"], kind.gate) for r in a["reasons"]]) for a in answers])
@@ -341,7 +367,11 @@ def find_claim_project(target: Target, title: str, overlap: int | None) -> int:
     the push would)."""
     with target.client() as client:
         found = client.find_project(title)
-    return found if found is not None else open_project.fn(target, title, overlap)
+    if found is not None:
+        return found
+    from flows.push import open_project  # the push's module: imported only for the rare land before any push
+
+    return open_project.fn(target, title, overlap)
 
 
 @task(cache_policy=NO_CACHE)
@@ -381,7 +411,8 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
         pair_project = with_retries(find_pair_project, settings)(target, run.db, settings.ls_pair_project)
         if pair_project is not None:
             report.pairs = land_project(target, settings, PAIR, LandReport(run_id=run.id, url=target.url, project_id=pair_project))
-        publish_counts(report)
+        if report.did_something:  # the artifact keeps the counts of the last land that did
+            publish_counts(report)
         _check_quarantine_share(report, settings, "claim")
         if report.pairs is not None:
             _check_quarantine_share(report.pairs, settings, "pair")
@@ -397,7 +428,8 @@ def over_quarantine_limit(report: LandReport, settings) -> bool:
 
 
 def publish_counts(report: LandReport) -> None:
-    """The land's counts (and every failed expectation) as a Prefect table artifact."""
+    """The land's counts (and every failed expectation) as a Prefect table artifact. A land that
+    did nothing publishes none: a land every few minutes would bury the last counts under zeros."""
     rows = [{"count": k, "value": v} for k, v in report.counts().items() if k != "failed_expectations"]
     rows += [{"count": f"failed: {name}", "value": n} for name, n in sorted(report.failed_expectations.items())]
     if report.pairs is not None:

@@ -13,6 +13,7 @@ imported, since prefect reads its settings at import.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tomllib
@@ -167,6 +168,33 @@ def without_heartbeats() -> None:
     flows = current.settings.flows.model_copy(update={"heartbeat_frequency": None})
     settings = current.settings.model_copy(update={"flows": flows})
     prefect.context.GLOBAL_SETTINGS_CONTEXT = prefect.context.SettingsContext(profile=current.profile, settings=settings)
+
+
+# Values that are JSON as they are: FastAPI's jsonable_encoder returns them unchanged.
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def plain_parameters() -> None:
+    """Flow runs started by this process record parameters that are JSON already (None, booleans,
+    numbers, strings: all that claimflow's commands pass) as they are, as Prefect would after
+    passing each through FastAPI's ``jsonable_encoder``, which returns such a value unchanged.
+    That encoder imports FastAPI, 0.1 to 0.2 s of every command that runs a flow (bench/README.md,
+    the cost of a warm command). Any other value, and a flow that is a method, still goes through
+    Prefect's own serialisation (prefect imported)."""
+    from prefect.flows import Flow
+
+    original = Flow.serialize_parameters
+    if getattr(original, "plain_first", False):
+        return
+
+    @functools.wraps(original)
+    def serialize_parameters(self, parameters):
+        if self.ismethod or self.isclassmethod or any(type(v) not in _JSON_SCALARS for v in parameters.values()):
+            return original(self, parameters)
+        return dict(parameters)
+
+    serialize_parameters.plain_first = True
+    Flow.serialize_parameters = serialize_parameters
 
 
 def ui_url() -> str | None:

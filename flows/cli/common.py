@@ -112,12 +112,12 @@ def existing_warehouse(db):
 
 def load_flow(module: str, name: str, settings):
     """A flow, imported when a command needs it (Prefect with it), with the logs captured again
-    after Prefect set its own up, to run without heartbeats (see
-    :func:`flows.prefect_local.without_heartbeats`). The warehouse is opened first: one locked by
+    after Prefect set its own up, to run without heartbeats and record plain parameters as they
+    are (see :func:`flows.prefect_local.without_heartbeats` and :func:`~flows.prefect_local.plain_parameters`). The warehouse is opened first: one locked by
     another process fails here, before any flow runs."""
     import importlib
 
-    from flows.prefect_local import without_heartbeats
+    from flows.prefect_local import plain_parameters, without_heartbeats
     from warehouse.db import connection
 
     with connection(settings.db):
@@ -125,16 +125,16 @@ def load_flow(module: str, name: str, settings):
     flow = getattr(importlib.import_module(module), name)
     logs.capture()
     without_heartbeats()
+    plain_parameters()
     threading.Thread(target=_import, args=(IMPORTED_AHEAD,), name="claimflow-import-ahead").start()
     return flow
 
 
-# Modules every flow run imports once it runs: fastapi's encoder (Prefect serialises a flow's
-# parameters with it as it creates the run) and pandas (DuckDB imports it at its first query with
-# parameters). A flow run's first steps wait for Prefect's server (the run created, its state set,
-# the writer slot taken): they are imported meanwhile, in a thread (bench/README.md, the cost of a
+# Modules every flow run imports once it runs: pandas (DuckDB imports it at its first query with a
+# parameter that is not None). A flow run's first steps wait for Prefect's server (the run
+# created, its state set): it is imported meanwhile, in a thread (bench/README.md, the cost of a
 # warm command).
-IMPORTED_AHEAD = ("fastapi.encoders", "pandas")
+IMPORTED_AHEAD = ("pandas",)
 
 
 def _import(modules: tuple[str, ...]) -> None:

@@ -54,6 +54,8 @@ def test_annotators_give_verdicts_agreement_and_a_tie_is_marked_for_review(inges
     report = land_flow()
     assert report.labels_new == 8 and report.quarantined == 0
     assert published_counts()["labels_new"] == 8  # the land's Prefect table artifact
+    assert not land_flow(resolve=False).did_something
+    assert published_counts()["labels_new"] == 8  # a land that found nothing to do publishes no zeros over it
     assert (report.verdicts.resolved, report.verdicts.needs_review, report.verdicts.open) == (2, 1, 1)
     assert report.verdicts.marks_changed == 1
     with connection(db_path, read_only=True) as con:

@@ -55,3 +55,30 @@ def test_a_commands_flow_runs_send_no_heartbeats_unless_the_setting_asks(setting
              "from prefect.settings import get_current_settings\nprint(get_current_settings().flows.heartbeat_frequency)")
     done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
     assert done.stdout.strip().splitlines()[-1:] == [expected], done.stderr[-2000:]
+
+
+def test_plain_parameters_are_recorded_as_prefect_would_without_importing_fastapi():
+    """A flow's parameters that are JSON already are recorded as Prefect's own serialisation would
+    record them, without importing FastAPI; any other value still goes through Prefect's."""
+    import subprocess
+    import sys
+
+    probe = """
+import sys
+from prefect import flow
+from flows.prefect_local import plain_parameters
+
+@flow
+def f(a=None, b=True, c=3, d=0.5, e="x"):
+    pass
+
+plain = {"a": None, "b": True, "c": 3, "d": 0.5, "e": "x"}
+plain_parameters()
+plain_parameters()  # a second call changes nothing
+print(f.serialize_parameters(plain) == plain, "fastapi" in sys.modules)
+from fastapi.encoders import jsonable_encoder
+print(all(jsonable_encoder(v) == v and type(jsonable_encoder(v)) is type(v) for v in plain.values()))
+print(f.serialize_parameters({"a": {"k": (1, 2)}, "b": "x"}))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-3:] == ["True False", "True", "{'a': {'k': [1, 2]}, 'b': 'x'}"], done.stderr[-2000:]
