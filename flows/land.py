@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,6 +12,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.utilities.annotations import quote
 
 from annotation.results import MalformedAnnotation, parse_time
+from flows import collector
 from flows.errors import QuarantineLimitExceeded
 from flows.kinds import CLAIM, PAIR, TaskKind
 from flows.labelstudio import Target, resolve_target, with_retries
@@ -27,21 +25,6 @@ from warehouse.db import connection, retry_conflicts, transaction, writing
 # out of order in Label Studio cannot slip past the watermark. Unchanged rows are skipped.
 WATERMARK_OVERLAP = timedelta(seconds=2)
 _NEVER = object()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block. Landing makes hundreds of thousands
-    of small dicts and lists, none in cycles; each full collection walks them all, which took
-    25 to 40 % of a 100,000-row land (bench/bench_quality.py). Reference counting still frees
-    everything; the collector runs again after the block."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
@@ -152,7 +135,9 @@ def land_annotations(
     expectation suites (good rows are upserted, failing ones quarantined with every reason),
     mark deleted ones and move the watermarks; one transaction. Tasks in ``force`` are landed
     even when their updated_at is the one landed last (the warehouse misses annotations of theirs)."""
-    with _gc_paused():
+    # Landing makes hundreds of thousands of small dicts and lists, none in cycles: the collector's
+    # walks over them took 25 to 40 % of a 100,000-row land (bench/bench_quality.py).
+    with collector.paused():
         # Read and written again from the start when another writer of a DuckLake catalog wins a conflict.
         return retry_conflicts(lambda: _land(ls_url, db, project_id, tasks, users, began, run_id, kind, force),
                                "landing the annotations")

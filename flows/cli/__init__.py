@@ -28,6 +28,9 @@ def main() -> None:
     import os
     import threading
 
+    from flows import collector
+
+    collector.freeze_after_pauses()  # this process ends with its command
     try:
         app()
         code = 0
