@@ -31,7 +31,8 @@ def check_target(target: Target, settings: Settings) -> Target:
     """``target``, once one quick call showed it answers and takes the token; otherwise the
     error, with what to do about it. A server nobody serves fails here at once, before any flow."""
     try:
-        check_reachable(target.url)
+        if not target.local:  # the local server answered its health check as it was found running or started
+            check_reachable(target.url)
         with target.client() as client:
             client.check_auth(quick=True)
     except LabelStudioUnavailable as err:

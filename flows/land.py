@@ -84,14 +84,18 @@ class ProjectState:
         return self.watermark - WATERMARK_OVERLAP if self.watermark is not None else None
 
 
+def read_state(con, url: str, project_id: int, kind: TaskKind) -> ProjectState:
+    return ProjectState(
+        watermark=annotation_store.land_watermark(con, url, project_id),
+        mapped_tasks=annotation_store.mapped_task_count(con, url, project_id, kind.tables),
+        held=annotation_store.held_annotation_counts(con, url, project_id, kind.tables),
+        notices=annotation_store.quarantine_notices(con, url, project_id, kind.tables),
+    )
+
+
 def project_state(db: str, url: str, project_id: int, kind: TaskKind) -> ProjectState:
     with connection(db) as con:
-        return ProjectState(
-            watermark=annotation_store.land_watermark(con, url, project_id),
-            mapped_tasks=annotation_store.mapped_task_count(con, url, project_id, kind.tables),
-            held=annotation_store.held_annotation_counts(con, url, project_id, kind.tables),
-            notices=annotation_store.quarantine_notices(con, url, project_id, kind.tables),
-        )
+        return read_state(con, url, project_id, kind)
 
 
 @task(cache_policy=NO_CACHE)
@@ -270,11 +274,11 @@ def recover_missing(target: Target, settings, kind: TaskKind, report: LandReport
     return True
 
 
-def land_project(target: Target, settings, kind: TaskKind, report: LandReport) -> LandReport:
+def land_project(target: Target, settings, kind: TaskKind, report: LandReport, state: ProjectState | None = None) -> LandReport:
     """Pull and land the changed annotations of one project (claims or pairs: ``report.project_id``),
-    counted into ``report`` (returned)."""
+    counted into ``report`` (returned); ``state``: the project's, when the caller has just read it."""
     db, run_id, project_id = str(settings.db), report.run_id, report.project_id
-    state = project_state(db, target.url, project_id, kind)
+    state = state or project_state(db, target.url, project_id, kind)
     # Great Expectations takes seconds to import: imported in a thread while Label Studio
     # exports, when one count call says something changed; a land with nothing new imports
     # nothing (bench/README.md: the cost of importing it, and why no process of its own).
@@ -360,11 +364,8 @@ def find_claim_project(target: Target, title: str, overlap: int | None) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def find_pair_project(target: Target, db: str, title: str) -> int | None:
-    """The pair project, if claimflow has pushed pairs to it (a land never creates one)."""
-    with connection(db) as con:
-        if not annotation_store.mapped_projects(con, target.url, PAIR.tables):
-            return None
+def find_pair_project(target: Target, title: str) -> int | None:
+    """The pair project, found by its title (a land never creates one)."""
     with target.client() as client:
         return client.find_project(title)
 
@@ -392,8 +393,11 @@ def land_flow(db: str | None = None, resolve: bool = True) -> LandReport:
     parameters = {"url": target.url, "project": settings.ls_project, "pair_project": settings.ls_pair_project}
     with run.recorded(report, parameters):
         report.project_id = with_retries(find_claim_project, settings)(target, settings.ls_project, settings.overlap)
-        land_project(target, settings, CLAIM, report)
-        pair_project = with_retries(find_pair_project, settings)(target, run.db, settings.ls_pair_project)
+        with connection(run.db) as con:  # one read: the claim project's state, and whether pairs were ever pushed here
+            state = read_state(con, target.url, report.project_id, CLAIM)
+            pairs_pushed = bool(annotation_store.mapped_projects(con, target.url, PAIR.tables))
+        land_project(target, settings, CLAIM, report, state)
+        pair_project = with_retries(find_pair_project, settings)(target, settings.ls_pair_project) if pairs_pushed else None
         if pair_project is not None:
             report.pairs = land_project(target, settings, PAIR, LandReport(run_id=run.id, url=target.url, project_id=pair_project))
         if report.did_something:  # the artifact keeps the counts of the last land that did
