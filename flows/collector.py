@@ -27,7 +27,7 @@ def freeze_after_pauses() -> None:
 def paused(*, freeze: bool = False) -> Iterator[None]:
     """The block without the cyclic collector. With ``freeze`` (and :func:`freeze_after_pauses`
     called in this process), what exists at the block's end is then left out of every later
-    collection (``gc.freeze``): a command's own objects are still collected, the million objects
+    collection (``gc.freeze``): a command's own objects are still collected, the objects
     of its imports are not walked again."""
     enabled = gc.isenabled()
     gc.disable()

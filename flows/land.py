@@ -59,7 +59,8 @@ class LandReport:
 
     @property
     def did_something(self) -> bool:
-        """Whether this land (its pair project's included) pulled, changed, checked or told anything."""
+        """Whether any of this land's counts (its pair project's included) is not zero: it landed,
+        recovered, deleted, validated or told something. A task whose data alone changed counts for nothing."""
         return any(v for k, v in self.counts().items() if k not in ("project_id", "pair_project_id", "failed_expectations"))
 
     @property

@@ -127,7 +127,7 @@ def load_flow(module: str, name: str, settings):
 
     with ThreadPoolExecutor(1, thread_name_prefix="claimflow-open-warehouse") as pool:
         opened = pool.submit(open_warehouse)  # DuckDB lets go of the GIL as it opens the file: beside the import
-        # The import makes about a million objects (Prefect, pydantic's models, DuckDB, the SDK), none
+        # The import makes over 100,000 objects (Prefect, pydantic's models, DuckDB, the SDK), none
         # of them garbage: the collector's walks over them took 0.2-0.3 s of a warm land (bench/README.md).
         with collector.paused(freeze=True):
             flow = getattr(importlib.import_module(module), name)
