@@ -220,23 +220,23 @@ def _land(
 
 
 @task(cache_policy=NO_CACHE)
-def find_missing_annotations(target: Target, project_id: int, watermark: datetime | None, held: dict[int, int]) -> list[int]:
+def find_missing_annotations(target: Target, project_id: int, since: datetime | None, held: dict[int, int]) -> list[int]:
     """Tasks holding annotations in Label Studio that the warehouse does not hold (``held``: its
     counts by task), which the next pull would not bring either (updated before it starts): what
     a pull racing with annotators missed. One count call when the totals agree; Label Studio's
     per-task counts (one call per 1,000 tasks) only when the warehouse holds fewer annotations in
-    all. Nothing before the first land (``watermark`` None): its pull brings everything.
+    all. ``since``: where the next pull starts (:attr:`ProjectState.since`); nothing before the
+    first land (None): its pull brings everything.
 
     The totals hide a missing annotation only behind a quarantined one deleted in Label Studio
     since (the warehouse keeps its quarantine row)."""
-    if watermark is None:
+    if since is None:
         return []
-    until = watermark - WATERMARK_OVERLAP
     with target.client() as client:
         if client.annotation_total(project_id) <= sum(held.values()):
             return []
         counts = client.annotation_counts(project_id)
-    return sorted(t for t, (n, updated) in counts.items() if n > held.get(t, 0) and updated is not None and updated <= until)
+    return sorted(t for t, (n, updated) in counts.items() if n > held.get(t, 0) and updated is not None and updated <= since)
 
 
 @task(cache_policy=NO_CACHE)
@@ -251,7 +251,7 @@ def recover_missing(target: Target, settings, kind: TaskKind, report: LandReport
     :func:`find_missing_annotations`), counted into ``report``; a warning names how many.
     Whether it landed any."""
     db, project_id = str(settings.db), report.project_id
-    missing = with_retries(find_missing_annotations, settings)(target, project_id, state.watermark, quote(state.held))
+    missing = with_retries(find_missing_annotations, settings)(target, project_id, state.since, quote(state.held))
     if not missing:
         return False
     tasks, users = with_retries(pull_tasks, settings)(target, project_id, missing)

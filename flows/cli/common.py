@@ -116,22 +116,16 @@ def load_flow(module: str, name: str, settings):
     are (see :func:`flows.prefect_local.without_heartbeats` and :func:`~flows.prefect_local.plain_parameters`). The warehouse is opened first: one locked by
     another process fails here, before any flow runs."""
     import importlib
-    from concurrent.futures import ThreadPoolExecutor
 
     from flows.prefect_local import plain_parameters, without_heartbeats
     from warehouse.db import connection
 
-    def open_warehouse() -> None:
-        with connection(settings.db):
-            pass
-
-    with ThreadPoolExecutor(1, thread_name_prefix="claimflow-open-warehouse") as pool:
-        opened = pool.submit(open_warehouse)  # DuckDB lets go of the GIL as it opens the file: beside the import
-        # The import makes over 100,000 objects (Prefect, pydantic's models, DuckDB, the SDK), none
-        # of them garbage: the collector's walks over them took 0.2-0.3 s of a warm land (bench/README.md).
-        with collector.paused(freeze=True):
-            flow = getattr(importlib.import_module(module), name)
-        opened.result()
+    with connection(settings.db):
+        pass
+    # The import makes over 100,000 objects (Prefect, pydantic's models, DuckDB, the SDK), none of
+    # them garbage: the collector's walks over them took 0.2-0.3 s of a warm land (bench/README.md).
+    with collector.paused(freeze=True):
+        flow = getattr(importlib.import_module(module), name)
     logs.capture()
     without_heartbeats()
     plain_parameters()
